@@ -1,0 +1,52 @@
+#!/bin/sh
+# Sets up what desktopd needs on a fresh Debian/Ubuntu machine, skipping what is
+# already there:
+#   1. Debian packages for the built-in desktop (installed when root; otherwise
+#      the apt-get command is printed and setup fails),
+#   2. node_modules (npm ci, when missing or older than package-lock.json),
+#   3. the build (dist/, when older than src/ or gen/).
+# Usage: scripts/setup.sh [--ci]   (--ci: also the packages tests and the
+# benchmark use, and no build step)
+set -eu
+cd "$(dirname "$0")/.."
+
+# Desktop: Xvnc (X + VNC server), a window manager, a terminal for --open xterm.
+PACKAGES="tigervnc-standalone-server openbox xterm"
+# Tests and benchmark: ffprobe/ffmpeg and xdotool for the spawn-per-action column.
+CI_PACKAGES="ffmpeg xdotool"
+CHECK="Xvnc openbox xterm"
+if [ "${1:-}" = "--ci" ]; then
+  PACKAGES="$PACKAGES $CI_PACKAGES"
+  CHECK="$CHECK ffmpeg xdotool"
+fi
+
+missing=""
+for bin in $CHECK; do
+  command -v "$bin" >/dev/null 2>&1 || missing="$missing $bin"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian packages ($missing missing): $PACKAGES" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
+  else
+    echo "setup: missing:$missing. Install them with:" >&2
+    echo "  sudo apt-get install -y --no-install-recommends $PACKAGES" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund
+fi
+
+if [ "${1:-}" != "--ci" ]; then
+  if [ ! -f dist/.built ] || [ -n "$(find src gen package-lock.json tsconfig.json -newer dist/.built 2>/dev/null | head -n 1)" ]; then
+    echo "setup: building" >&2
+    npm run --silent build
+    touch dist/.built
+  fi
+fi

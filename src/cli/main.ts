@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/** The `desktopd` command: subcommand dispatch. */
+import { screenshot, SCREENSHOT_USAGE } from "./screenshot.js";
+import { serve, SERVE_USAGE } from "./serve.js";
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { serve, screenshot };
+const USAGE = `usage:\n  ${SERVE_USAGE}\n\n  ${SCREENSHOT_USAGE}\n`;
+
+const [cmd, ...rest] = process.argv.slice(2);
+const run = cmd ? COMMANDS[cmd] : undefined;
+if (!run) {
+  process.stderr.write(cmd && cmd !== "help" && cmd !== "--help" ? `desktopd: unknown command "${cmd}"\n${USAGE}` : USAGE);
+  process.exit(cmd && cmd !== "help" && cmd !== "--help" ? 2 : 0);
+}
+run(rest).catch((err: Error) => {
+  process.stderr.write(`desktopd ${cmd}: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,76 @@
+/** `desktopd serve`: the service, until SIGINT/SIGTERM. */
+import { parseArgs } from "node:util";
+import { BuiltinDesktop } from "../desktop/builtin/builtin.js";
+import type { Desktop } from "../desktop/desktop.js";
+import { createLogger } from "../logger.js";
+import { startServer } from "../server/server.js";
+import { isLoopback, parseCommand, parseListen, parseSize } from "./args.js";
+import { serverToken } from "./token.js";
+
+export const SERVE_USAGE = `desktopd serve [--listen HOST:PORT] [--backend auto|builtin|portabledesktop]
+               [--geometry WxH] [--open CMD]...
+  --listen    address to listen on (env DESKTOPD_LISTEN; default 127.0.0.1:7000)
+  --backend   desktop backend (default auto)
+  --geometry  native desktop size (default 1920x1080)
+  --open      application to start in the desktop, repeatable (e.g. --open xterm)
+  --insecure  allow a non-loopback --listen address without TLS`;
+
+export async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      listen: { type: "string" },
+      backend: { type: "string", default: "auto" },
+      geometry: { type: "string", default: "1920x1080" },
+      open: { type: "string", multiple: true, default: [] },
+      insecure: { type: "boolean", default: false },
+    },
+  });
+  const { host, port } = parseListen(values.listen ?? process.env.DESKTOPD_LISTEN ?? "127.0.0.1:7000");
+  if (!isLoopback(host) && !values.insecure) {
+    throw new Error(`--listen ${host}: refusing a non-loopback address without TLS; pass --insecure to allow it`);
+  }
+  const geometry = parseSize(values.geometry!, "--geometry");
+  const open = values.open!.map(parseCommand);
+  const logger = createLogger();
+  let desktop: Desktop;
+  switch (values.backend) {
+    case "auto":
+    case "builtin":
+      desktop = new BuiltinDesktop({ geometry, open, logger });
+      break;
+    case "portabledesktop":
+      throw new Error("--backend portabledesktop is not available in this build yet");
+    default:
+      throw new Error(`--backend: expected auto, builtin or portabledesktop, got "${values.backend}"`);
+  }
+  const { token, source, generated } = serverToken();
+  const server = await startServer({ desktop, token, logger, host, port });
+  // Start the desktop now so the first call is fast and failures show at once.
+  desktop.start().catch((err) => logger.error({ err: err.message }, "desktop failed to start; calls will retry"));
+  const tokenRef = source === "DESKTOPD_TOKEN" ? "$DESKTOPD_TOKEN" : `$(cat ${source})`;
+  if (generated) process.stderr.write(`\ndesktopd: generated a bearer token (saved to ${source}, mode 0600):\n  ${token}\n`);
+  process.stderr.write(
+    `\ndesktopd: serving on ${server.url}; try:\n` +
+      `  buf curl --protocol grpc --http2-prior-knowledge --schema proto \\\n` +
+      `    -H "Authorization: Bearer ${tokenRef}" \\\n` +
+      `    ${server.url}/desktop.v1.DesktopService/GetDisplay\n\n`,
+  );
+  let signals = 0;
+  const stop = (sig: string) => {
+    if (signals++ > 0) {
+      logger.warn({ signal: sig }, "second signal: exiting now");
+      process.exit(1);
+    }
+    logger.info({ signal: sig }, "signal received");
+    server.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err: err.message }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}

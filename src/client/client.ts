@@ -1,0 +1,34 @@
+/**
+ * A typed DesktopService client over the same generated code. Uses gRPC over
+ * HTTP/2 by default (every RPC, bidi Vnc included); `protocol: "connect"` for
+ * Connect over HTTP/1.1 or h2.
+ */
+import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { DesktopService } from "../../gen/desktop/v1/desktop_pb.js";
+
+export interface DesktopClientOptions {
+  /** e.g. "http://127.0.0.1:7000" */
+  baseUrl: string;
+  /** The service's bearer token. */
+  token: string;
+  /** Wire protocol; "grpc" by default. */
+  protocol?: "grpc" | "connect";
+  /** HTTP version for "connect"; "2" by default ("1.1" cannot do bidi streams). */
+  httpVersion?: "1.1" | "2";
+}
+
+export type DesktopClient = Client<typeof DesktopService>;
+
+export function createDesktopClient(opts: DesktopClientOptions): DesktopClient {
+  const auth: Interceptor = (next) => (req) => {
+    req.header.set("authorization", `Bearer ${opts.token}`);
+    return next(req);
+  };
+  const common = { baseUrl: opts.baseUrl, interceptors: [auth], readMaxBytes: 64 * 1024 * 1024 };
+  const transport =
+    opts.protocol === "connect"
+      ? createConnectTransport({ ...common, httpVersion: opts.httpVersion ?? "2" })
+      : createGrpcTransport(common);
+  return createClient(DesktopService, transport);
+}

@@ -1,0 +1,195 @@
+/**
+ * A promise-based view of one in-process X11 connection (the `x11` package):
+ * XTEST for input, GetImage (MIT-SHM when usable) for frames, XFixes for the
+ * cursor image. No process is spawned here; every call is protocol requests on
+ * one Unix socket.
+ */
+import x11 from "x11";
+import type { Point, Rect } from "../geometry.js";
+import type { Frame } from "../desktop.js";
+import { Keymap } from "./keymap.js";
+import type { PointerSprite } from "../image.js";
+
+// XTEST FakeInput event types (XTEST spec, section 2).
+const KEY_PRESS = 2;
+const KEY_RELEASE = 3;
+const BUTTON_PRESS = 4;
+const BUTTON_RELEASE = 5;
+const MOTION_NOTIFY = 6;
+const Z_PIXMAP = 2;
+const ALL_PLANES = 0xffffffff;
+
+
+/** Calls a callback-style x11 method as a promise. */
+function call<T>(fn: (...args: any[]) => void, ...args: unknown[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    fn(...args, (err: unknown, res: T) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res)));
+  });
+}
+
+export class X11Connection {
+  readonly width: number;
+  readonly height: number;
+  readonly root: number;
+  private readonly X: any;
+  private xtest: any;
+  private fixes: any;
+  private shmSegment: any;
+  private keymap!: Keymap;
+  private closed = false;
+  private captureChain: Promise<unknown> = Promise.resolve();
+  /** Called once if the connection to the server is lost. */
+  onLost: (err: Error) => void = () => {};
+
+  private constructor(private readonly display: any) {
+    this.X = display.client;
+    const screen = display.screen[0];
+    this.root = screen.root;
+    this.width = screen.pixel_width;
+    this.height = screen.pixel_height;
+    const lost = (err: Error) => {
+      if (this.closed) return;
+      this.closed = true;
+      this.onLost(err);
+    };
+    this.X.on("error", (err: Error) => lost(err));
+    this.X.on("end", () => lost(new Error("X server connection closed")));
+  }
+
+  /**
+   * Connects to `display` (":N") with an MIT-MAGIC-COOKIE-1 `cookie` (latin1
+   * string), loads XTEST (required), XFixes and MIT-SHM (optional).
+   */
+  static async connect(display: string, cookie: string): Promise<X11Connection> {
+    const d = await new Promise<any>((resolve, reject) => {
+      const client = x11.createClient(
+        { display, auth: { name: "MIT-MAGIC-COOKIE-1", data: cookie } },
+        (err: unknown, dpy: any) => (err ? reject(err) : resolve(dpy)),
+      );
+      client.once("error", reject);
+    });
+    const conn = new X11Connection(d);
+    await conn.init();
+    return conn;
+  }
+
+  private async init(): Promise<void> {
+    const X = this.X;
+    this.xtest = await call(X.require.bind(X), "xtest");
+    this.fixes = await call(X.require.bind(X), "fixes").catch(() => undefined);
+    if (this.fixes) await call(this.fixes.QueryVersion.bind(this.fixes), 5, 0).catch(() => undefined);
+    const shm: any = await call(X.require.bind(X), "shm").catch(() => undefined);
+    if (shm && (await call<boolean>(shm.usable.bind(shm)).catch(() => false))) {
+      this.shmSegment = await call(shm.createSegment.bind(shm), this.width * this.height * 4).catch(() => undefined);
+    }
+    const min = this.display.min_keycode as number;
+    const rows = await call<number[][]>(X.GetKeyboardMapping.bind(X), min, this.display.max_keycode - min + 1);
+    this.keymap = new Keymap(min, rows, {
+      changeMapping: async (keycode, keysyms) => {
+        X.ChangeKeyboardMapping(keycode, keysyms.length, keysyms);
+        await this.sync();
+      },
+    });
+  }
+
+  get usesShm(): boolean {
+    return this.shmSegment !== undefined;
+  }
+
+  get keys(): Keymap {
+    return this.keymap;
+  }
+
+  /** A round trip: every request sent before it has been processed. */
+  async sync(): Promise<void> {
+    await call(this.X.GetInputFocus.bind(this.X));
+  }
+
+  async pointer(): Promise<Point & { buttonMask: number }> {
+    const p = await call<any>(this.X.QueryPointer.bind(this.X), this.root);
+    return { x: p.rootX, y: p.rootY, buttonMask: p.keyMask };
+  }
+
+  motion(p: Point): void {
+    this.xtest.FakeInput(MOTION_NOTIFY, 0, 0, this.root, p.x, p.y);
+  }
+
+  button(button: number, down: boolean): void {
+    this.xtest.FakeInput(down ? BUTTON_PRESS : BUTTON_RELEASE, button, 0, this.root, 0, 0);
+  }
+
+  key(keycode: number, down: boolean): void {
+    this.xtest.FakeInput(down ? KEY_PRESS : KEY_RELEASE, keycode, 0, this.root, 0, 0);
+  }
+
+  /**
+   * Reads a native-pixel region as RGB (3 channels). Captures are serialised:
+   * the one SHM segment is reused for every frame.
+   */
+  capture(region: Rect): Promise<Frame> {
+    const run = this.captureChain.then(() => this.captureNow(region));
+    this.captureChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async captureNow(r: Rect): Promise<Frame> {
+    let bgrx: Buffer;
+    if (this.shmSegment) {
+      const seg = this.shmSegment;
+      const rep = await call<any>(seg.getImage.bind(seg), this.root, r.x, r.y, r.width, r.height, ALL_PLANES, Z_PIXMAP, 0);
+      bgrx = seg.buffer.subarray(0, rep.size);
+    } else {
+      const img = await call<any>(this.X.GetImage.bind(this.X), Z_PIXMAP, this.root, r.x, r.y, r.width, r.height, ALL_PLANES);
+      bgrx = img.data;
+    }
+    const capturedAt = new Date();
+    return { data: bgrxToRgb(bgrx, r.width * r.height), width: r.width, height: r.height, channels: 3, capturedAt };
+  }
+
+  /**
+   * The displayed pointer image (XFixes GetCursorImage, premultiplied ARGB32)
+   * as straight-alpha RGBA placed at its hotspot; undefined without XFixes.
+   */
+  async cursorImage(): Promise<PointerSprite | undefined> {
+    if (!this.fixes) return undefined;
+    const c = await call<any>(this.fixes.GetCursorImage.bind(this.fixes));
+    const rgba = Buffer.alloc(c.width * c.height * 4);
+    const src: Buffer = c.cursorImage;
+    for (let i = 0; i < c.width * c.height; i++) {
+      const argb = src.readUInt32LE(i * 4);
+      const a = argb >>> 24;
+      // Un-premultiply so sharp can composite straight alpha.
+      const un = (v: number) => (a === 0 ? 0 : Math.min(255, Math.round((v * 255) / a)));
+      rgba[i * 4] = un((argb >>> 16) & 0xff);
+      rgba[i * 4 + 1] = un((argb >>> 8) & 0xff);
+      rgba[i * 4 + 2] = un(argb & 0xff);
+      rgba[i * 4 + 3] = a;
+    }
+    return { x: c.x - c.xhot, y: c.y - c.yhot, width: c.width, height: c.height, rgba };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.X.terminate();
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * ZPixmap 24-bit depth in 32 bits per pixel, little-endian (B, G, R, pad) ->
+ * packed RGB. The TrueColor visual of Xvnc is 0xff0000/0xff00/0xff masks.
+ */
+function bgrxToRgb(src: Buffer, pixels: number): Buffer {
+  const out = Buffer.allocUnsafe(pixels * 3);
+  for (let i = 0, j = 0; i < pixels; i++, j += 3) {
+    const o = i * 4;
+    out[j] = src[o + 2];
+    out[j + 1] = src[o + 1];
+    out[j + 2] = src[o];
+  }
+  return out;
+}

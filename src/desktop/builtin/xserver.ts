@@ -1,0 +1,190 @@
+/**
+ * Starts and stops the built-in desktop's processes: TigerVNC Xvnc (X server
+ * plus VNC server in one), openbox, and the `--open` applications.
+ *
+ * Security: X11 listens on its Unix socket only (-nolisten tcp) behind an
+ * MIT-MAGIC-COOKIE-1 cookie; the VNC server listens only on a 0600 Unix socket
+ * in a private 0700 runtime directory (-rfbport -1 disables TCP), so it is
+ * reachable only through the service.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import type { Logger } from "pino";
+import type { Size } from "../geometry.js";
+import { DesktopUnavailableError } from "../errors.js";
+
+export interface XServerOptions {
+  geometry: Size;
+  /** Colour depth, bits; 24 unless told. */
+  depth?: number;
+  /** Applications started once the desktop is up: argv arrays, no shell. */
+  open?: string[][];
+  /** Parent for the private runtime directory; the OS temp dir by default. */
+  runtimeParent?: string;
+  logger: Logger;
+  /** Time allowed for Xvnc to report its display, ms. */
+  startTimeoutMs?: number;
+}
+
+/** What this module uses of an execa subprocess (reject: false: it always resolves). */
+type Proc = Promise<{ exitCode?: number; signal?: string; code?: string }> & {
+  pid?: number;
+  stdio: unknown[];
+  stderr: NodeJS.ReadableStream | null;
+};
+
+/** A running Xvnc + openbox (+ apps); `exited` settles when Xvnc ends. */
+export class XServer {
+  private stopping = false;
+  private constructor(
+    readonly display: string,
+    readonly cookie: string,
+    readonly runtimeDir: string,
+    readonly vncSocket: string,
+    readonly xauthority: string,
+    private readonly xvnc: Proc,
+    private readonly children: Proc[],
+    private readonly logger: Logger,
+  ) {}
+
+  /** Process ids of everything this server started (Xvnc first). */
+  get pids(): number[] {
+    return [this.xvnc, ...this.children].map((p) => p.pid).filter((p): p is number => p !== undefined);
+  }
+
+  /** Settles when Xvnc exits, for whatever reason. */
+  get exited(): Promise<unknown> {
+    return this.xvnc;
+  }
+
+  static async start(opts: XServerOptions): Promise<XServer> {
+    const log = opts.logger;
+    const runtimeDir = await mkdtemp(join(opts.runtimeParent ?? tmpdir(), "desktopd-"));
+    const vncSocket = join(runtimeDir, "vnc.sock");
+    const xauthority = join(runtimeDir, "Xauthority");
+    const cookie = randomBytes(16).toString("latin1");
+    await writeFile(xauthority, xauthEntry(Buffer.from(cookie, "latin1")), { mode: 0o600 });
+    const { width, height } = opts.geometry;
+    const args = [
+      "-displayfd", "3",
+      "-geometry", `${width}x${height}`,
+      "-depth", String(opts.depth ?? 24),
+      "-auth", xauthority,
+      "-nolisten", "tcp",
+      "-rfbport", "-1",
+      "-rfbunixpath", vncSocket,
+      "-rfbunixmode", "0600",
+      "-SecurityTypes", "None",
+      "-AlwaysShared",
+      "-AcceptSetDesktopSize=0",
+      "-desktop", "desktopd",
+    ];
+    log.info({ geometry: `${width}x${height}`, runtimeDir }, "starting Xvnc");
+    let xvnc: Proc;
+    try {
+      xvnc = execa("Xvnc", args, {
+        detached: true,
+        reject: false,
+        stdio: ["ignore", "ignore", "pipe", "pipe"],
+        cwd: runtimeDir,
+      }) as unknown as Proc;
+    } catch (err) {
+      await rm(runtimeDir, { recursive: true, force: true });
+      throw new DesktopUnavailableError(`cannot start Xvnc: ${(err as Error).message}`, { cause: err });
+    }
+    let stderr = "";
+    xvnc.stderr?.on("data", (b: Buffer) => {
+      stderr = (stderr + b.toString()).slice(-4000);
+    });
+    let display: string;
+    try {
+      display = await readDisplay(xvnc, opts.startTimeoutMs ?? 15_000);
+    } catch (err) {
+      killGroup(xvnc.pid, "SIGKILL");
+      const result = await xvnc;
+      await rm(runtimeDir, { recursive: true, force: true });
+      const why = result.code === "ENOENT" ? "Xvnc is not installed (Debian: tigervnc-standalone-server)" : `${(err as Error).message}; Xvnc stderr: ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
+      throw new DesktopUnavailableError(`cannot start Xvnc: ${why}`, { cause: err });
+    }
+    const env = { DISPLAY: display, XAUTHORITY: xauthority };
+    const spawnChild = (argv: string[]) => {
+      const p = execa(argv[0], argv.slice(1), { detached: true, reject: false, stdio: "ignore", env, cwd: process.env.HOME ?? runtimeDir }) as unknown as Proc;
+      p.then((r) => log.info({ cmd: argv[0], exitCode: r.exitCode, signal: r.signal }, "desktop process exited"));
+      return p;
+    };
+    const children = [spawnChild(["openbox", "--sm-disable"])];
+    for (const argv of opts.open ?? []) children.push(spawnChild(argv));
+    const server = new XServer(display, cookie, runtimeDir, vncSocket, xauthority, xvnc, children, log);
+    xvnc.then((r) => {
+      if (!server.stopping) log.warn({ display, exitCode: r.exitCode, signal: r.signal, stderr: stderr.slice(-500) }, "Xvnc exited");
+    });
+    log.info({ display, pid: xvnc.pid, open: (opts.open ?? []).map((a) => a.join(" ")) }, "desktop started");
+    return server;
+  }
+
+  /**
+   * Stops every process (SIGTERM to each process group, SIGKILL after
+   * `graceMs`) and removes the runtime directory. Idempotent.
+   */
+  async stop(graceMs = 3000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const all = [...this.children, this.xvnc];
+    for (const p of all) killGroup(p.pid, "SIGTERM");
+    const timer = setTimeout(() => all.forEach((p) => killGroup(p.pid, "SIGKILL")), graceMs);
+    await Promise.allSettled(all);
+    clearTimeout(timer);
+    // Grandchildren (a shell under xterm) share the group: make sure they go too.
+    for (const p of all) killGroup(p.pid, "SIGKILL");
+    await rm(this.runtimeDir, { recursive: true, force: true });
+    this.logger.info({ display: this.display }, "desktop stopped");
+  }
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // group already gone
+  }
+}
+
+/** Reads the display number Xvnc writes to fd 3 once it accepts connections. */
+function readDisplay(proc: Proc, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const fd3 = proc.stdio[3] as unknown as NodeJS.ReadableStream;
+    let buf = "";
+    const timer = setTimeout(() => reject(new Error(`no display after ${timeoutMs} ms`)), timeoutMs);
+    fd3.on("data", (b: Buffer) => {
+      buf += b.toString();
+      const m = /^(\d+)\n/.exec(buf);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`:${m[1]}`);
+      }
+    });
+    proc.then((r) => {
+      clearTimeout(timer);
+      reject(new Error(r.code === "ENOENT" ? "not found" : `exited early (code ${r.exitCode}, signal ${r.signal})`));
+    });
+  });
+}
+
+/**
+ * One Xauthority entry (Xau file format: big-endian lengths) for FamilyWild,
+ * which matches any host and display number, with an MIT-MAGIC-COOKIE-1.
+ */
+function xauthEntry(cookie: Buffer): Buffer {
+  const field = (b: Buffer) => {
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(b.length);
+    return [len, b];
+  };
+  const family = Buffer.alloc(2);
+  family.writeUInt16BE(0xffff);
+  return Buffer.concat([family, ...field(Buffer.alloc(0)), ...field(Buffer.alloc(0)), ...field(Buffer.from("MIT-MAGIC-COOKIE-1")), ...field(cookie)]);
+}

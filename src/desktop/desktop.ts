@@ -1,0 +1,75 @@
+/**
+ * The Desktop contract: one virtual desktop session, behind which the backends
+ * (built-in X11, PortableDesktop CLI) live. All coordinates are native pixels;
+ * declared-space mapping belongs to the API layer (src/server/actions.ts).
+ *
+ * Errors: InvalidInputError (bad input), DesktopUnavailableError (cannot
+ * start or reach the desktop), DesktopClosedError (after close), anything else
+ * is internal. Implementations never leave a key or button held when a call
+ * fails part-way.
+ */
+import type { Duplex } from "node:stream";
+import type { Point, Rect, Size } from "./geometry.js";
+import type { Key } from "./keys.js";
+
+export type MouseButton = "left" | "middle" | "right";
+
+export interface DisplayConfig {
+  /** Framebuffer size, native pixels. */
+  native: Size;
+  /** Backend name: "builtin" or "portabledesktop". */
+  backend: string;
+}
+
+/** Raw pixels of a capture, top-down rows, RGBA (4 channels) or RGB (3). */
+export interface Frame {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 3 | 4;
+  capturedAt: Date;
+}
+
+export interface CaptureOptions {
+  /** Native-pixel region; whole screen when unset. Must lie on the screen. */
+  region?: Rect;
+  /** Draw the pointer into the frame. */
+  includeCursor?: boolean;
+}
+
+export interface Desktop {
+  /** Backend name reported by GetDisplay. */
+  readonly backend: string;
+  /**
+   * Starts the desktop if it is not running; idempotent. A desktop whose
+   * server died is replaced by a new one. Throws DesktopClosedError after close.
+   */
+  start(): Promise<DisplayConfig>;
+  /** A new raw RFB byte stream to the desktop's VNC server (shared). */
+  connectVnc(): Promise<Duplex>;
+  /** Reads the framebuffer (native pixels). */
+  capture(opts?: CaptureOptions): Promise<Frame>;
+  /** Pointer position, native pixels. */
+  cursorPosition(): Promise<Point>;
+  /** Absolute pointer move, native pixels. */
+  move(p: Point): Promise<void>;
+  /**
+   * Clicks `button` `count` times at `at` (current position when unset), with
+   * `modifiers` held down for the duration.
+   */
+  click(button: MouseButton, count: number, at?: Point, modifiers?: Key[]): Promise<void>;
+  buttonDown(button: MouseButton): Promise<void>;
+  buttonUp(button: MouseButton): Promise<void>;
+  /** Wheel notches: dy < 0 up, dy > 0 down, dx < 0 left, dx > 0 right. */
+  scroll(at: Point | undefined, dx: number, dy: number, modifiers?: Key[]): Promise<void>;
+  /** Move to `from`, left down, move to `to`, left up. */
+  drag(from: Point, to: Point): Promise<void>;
+  /** Presses the keys in order, releases them in reverse. */
+  keyPress(combo: Key[]): Promise<void>;
+  keyDown(combo: Key[]): Promise<void>;
+  keyUp(combo: Key[]): Promise<void>;
+  /** Types any Unicode text; stops between characters when `signal` aborts. */
+  type(text: string, signal?: AbortSignal): Promise<void>;
+  /** Stops everything started; idempotent. Later calls throw DesktopClosedError. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,82 @@
+/**
+ * Frame encoding (sharp) and pointer drawing. Frames are raw pixels from a
+ * backend; encoding happens in memory, never through temp files.
+ */
+import sharp from "sharp";
+import type { Frame } from "./desktop.js";
+import type { Size } from "./geometry.js";
+
+export type Format = "png" | "jpeg" | "webp";
+
+export interface EncodeOptions {
+  format: Format;
+  /** JPEG/WebP quality 1..100. */
+  quality: number;
+  /** Output size in pixels; the frame's own size when unset. */
+  size?: Size;
+}
+
+export interface Encoded {
+  data: Buffer;
+  format: Format;
+  width: number;
+  height: number;
+}
+
+/** Default JPEG/WebP quality when a request says 0. */
+export const DEFAULT_QUALITY = 80;
+
+/**
+ * Encodes a raw frame, resizing (exact size, Lanczos) when `size` differs.
+ * PNG uses a fast zlib level: screenshots are produced on a hot path.
+ */
+export async function encodeFrame(frame: Frame, opts: EncodeOptions): Promise<Encoded> {
+  const width = opts.size?.width ?? frame.width;
+  const height = opts.size?.height ?? frame.height;
+  let img = sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: frame.channels } });
+  if (width !== frame.width || height !== frame.height) img = img.resize(width, height, { fit: "fill" });
+  if (frame.channels === 4) img = img.removeAlpha();
+  switch (opts.format) {
+    case "jpeg":
+      img = img.jpeg({ quality: opts.quality, mozjpeg: false });
+      break;
+    case "webp":
+      img = img.webp({ quality: opts.quality, effort: 0 });
+      break;
+    default:
+      img = img.png({ compressionLevel: 1, adaptiveFiltering: false });
+  }
+  return { data: await img.toBuffer(), format: opts.format, width, height };
+}
+
+/** A pointer image in straight-alpha RGBA, placed at (x, y) in native pixels. */
+export interface PointerSprite {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  rgba: Buffer;
+}
+
+/**
+ * Alpha-blends the pointer into an RGB/RGBA frame in place. `origin` is the
+ * frame's top-left corner in native pixels (non-zero for region captures).
+ */
+export function drawPointer(frame: Frame, sprite: PointerSprite, origin = { x: 0, y: 0 }): void {
+  const ch = frame.channels;
+  for (let sy = 0; sy < sprite.height; sy++) {
+    const fy = sprite.y + sy - origin.y;
+    if (fy < 0 || fy >= frame.height) continue;
+    for (let sx = 0; sx < sprite.width; sx++) {
+      const fx = sprite.x + sx - origin.x;
+      if (fx < 0 || fx >= frame.width) continue;
+      const s = (sy * sprite.width + sx) * 4;
+      const a = sprite.rgba[s + 3];
+      if (a === 0) continue;
+      const d = (fy * frame.width + fx) * ch;
+      for (let c = 0; c < 3; c++) {
+        frame.data[d + c] = Math.round((sprite.rgba[s + c] * a + frame.data[d + c] * (255 - a)) / 255);
+      }
+    }
+  }
+}

@@ -1,0 +1,6 @@
+/** The process logger: JSON lines on stderr (pino), level from DESKTOPD_LOG_LEVEL. */
+import { pino, type Logger } from "pino";
+
+export function createLogger(level = process.env.DESKTOPD_LOG_LEVEL ?? "info"): Logger {
+  return pino({ level, base: { svc: "desktopd" } }, pino.destination(2));
+}

@@ -1,0 +1,153 @@
+/**
+ * The Action RPC: one table entry per `ActionRequest.action` case, mapping the
+ * request (declared space) to Desktop calls (native pixels). Output texts keep
+ * the seed's: "<action> action performed", "screenshot", "x=<x>,y=<y>".
+ */
+import { create } from "@bufbuild/protobuf";
+import {
+  ActionResponseSchema,
+  ScrollDirection,
+  type ActionRequest,
+  type ActionResponse,
+  type ClickAction,
+} from "../../gen/desktop/v1/desktop_pb.js";
+import type { Desktop, MouseButton } from "../desktop/desktop.js";
+import { InvalidInputError } from "../desktop/errors.js";
+import { Geometry, type Point } from "../desktop/geometry.js";
+import { encodeFrame, type Encoded, type EncodeOptions } from "../desktop/image.js";
+import { parseCombo } from "../desktop/keys.js";
+import { sleep } from "./sleep.js";
+import { imageFormat, intInRange, modifiers, MAX_TYPE_BYTES, requiredPoint, requiredRect, requiredText, scaledSize, FORMAT_ENUM } from "./validate.js";
+
+type ActionCase = NonNullable<ActionRequest["action"]["case"]>;
+type ActionValue<C extends ActionCase> = Extract<ActionRequest["action"], { case: C }>["value"];
+
+interface Ctx {
+  desktop: Desktop;
+  geo: Geometry;
+  signal: AbortSignal;
+  /** Field path prefix of the action, e.g. "left_click". */
+  field: string;
+}
+
+/** What a handler returns; `output` defaults to "<action> action performed". */
+interface Result {
+  output?: string;
+  image?: Encoded;
+}
+
+type Handler<V> = (v: V, c: Ctx) => Promise<Result | void>;
+
+/** Hold and wait limits, ms. */
+const MAX_DURATION_MS = 60_000;
+const MAX_SETTLE_MS = 10_000;
+const MAX_SCROLL_AMOUNT = 100;
+const DEFAULT_SCROLL_AMOUNT = 3;
+const DEFAULT_HOLD_MS = 1000;
+
+const at = (p: { x: number; y: number } | undefined, c: Ctx): Point | undefined => (p ? c.geo.toNative(p) : undefined);
+
+function click(button: MouseButton, count: number): Handler<ClickAction> {
+  return async (v, c) => c.desktop.click(button, count, at(v.coordinate, c), modifiers(v.modifiers, `${c.field}.modifiers`));
+}
+
+/** A screenshot of the whole screen at the declared size. */
+async function declaredScreenshot(c: Ctx, enc: Omit<EncodeOptions, "size">): Promise<Encoded> {
+  const frame = await c.desktop.capture();
+  return encodeFrame(frame, { ...enc, size: c.geo.declared });
+}
+
+const PNG = { format: "png", quality: 0 } as const;
+
+const SCROLL: Record<number, (n: number) => [number, number]> = {
+  [ScrollDirection.UNSPECIFIED]: (n) => [0, n],
+  [ScrollDirection.DOWN]: (n) => [0, n],
+  [ScrollDirection.UP]: (n) => [0, -n],
+  [ScrollDirection.LEFT]: (n) => [-n, 0],
+  [ScrollDirection.RIGHT]: (n) => [n, 0],
+};
+
+const ACTIONS: { [C in ActionCase]: Handler<ActionValue<C>> } = {
+  key: (v, c) => c.desktop.keyPress(parseCombo(v.text, `${c.field}.text`)),
+  keyDown: (v, c) => c.desktop.keyDown(parseCombo(v.text, `${c.field}.text`)),
+  keyUp: (v, c) => c.desktop.keyUp(parseCombo(v.text, `${c.field}.text`)),
+  type: (v, c) => c.desktop.type(requiredText(v.text, `${c.field}.text`, MAX_TYPE_BYTES), c.signal),
+  cursorPosition: async (_v, c) => {
+    const p = c.geo.toDeclared(await c.desktop.cursorPosition());
+    return { output: `x=${p.x},y=${p.y}` };
+  },
+  mouseMove: (v, c) => c.desktop.move(c.geo.toNative(requiredPoint(v.coordinate, `${c.field}.coordinate`))),
+  leftClick: click("left", 1),
+  rightClick: click("right", 1),
+  middleClick: click("middle", 1),
+  doubleClick: click("left", 2),
+  tripleClick: click("left", 3),
+  leftClickDrag: (v, c) => {
+    const from = requiredPoint(v.startCoordinate, `${c.field}.start_coordinate`);
+    const to = requiredPoint(v.coordinate, `${c.field}.coordinate`);
+    return c.desktop.drag(c.geo.toNative(from), c.geo.toNative(to));
+  },
+  leftMouseDown: (_v, c) => c.desktop.buttonDown("left"),
+  leftMouseUp: (_v, c) => c.desktop.buttonUp("left"),
+  scroll: (v, c) => {
+    const dir = SCROLL[v.direction];
+    if (!dir) throw new InvalidInputError(`${c.field}.direction`, `unknown scroll direction ${v.direction}`);
+    const amount = intInRange(v.amount, `${c.field}.amount`, 0, MAX_SCROLL_AMOUNT) || DEFAULT_SCROLL_AMOUNT;
+    const [dx, dy] = dir(amount);
+    return c.desktop.scroll(at(v.coordinate, c), dx, dy, modifiers(v.modifiers, `${c.field}.modifiers`));
+  },
+  holdKey: async (v, c) => {
+    const keys = parseCombo(v.text, `${c.field}.text`);
+    const ms = intInRange(v.durationMs, `${c.field}.duration_ms`, 0, MAX_DURATION_MS) || DEFAULT_HOLD_MS;
+    await c.desktop.keyDown(keys);
+    try {
+      await sleep(ms, c.signal);
+    } finally {
+      // Released at once on cancel, and after any failure.
+      await c.desktop.keyUp(keys);
+    }
+  },
+  screenshot: async (v, c) => ({ output: "screenshot", image: await declaredScreenshot(c, imageFormat(v.format, v.quality, `${c.field}`)) }),
+  wait: async (v, c) => {
+    await sleep(intInRange(v.durationMs, `${c.field}.duration_ms`, 0, MAX_DURATION_MS), c.signal);
+    return { image: await declaredScreenshot(c, PNG) };
+  },
+  zoom: async (v, c) => {
+    const region = c.geo.rectToNative(requiredRect(v.region, `${c.field}.region`));
+    if (!region) throw new InvalidInputError(`${c.field}.region`, "lies outside the screen");
+    return { image: await encodeFrame(await c.desktop.capture({ region }), PNG) };
+  },
+};
+
+/** "leftClick" -> "left_click": the proto field name, used in outputs and errors. */
+const snake = (s: string) => s.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
+
+/**
+ * Runs one action. Throws InvalidInputError for bad fields (checked before the
+ * desktop is touched where possible) and desktop errors as they come.
+ */
+export async function runAction(desktop: Desktop, req: ActionRequest, signal: AbortSignal): Promise<ActionResponse> {
+  const kase = req.action.case;
+  if (!kase) throw new InvalidInputError("action", "is required (one of key, type, left_click, ...)");
+  const declared = scaledSize(req.scaledSize, "scaled_size");
+  const after = req.captureAfter;
+  const afterOpts = after ? imageFormat(after.format, after.quality, "capture_after") : undefined;
+  if (after) intInRange(after.settleMs, "capture_after.settle_ms", 0, MAX_SETTLE_MS);
+  const cfg = await desktop.start();
+  const geo = new Geometry(cfg.native, declared ?? cfg.native);
+  const field = snake(kase);
+  const ctx: Ctx = { desktop, geo, signal, field };
+  const handler = ACTIONS[kase] as Handler<unknown>;
+  const result = (await handler(req.action.value, ctx)) ?? {};
+  let image = result.image;
+  if (after && afterOpts) {
+    await sleep(after.settleMs, signal);
+    image = await declaredScreenshot(ctx, afterOpts);
+  }
+  const cursor = geo.toDeclared(await desktop.cursorPosition());
+  return create(ActionResponseSchema, {
+    output: result.output ?? `${field} action performed`,
+    cursor,
+    screenshot: image ? { data: image.data, format: FORMAT_ENUM[image.format], width: image.width, height: image.height } : undefined,
+  });
+}

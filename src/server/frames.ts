@@ -1,0 +1,51 @@
+/**
+ * The Screenshot stream. Frames are captured on demand, when the transport
+ * asks for the next message (Connect waits for 'drain' before pulling), so a
+ * slow reader gets fresh frames at its own pace: stale frames are never queued.
+ */
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { ScreenshotResponseSchema, type ScreenshotRequest, type ScreenshotResponse } from "../../gen/desktop/v1/desktop_pb.js";
+import type { Desktop } from "../desktop/desktop.js";
+import { InvalidInputError } from "../desktop/errors.js";
+import type { Rect } from "../desktop/geometry.js";
+import { encodeFrame } from "../desktop/image.js";
+import { sleep } from "./sleep.js";
+import { FORMAT_ENUM, imageFormat, requiredRect, scaledSize } from "./validate.js";
+
+/** Highest frame rate a stream may ask for, frames per second. */
+export const MAX_FPS = 60;
+
+export async function* screenshotStream(desktop: Desktop, req: ScreenshotRequest, signal: AbortSignal): AsyncGenerator<ScreenshotResponse> {
+  const size = scaledSize(req.scaledSize, "scaled_size");
+  const enc = imageFormat(req.format, req.quality, "screenshot");
+  if (!(req.maxFps >= 0 && req.maxFps <= MAX_FPS)) throw new InvalidInputError("max_fps", `must be between 0 and ${MAX_FPS}, got ${req.maxFps}`);
+  const { native } = await desktop.start();
+  let region: Rect | undefined;
+  if (req.region) {
+    region = requiredRect(req.region, "region");
+    if (region.x < 0 || region.y < 0 || region.x + region.width > native.width || region.y + region.height > native.height) {
+      throw new InvalidInputError("region", `must lie within the ${native.width}x${native.height} screen`);
+    }
+  }
+  const intervalMs = req.maxFps > 0 ? 1000 / req.maxFps : 0;
+  let sequence = 0n;
+  let previous: Buffer | undefined;
+  for (;;) {
+    const started = performance.now();
+    const frame = await desktop.capture({ region, includeCursor: req.includeCursor });
+    if (req.allFrames || !previous || !previous.equals(frame.data)) {
+      previous = frame.data;
+      const image = await encodeFrame(frame, { ...enc, size });
+      sequence++;
+      yield create(ScreenshotResponseSchema, {
+        image: { data: image.data, format: FORMAT_ENUM[image.format], width: image.width, height: image.height },
+        nativeSize: native,
+        sequence,
+        capturedAt: timestampFromDate(frame.capturedAt),
+      });
+    }
+    if (intervalMs === 0) return;
+    await sleep(Math.max(0, intervalMs - (performance.now() - started)), signal);
+  }
+}
