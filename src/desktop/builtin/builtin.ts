@@ -49,6 +49,15 @@ export class BuiltinDesktop implements Desktop {
     return { native: { width: s.x.width, height: s.x.height }, backend: this.backend };
   }
 
+  /**
+   * How to join the running desktop as another X client (tests, diagnostics):
+   * the display (":N"), its MIT-MAGIC-COOKIE-1 (latin1) and Xauthority file.
+   */
+  get x11Endpoint(): { display: string; cookie: string; xauthority: string } | undefined {
+    const s = this.session;
+    return s?.alive ? { display: s.server.display, cookie: s.server.cookie, xauthority: s.server.xauthority } : undefined;
+  }
+
   /** Process ids of the running desktop (for tests and diagnostics). */
   get pids(): number[] {
     return this.session?.alive ? this.session.server.pids : [];

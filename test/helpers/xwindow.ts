@@ -1,0 +1,101 @@
+/**
+ * A test X client on the desktop under test: override-redirect windows of a
+ * known colour that record the input events they receive (button numbers,
+ * root positions in native pixels, keysyms with modifier state).
+ */
+import x11 from "x11";
+
+export interface RecordedEvent {
+  type: "ButtonPress" | "ButtonRelease" | "KeyPress" | "KeyRelease" | "MotionNotify";
+  /** Button number, or keycode for key events. */
+  detail: number;
+  rootX: number;
+  rootY: number;
+  /** Modifier/button state mask before the event (Shift 1, Control 4, Mod1 8). */
+  state: number;
+  at: number;
+}
+
+const call = <T>(fn: (...a: any[]) => void, ...args: unknown[]) =>
+  new Promise<T>((resolve, reject) => fn(...args, (e: unknown, r: T) => (e ? reject(e) : resolve(r))));
+
+export const SHIFT_MASK = 1;
+export const CONTROL_MASK = 4;
+
+export class TestWindows {
+  readonly events: RecordedEvent[] = [];
+  private constructor(
+    private readonly X: any,
+    private readonly display: any,
+  ) {}
+
+  static async open(display: string, cookie: string): Promise<TestWindows> {
+    const d = await new Promise<any>((resolve, reject) => {
+      const c = x11.createClient({ display, auth: { name: "MIT-MAGIC-COOKIE-1", data: cookie } }, (e: unknown, dpy: any) => (e ? reject(e) : resolve(dpy)));
+      c.once("error", reject);
+    });
+    const t = new TestWindows(d.client, d);
+    const names: Record<number, RecordedEvent["type"]> = { 2: "KeyPress", 3: "KeyRelease", 4: "ButtonPress", 5: "ButtonRelease", 6: "MotionNotify" };
+    d.client.on("event", (ev: any) => {
+      const type = names[ev.type];
+      if (type) t.events.push({ type, detail: ev.keycode, rootX: ev.rootx, rootY: ev.rooty, state: ev.buttons, at: Date.now() });
+    });
+    return t;
+  }
+
+  /**
+   * Maps an override-redirect window filled with `rgb` (0xRRGGBB), listening
+   * for input when `record`; with `focus`, key events go to it.
+   */
+  async window(x: number, y: number, width: number, height: number, rgb: number, opts: { record?: boolean; focus?: boolean } = {}): Promise<number> {
+    const X = this.X;
+    const root = this.display.screen[0].root;
+    const wid = X.AllocID();
+    const ev = x11.eventMask;
+    const eventMask = opts.record
+      ? ev.KeyPress | ev.KeyRelease | ev.ButtonPress | ev.ButtonRelease | ev.PointerMotion | ev.Exposure
+      : ev.Exposure;
+    X.CreateWindow(wid, root, x, y, width, height, 0, 0, 0, 0, { backgroundPixel: rgb, overrideRedirect: true, eventMask });
+    X.MapWindow(wid);
+    X.RaiseWindow(wid);
+    if (opts.focus) X.SetInputFocus(wid, 1 /* RevertToPointerRoot */);
+    await this.sync();
+    return wid;
+  }
+
+  /** Repaints a window with a new background colour. */
+  async recolor(wid: number, rgb: number): Promise<void> {
+    this.X.ChangeWindowAttributes(wid, { backgroundPixel: rgb });
+    this.X.ClearArea(wid, 0, 0, 0, 0, 0);
+    await this.sync();
+  }
+
+  async sync(): Promise<void> {
+    await call(this.X.GetInputFocus.bind(this.X));
+  }
+
+  /** Keysym of a key event, read through the current keyboard mapping. */
+  async keysym(e: RecordedEvent): Promise<number> {
+    const [row] = await call<number[][]>(this.X.GetKeyboardMapping.bind(this.X), e.detail, 1);
+    const shifted = (e.state & SHIFT_MASK) !== 0 && row[1] !== 0;
+    return shifted ? row[1] : row[0];
+  }
+
+  /** Waits until `pred` holds for the recorded events (events arrive asynchronously). */
+  async waitFor(pred: (evs: RecordedEvent[]) => boolean, timeoutMs = 3000): Promise<RecordedEvent[]> {
+    const end = Date.now() + timeoutMs;
+    while (!pred(this.events)) {
+      if (Date.now() > end) throw new Error(`timed out; events: ${JSON.stringify(this.events.map((e) => [e.type, e.detail, e.rootX, e.rootY, e.state]))}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.events;
+  }
+
+  clear(): void {
+    this.events.length = 0;
+  }
+
+  close(): void {
+    this.X.terminate();
+  }
+}
