@@ -1,0 +1,43 @@
+/** Anthropic computer-use tool inputs map to ActionRequests. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ScrollDirection } from "../gen/desktop/v1/desktop_pb.js";
+import { toActionRequest } from "../src/client/computer-use.js";
+
+describe("toActionRequest", () => {
+  const scaledSize = { width: 1280, height: 720 };
+  it("left_click with coordinate and modifier text", () => {
+    const r = toActionRequest({ action: "left_click", coordinate: [640, 360], text: "shift" }, { scaledSize });
+    assert.equal(r.action.case, "leftClick");
+    assert.deepEqual([r.action.value?.coordinate?.x, r.action.value?.coordinate?.y, r.scaledSize?.width], [640, 360, 1280]);
+    assert.equal(r.action.case === "leftClick" && r.action.value.modifiers, "shift");
+  });
+  it("scroll direction and amount", () => {
+    const r = toActionRequest({ action: "scroll", coordinate: [1, 2], scroll_direction: "up", scroll_amount: 5 });
+    assert.ok(r.action.case === "scroll");
+    assert.deepEqual([r.action.value.direction, r.action.value.amount], [ScrollDirection.UP, 5]);
+  });
+  it("durations are seconds in the tool and milliseconds in the proto", () => {
+    const h = toActionRequest({ action: "hold_key", text: "a", duration: 1.5 });
+    assert.ok(h.action.case === "holdKey" && h.action.value.durationMs === 1500);
+    const w = toActionRequest({ action: "wait", duration: 2 });
+    assert.ok(w.action.case === "wait" && w.action.value.durationMs === 2000);
+  });
+  it("drag, key, type, cursor_position, screenshot", () => {
+    const d = toActionRequest({ action: "left_click_drag", start_coordinate: [1, 2], coordinate: [3, 4] });
+    assert.ok(d.action.case === "leftClickDrag" && d.action.value.startCoordinate?.x === 1 && d.action.value.coordinate?.y === 4);
+    assert.equal(toActionRequest({ action: "key", text: "ctrl+c" }).action.case, "key");
+    assert.equal(toActionRequest({ action: "type", text: "hi" }).action.case, "type");
+    assert.equal(toActionRequest({ action: "cursor_position" }).action.case, "cursorPosition");
+    assert.equal(toActionRequest({ action: "screenshot" }).action.case, "screenshot");
+  });
+  it("zoom's [x1,y1,x2,y2] region needs tool version 20251124", () => {
+    const z = toActionRequest({ action: "zoom", region: [10, 20, 110, 70] }, { version: "20251124" });
+    assert.ok(z.action.case === "zoom");
+    assert.deepEqual(z.action.value.region && [z.action.value.region.x, z.action.value.region.y, z.action.value.region.width, z.action.value.region.height], [10, 20, 100, 50]);
+    assert.throws(() => toActionRequest({ action: "zoom", region: [0, 0, 1, 1] }, { version: "20250124" }));
+  });
+  it("unknown actions are errors", () => {
+    assert.throws(() => toActionRequest({ action: "teleport" }), /Unknown action: teleport/);
+  });
+});

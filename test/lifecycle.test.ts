@@ -1,0 +1,99 @@
+/**
+ * The desktop's life: `--open xterm` gives a terminal that real typing drives;
+ * a dead Xvnc is replaced on the next call; close and shutdown leave no
+ * process behind and end streams with UNAVAILABLE.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { startTestServer } from "./helpers/server.js";
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("Desktop lifecycle", () => {
+  it("with --open xterm, typing a shell command and Return creates the file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "desktopd-xterm-"));
+    const t = await startTestServer({ open: [["xterm", "-geometry", "80x24+0+0"]] });
+    try {
+      const file = join(dir, "proof.txt");
+      // The xterm needs a moment to map; clicking into it gives it focus.
+      const content = await eventually(async () => {
+        await t.grpc.action({ action: { case: "leftClick", value: { coordinate: { x: 150, y: 120 } } } });
+        await t.grpc.action({ action: { case: "type", value: { text: `echo 'typed: héllo ✓' > ${file}` } } });
+        await t.grpc.action({ action: { case: "key", value: { text: "Return" } } });
+        return eventually(() => readFile(file, "utf8"), 1500);
+      }, 15000);
+      assert.equal(content, "typed: héllo ✓\n");
+    } finally {
+      await t.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("close stops every process it started (no orphans) and later calls are UNAVAILABLE", async () => {
+    const t = await startTestServer({ open: [["xterm"]] });
+    const pids = t.desktop.pids;
+    assert.ok(pids.length >= 3, `Xvnc, openbox, xterm: ${pids}`);
+    assert.ok(pids.every(alive));
+    await t.desktop.close();
+    assert.deepEqual(pids.filter(alive), []);
+    await assert.rejects(t.grpc.getDisplay({}), (e) => ConnectError.from(e).code === Code.Unavailable);
+    await t.close();
+  });
+
+  it("if Xvnc dies, the next call starts a new desktop", async () => {
+    const t = await startTestServer();
+    try {
+      const [xvnc] = t.desktop.pids;
+      process.kill(xvnc, "SIGKILL");
+      await eventually(async () => (t.desktop.pids.length === 0 ? true : undefined));
+      const d = await t.grpc.getDisplay({});
+      assert.equal(d.nativeSize?.width, 1920);
+      const [next] = t.desktop.pids;
+      assert.ok(next && next !== xvnc && alive(next));
+      const res = await t.grpc.action({ action: { case: "mouseMove", value: { coordinate: { x: 10, y: 20 } } } });
+      assert.deepEqual([res.cursor?.x, res.cursor?.y], [10, 20]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("shutdown ends open streams with UNAVAILABLE and stops the desktop", async () => {
+    const t = await startTestServer();
+    const pids = t.desktop.pids;
+    const frames = (async () => {
+      for await (const _ of t.grpc.screenshot({ maxFps: 5, allFrames: true, scaledSize: { width: 64, height: 36 } }));
+    })();
+    const vnc = (async () => {
+      async function* idle() {
+        await new Promise(() => {});
+      }
+      for await (const _ of t.grpc.vnc(idle()));
+    })();
+    const ended = [frames, vnc].map((s) => assert.rejects(s, (e) => ConnectError.from(e).code === Code.Unavailable));
+    await new Promise((r) => setTimeout(r, 500));
+    await t.server.close();
+    await Promise.all(ended);
+    assert.deepEqual(pids.filter(alive), []);
+  });
+});
