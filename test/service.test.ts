@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { ActionRequestSchema } from "../gen/desktop/v1/desktop_pb.js";
+import type { ActionRequestSchema, ImageFormat, ScrollDirection } from "../gen/desktop/v1/desktop_pb.js";
 import { createDesktopClient } from "../src/client/client.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
@@ -49,13 +49,13 @@ describe("DesktopService contract", () => {
     ["drag without end", { action: { case: "leftClickDrag", value: { startCoordinate: { x: 1, y: 1 } } } }, "left_click_drag.coordinate"],
     ["scroll amount > 100", { action: { case: "scroll", value: { amount: 101 } } }, "scroll.amount"],
     ["negative scroll amount", { action: { case: "scroll", value: { amount: -1 } } }, "scroll.amount"],
-    ["unknown scroll direction", { action: { case: "scroll", value: { direction: 9 } } }, "scroll.direction"],
+    ["unknown scroll direction", { action: { case: "scroll", value: { direction: 9 as ScrollDirection } } }, "scroll.direction"],
     ["negative hold duration", { action: { case: "holdKey", value: { text: "a", durationMs: -5 } } }, "hold_key.duration_ms"],
     ["negative wait", { action: { case: "wait", value: { durationMs: -1 } } }, "wait.duration_ms"],
     ["zero scaled size", { scaledSize: { width: 0, height: 0 }, action: { case: "screenshot", value: {} } }, "scaled_size.width"],
     ["absurd scaled size", { scaledSize: { width: 100000, height: 720 }, action: { case: "screenshot", value: {} } }, "scaled_size.width"],
     ["quality > 100", { action: { case: "screenshot", value: { quality: 101 } } }, "screenshot.quality"],
-    ["unknown image format", { action: { case: "screenshot", value: { format: 7 } } }, "screenshot.format"],
+    ["unknown image format", { action: { case: "screenshot", value: { format: 7 as ImageFormat } } }, "screenshot.format"],
     ["zoom without region", { action: { case: "zoom", value: {} } }, "zoom.region"],
     ["zoom with an empty region", { action: { case: "zoom", value: { region: { x: 0, y: 0, width: 0, height: 5 } } } }, "zoom.region"],
     ["settle too long", { captureAfter: { settleMs: 999999 }, action: { case: "cursorPosition", value: {} } }, "capture_after.settle_ms"],
