@@ -27,14 +27,15 @@ export interface Encoded {
 export const DEFAULT_QUALITY = 80;
 
 /**
- * Encodes a raw frame, resizing (exact size, Lanczos) when `size` differs.
+ * Encodes a raw frame, resizing (exact size, Catmull-Rom) when `size` differs.
  * PNG uses a fast zlib level: screenshots are produced on a hot path.
  */
 export async function encodeFrame(frame: Frame, opts: EncodeOptions): Promise<Encoded> {
   const width = opts.size?.width ?? frame.width;
   const height = opts.size?.height ?? frame.height;
   let img = sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: frame.channels } });
-  if (width !== frame.width || height !== frame.height) img = img.resize(width, height, { fit: "fill" });
+  // Catmull-Rom keeps text sharp at a fraction of Lanczos' cost.
+  if (width !== frame.width || height !== frame.height) img = img.resize(width, height, { fit: "fill", kernel: "cubic" });
   if (frame.channels === 4) img = img.removeAlpha();
   switch (opts.format) {
     case "jpeg":

@@ -185,11 +185,15 @@ export class X11Connection {
  */
 function bgrxToRgb(src: Buffer, pixels: number): Buffer {
   const out = Buffer.allocUnsafe(pixels * 3);
+  // One 32-bit read per pixel (0x00RRGGBB); byte stores truncate to 8 bits.
+  // A core GetImage reply may sit unaligned in the socket buffer: copy it then.
+  const aligned = src.byteOffset % 4 === 0 ? src : Buffer.from(src.subarray(0, pixels * 4));
+  const px = new Uint32Array(aligned.buffer, aligned.byteOffset, pixels);
   for (let i = 0, j = 0; i < pixels; i++, j += 3) {
-    const o = i * 4;
-    out[j] = src[o + 2];
-    out[j + 1] = src[o + 1];
-    out[j + 2] = src[o];
+    const v = px[i];
+    out[j] = v >>> 16;
+    out[j + 1] = v >>> 8;
+    out[j + 2] = v;
   }
   return out;
 }
