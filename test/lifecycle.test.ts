@@ -78,6 +78,22 @@ describe("Desktop lifecycle", () => {
     }
   });
 
+  it("a stream open when Xvnc dies fails with UNAVAILABLE instead of hanging", async () => {
+    const t = await startTestServer();
+    try {
+      const stream = (async () => {
+        for await (const _ of t.grpc.screenshot({ maxFps: 30, allFrames: true, scaledSize: { width: 64, height: 36 } }));
+      })();
+      const ended = assert.rejects(stream, (e) => ConnectError.from(e).code === Code.Unavailable);
+      await new Promise((r) => setTimeout(r, 300));
+      process.kill(t.desktop.pids[0], "SIGKILL");
+      await ended;
+      assert.equal((await t.grpc.getDisplay({})).backend, "builtin");
+    } finally {
+      await t.close();
+    }
+  });
+
   it("shutdown ends open streams with UNAVAILABLE and stops the desktop", async () => {
     const t = await startTestServer();
     const pids = t.desktop.pids;

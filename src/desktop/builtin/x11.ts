@@ -7,6 +7,7 @@
 import x11 from "x11";
 import type { Point, Rect } from "../geometry.js";
 import type { Frame } from "../desktop.js";
+import { DesktopUnavailableError } from "../errors.js";
 import { Keymap } from "./keymap.js";
 import type { PointerSprite } from "../image.js";
 
@@ -38,6 +39,8 @@ export class X11Connection {
   private keymap!: Keymap;
   private closed = false;
   private captureChain: Promise<unknown> = Promise.resolve();
+  /** Rejects once the connection is lost: pending replies would never come. */
+  private readonly lost: Promise<never>;
   /** Called once if the connection to the server is lost. */
   onLost: (err: Error) => void = () => {};
 
@@ -47,9 +50,13 @@ export class X11Connection {
     this.root = screen.root;
     this.width = screen.pixel_width;
     this.height = screen.pixel_height;
+    let rejectLost!: (err: Error) => void;
+    this.lost = new Promise<never>((_, reject) => (rejectLost = reject));
+    this.lost.catch(() => undefined);
     const lost = (err: Error) => {
       if (this.closed) return;
       this.closed = true;
+      rejectLost(new DesktopUnavailableError(`X server connection lost: ${err.message}`, { cause: err }));
       this.onLost(err);
     };
     this.X.on("error", (err: Error) => lost(err));
@@ -92,6 +99,12 @@ export class X11Connection {
     });
   }
 
+  /** A request with a reply; fails instead of hanging if the server goes away. */
+  private request<T>(fn: (...args: any[]) => void, ...args: unknown[]): Promise<T> {
+    if (this.closed) return Promise.reject(new DesktopUnavailableError("X server connection closed"));
+    return Promise.race([call<T>(fn, ...args), this.lost]);
+  }
+
   get usesShm(): boolean {
     return this.shmSegment !== undefined;
   }
@@ -102,11 +115,11 @@ export class X11Connection {
 
   /** A round trip: every request sent before it has been processed. */
   async sync(): Promise<void> {
-    await call(this.X.GetInputFocus.bind(this.X));
+    await this.request(this.X.GetInputFocus.bind(this.X));
   }
 
   async pointer(): Promise<Point & { buttonMask: number }> {
-    const p = await call<any>(this.X.QueryPointer.bind(this.X), this.root);
+    const p = await this.request<any>(this.X.QueryPointer.bind(this.X), this.root);
     return { x: p.rootX, y: p.rootY, buttonMask: p.keyMask };
   }
 
@@ -136,10 +149,10 @@ export class X11Connection {
     let bgrx: Buffer;
     if (this.shmSegment) {
       const seg = this.shmSegment;
-      const rep = await call<any>(seg.getImage.bind(seg), this.root, r.x, r.y, r.width, r.height, ALL_PLANES, Z_PIXMAP, 0);
+      const rep = await this.request<any>(seg.getImage.bind(seg), this.root, r.x, r.y, r.width, r.height, ALL_PLANES, Z_PIXMAP, 0);
       bgrx = seg.buffer.subarray(0, rep.size);
     } else {
-      const img = await call<any>(this.X.GetImage.bind(this.X), Z_PIXMAP, this.root, r.x, r.y, r.width, r.height, ALL_PLANES);
+      const img = await this.request<any>(this.X.GetImage.bind(this.X), Z_PIXMAP, this.root, r.x, r.y, r.width, r.height, ALL_PLANES);
       bgrx = img.data;
     }
     const capturedAt = new Date();
@@ -152,7 +165,7 @@ export class X11Connection {
    */
   async cursorImage(): Promise<PointerSprite | undefined> {
     if (!this.fixes) return undefined;
-    const c = await call<any>(this.fixes.GetCursorImage.bind(this.fixes));
+    const c = await this.request<any>(this.fixes.GetCursorImage.bind(this.fixes));
     const rgba = Buffer.alloc(c.width * c.height * 4);
     const src: Buffer = c.cursorImage;
     for (let i = 0; i < c.width * c.height; i++) {
@@ -171,6 +184,7 @@ export class X11Connection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.lost.catch(() => undefined);
     try {
       this.X.terminate();
     } catch {
