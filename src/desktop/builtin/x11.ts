@@ -184,7 +184,6 @@ export class X11Connection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.lost.catch(() => undefined);
     try {
       this.X.terminate();
     } catch {
