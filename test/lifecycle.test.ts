@@ -4,12 +4,16 @@
  * process behind and end streams with UNAVAILABLE.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { execa } from "execa";
+import { pino } from "pino";
+import { BuiltinDesktop } from "../src/desktop/builtin/builtin.js";
 import { startTestServer } from "./helpers/server.js";
+import { TestWindows } from "./helpers/xwindow.js";
 
 const alive = (pid: number) => {
   try {
@@ -47,6 +51,34 @@ describe("Desktop lifecycle", () => {
     } finally {
       await t.close();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("start returns once openbox is up, so a window focused at once keeps the focus (even with a slow openbox)", async () => {
+    // Failure injection: an openbox that takes 1 s to start, as on a fresh
+    // machine. openbox takes the focus as its last startup step.
+    const real = (await execa("sh", ["-c", "command -v openbox"])).stdout;
+    const bin = await mkdtemp(join(tmpdir(), "desktopd-slow-wm-"));
+    await writeFile(join(bin, "openbox"), `#!/bin/sh\nsleep 1\nexec ${real} "$@"\n`);
+    await chmod(join(bin, "openbox"), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    const desktop = new BuiltinDesktop({ logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+    try {
+      await desktop.start();
+      const ep = desktop.x11Endpoint!;
+      const w = await TestWindows.open(ep.display, ep.cookie);
+      try {
+        const wid = await w.window(0, 0, 100, 100, 0x00ff00, { focus: true });
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.equal(await w.focus(), wid);
+      } finally {
+        w.close();
+      }
+    } finally {
+      process.env.PATH = path;
+      await desktop.close();
+      await rm(bin, { recursive: true, force: true });
     }
   });
 

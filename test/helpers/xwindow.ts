@@ -74,6 +74,11 @@ export class TestWindows {
     await call(this.X.GetInputFocus.bind(this.X));
   }
 
+  /** The window that has the input focus (0 None, 1 PointerRoot). */
+  async focus(): Promise<number> {
+    return (await call<{ focus: number }>(this.X.GetInputFocus.bind(this.X))).focus;
+  }
+
   /** Keysym of a key event, read through the current keyboard mapping. */
   async keysym(e: RecordedEvent): Promise<number> {
     const [row] = await call<number[][]>(this.X.GetKeyboardMapping.bind(this.X), e.detail, 1);
@@ -85,7 +90,10 @@ export class TestWindows {
   async waitFor(pred: (evs: RecordedEvent[]) => boolean, timeoutMs = 3000): Promise<RecordedEvent[]> {
     const end = Date.now() + timeoutMs;
     while (!pred(this.events)) {
-      if (Date.now() > end) throw new Error(`timed out; events: ${JSON.stringify(this.events.map((e) => [e.type, e.detail, e.rootX, e.rootY, e.state]))}`);
+      if (Date.now() > end) {
+        const events = JSON.stringify(this.events.map((e) => [e.type, e.detail, e.rootX, e.rootY, e.state]));
+        throw new Error(`timed out; input focus ${await this.focus()}; events: ${events}`);
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
     return this.events;

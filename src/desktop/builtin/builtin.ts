@@ -19,6 +19,8 @@ export interface BuiltinOptions {
   /** Applications to start inside the desktop (argv arrays). */
   open?: string[][];
   runtimeParent?: string;
+  /** How long to wait for openbox to finish starting before going on without it, ms; 10000. */
+  windowManagerTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -79,7 +81,7 @@ export class BuiltinDesktop implements Desktop {
       await this.session.server.stop(500);
       this.session = undefined;
     }
-    const server = await XServer.start({ geometry: this.geometry, open: this.opts.open, runtimeParent: this.opts.runtimeParent, logger: log });
+    const server = await XServer.start({ geometry: this.geometry, runtimeParent: this.opts.runtimeParent, logger: log });
     let x: X11Connection;
     try {
       x = await X11Connection.connect(server.display, server.cookie);
@@ -95,8 +97,15 @@ export class BuiltinDesktop implements Desktop {
       log.warn({ display: server.display, why }, "desktop lost");
     };
     x.onLost = (err) => die(err.message);
+    x.onProtocolError = (err) => log.warn({ display: server.display, err: err.message }, "X protocol error");
     server.exited.then(() => die("Xvnc exited"));
     log.info({ display: server.display, shm: x.usesShm, spareKeycodes: x.keys.spareCount }, "X11 connected");
+    // Apps start once openbox is up, so they get managed and focused; a
+    // desktop without a window manager still works, so this only warns.
+    const wmReady = await x.windowManagerReady(this.opts.windowManagerTimeoutMs ?? 10_000, server.windowManagerExited).catch(() => false);
+    if (!wmReady) log.warn({ display: server.display }, "window manager (openbox) did not come up; going on without it");
+    for (const argv of this.opts.open ?? []) void server.spawn(argv);
+    log.info({ display: server.display, open: (this.opts.open ?? []).map((a) => a.join(" ")) }, "desktop ready");
     if (this.closed) {
       session.alive = false;
       x.close();

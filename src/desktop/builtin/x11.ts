@@ -43,6 +43,8 @@ export class X11Connection {
   private readonly lost: Promise<never>;
   /** Called once if the connection to the server is lost. */
   onLost: (err: Error) => void = () => {};
+  /** Called for an X protocol error on a request that has no reply (XTEST input, ChangeKeyboardMapping). */
+  onProtocolError: (err: Error) => void = () => {};
 
   private constructor(private readonly display: any) {
     this.X = display.client;
@@ -59,7 +61,15 @@ export class X11Connection {
       rejectLost(new DesktopUnavailableError(`X server connection lost: ${err.message}`, { cause: err }));
       this.onLost(err);
     };
-    this.X.on("error", (err: Error) => lost(err));
+    // A protocol error (it has an X error code) for a request without a
+    // callback is reported, not fatal; anything else is the socket failing.
+    this.X.on("error", (err: Error & { error?: number }) => (typeof err.error === "number" ? this.onProtocolError(err) : lost(err)));
+    // The x11 package keeps interned atoms in one object shared by every
+    // connection in the process; atom ids are per server, so this connection
+    // starts from the predefined atoms only (1..68, X11 protocol, section 10).
+    const own = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).filter(([, v]) => v <= 68));
+    this.X.atoms = own(this.X.atoms);
+    this.X.atom_names = Object.fromEntries(Object.entries(this.X.atoms).map(([k, v]) => [v, k]));
     this.X.on("end", () => lost(new Error("X server connection closed")));
   }
 
@@ -116,6 +126,36 @@ export class X11Connection {
   /** A round trip: every request sent before it has been processed. */
   async sync(): Promise<void> {
     await this.request(this.X.GetInputFocus.bind(this.X));
+  }
+
+  /**
+   * Resolves true once a window manager has finished starting: it has
+   * announced itself (EWMH `_NET_SUPPORTING_WM_CHECK` on the root window) and
+   * taken the input focus away from the server's initial PointerRoot (openbox
+   * focuses its own support window as the last step of its startup). Resolves
+   * false after `timeoutMs` or when `gaveUp` settles (the WM exited).
+   *
+   * Why: a window focused before openbox finishes starting loses the focus to
+   * it, so applications opened too early start unfocused.
+   */
+  async windowManagerReady(timeoutMs: number, gaveUp: Promise<unknown>): Promise<boolean> {
+    const X = this.X;
+    const atom = await this.request<number>(X.InternAtom.bind(X), false, "_NET_SUPPORTING_WM_CHECK");
+    let over = false;
+    const timer = setTimeout(() => (over = true), timeoutMs);
+    void gaveUp.then(() => (over = true));
+    try {
+      while (!over) {
+        const prop = await this.request<any>(X.GetProperty.bind(X), 0, this.root, atom, 0, 0, 1);
+        const focus = await this.request<any>(X.GetInputFocus.bind(X));
+        // Focus 0 is None, 1 is PointerRoot.
+        if (prop.data?.length >= 4 && focus.focus > 1) return true;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async pointer(): Promise<Point & { buttonMask: number }> {

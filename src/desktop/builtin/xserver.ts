@@ -20,8 +20,6 @@ export interface XServerOptions {
   geometry: Size;
   /** Colour depth, bits; 24 unless told. */
   depth?: number;
-  /** Applications started once the desktop is up: argv arrays, no shell. */
-  open?: string[][];
   /** Parent for the private runtime directory; the OS temp dir by default. */
   runtimeParent?: string;
   logger: Logger;
@@ -39,6 +37,9 @@ type Proc = Promise<{ exitCode?: number; signal?: string; code?: string }> & {
 /** A running Xvnc + openbox (+ apps); `exited` settles when Xvnc ends. */
 export class XServer {
   private stopping = false;
+  private readonly children: Proc[] = [];
+  /** Settles when the window manager (openbox) exits or fails to start. */
+  readonly windowManagerExited: Promise<unknown>;
   private constructor(
     readonly display: string,
     readonly cookie: string,
@@ -46,9 +47,24 @@ export class XServer {
     readonly vncSocket: string,
     readonly xauthority: string,
     private readonly xvnc: Proc,
-    private readonly children: Proc[],
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.windowManagerExited = this.spawn(["openbox", "--sm-disable"]);
+  }
+
+  /**
+   * Starts a program on this display (argv, no shell) in its own process
+   * group, stopped with the desktop. Resolves when it exits; never rejects.
+   */
+  spawn(argv: string[]): Promise<unknown> {
+    const env = { DISPLAY: this.display, XAUTHORITY: this.xauthority };
+    const p = execa(argv[0], argv.slice(1), { detached: true, reject: false, stdio: "ignore", env, cwd: process.env.HOME ?? this.runtimeDir }) as unknown as Proc;
+    this.children.push(p);
+    return p.then((r) => {
+      const why = r.code === "ENOENT" ? "not found" : undefined;
+      this.logger[this.stopping ? "debug" : "info"]({ cmd: argv[0], exitCode: r.exitCode, signal: r.signal, why }, "desktop process exited");
+    });
+  }
 
   /** Process ids of everything this server started (Xvnc first). */
   get pids(): number[] {
@@ -109,19 +125,11 @@ export class XServer {
       const why = result.code === "ENOENT" ? "Xvnc is not installed (Debian: tigervnc-standalone-server)" : `${(err as Error).message}; Xvnc stderr: ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
       throw new DesktopUnavailableError(`cannot start Xvnc: ${why}`, { cause: err });
     }
-    const env = { DISPLAY: display, XAUTHORITY: xauthority };
-    const spawnChild = (argv: string[]) => {
-      const p = execa(argv[0], argv.slice(1), { detached: true, reject: false, stdio: "ignore", env, cwd: process.env.HOME ?? runtimeDir }) as unknown as Proc;
-      p.then((r) => log.info({ cmd: argv[0], exitCode: r.exitCode, signal: r.signal }, "desktop process exited"));
-      return p;
-    };
-    const children = [spawnChild(["openbox", "--sm-disable"])];
-    for (const argv of opts.open ?? []) children.push(spawnChild(argv));
-    const server = new XServer(display, cookie, runtimeDir, vncSocket, xauthority, xvnc, children, log);
+    const server = new XServer(display, cookie, runtimeDir, vncSocket, xauthority, xvnc, log);
     xvnc.then((r) => {
       if (!server.stopping) log.warn({ display, exitCode: r.exitCode, signal: r.signal, stderr: stderr.slice(-500) }, "Xvnc exited");
     });
-    log.info({ display, pid: xvnc.pid, open: (opts.open ?? []).map((a) => a.join(" ")) }, "desktop started");
+    log.info({ display, pid: xvnc.pid }, "Xvnc started");
     return server;
   }
 
