@@ -2,6 +2,7 @@
  * Frame encoding (sharp) and pointer drawing. Frames are raw pixels from a
  * backend; encoding happens in memory, never through temp files.
  */
+import { availableParallelism } from "node:os";
 import sharp from "sharp";
 import type { Frame } from "./desktop.js";
 import type { Size } from "./geometry.js";
@@ -23,6 +24,13 @@ export interface Encoded {
   height: number;
 }
 
+// sharp gives libvips one thread on glibc Linux (to limit heap fragmentation);
+// a screenshot's resize then runs on one core. Frames are latency-bound, so
+// use every core; `npm run bench` reports the service's memory alongside.
+sharp.concurrency(availableParallelism());
+// Every frame is new pixels: libvips' operation cache would only hold memory.
+sharp.cache(false);
+
 /** Default JPEG/WebP quality when a request says 0. */
 export const DEFAULT_QUALITY = 80;
 
@@ -39,7 +47,7 @@ export async function encodeFrame(frame: Frame, opts: EncodeOptions): Promise<En
   if (frame.channels === 4) img = img.removeAlpha();
   switch (opts.format) {
     case "jpeg":
-      img = img.jpeg({ quality: opts.quality, mozjpeg: false });
+      img = img.jpeg({ quality: opts.quality, mozjpeg: false, optimiseCoding: false });
       break;
     case "webp":
       img = img.webp({ quality: opts.quality, effort: 0 });
