@@ -1,31 +1,41 @@
 /**
- * Starts a real desktopd (built-in backend, real Xvnc) on an ephemeral port
- * with a random token, and tears it down.
+ * Starts a real desktopd (real Xvnc) on an ephemeral port with a random token,
+ * and tears it down. The built-in backend by default; `startBackendServer`
+ * picks one of the contract suite's backends.
  */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { createDesktopClient, type DesktopClient } from "../../src/client/client.js";
 import { BuiltinDesktop } from "../../src/desktop/builtin/builtin.js";
+import type { Desktop } from "../../src/desktop/desktop.js";
 import type { Size } from "../../src/desktop/geometry.js";
+import { PortableDesktop } from "../../src/desktop/portable/portable.js";
 import { generateToken } from "../../src/server/auth.js";
 import { startServer, type RunningServer } from "../../src/server/server.js";
 
-export interface TestServer {
+export interface TestServer<D extends Desktop = BuiltinDesktop> {
   url: string;
   token: string;
-  desktop: BuiltinDesktop;
+  desktop: D;
   server: RunningServer;
   /** Generated client over gRPC (HTTP/2). */
   grpc: DesktopClient;
   /** Generated client over Connect (HTTP/1.1). */
   connect: DesktopClient;
+  /** How a test X client joins the desktop (cookie "" when the server has no access control). */
+  x11(): { display: string; cookie: string };
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { geometry?: Size; open?: string[][] } = {}): Promise<TestServer> {
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
-  const desktop = new BuiltinDesktop({ geometry: opts.geometry, open: opts.open, logger });
+export const testLogger = () => pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+
+/** The contract-faithful stand-in for the portabledesktop CLI (test/fixtures). */
+export const PORTABLEDESKTOP_STANDIN = fileURLToPath(new URL("../fixtures/portabledesktop", import.meta.url));
+
+async function serve<D extends Desktop>(desktop: D, x11: () => { display: string; cookie: string }): Promise<TestServer<D>> {
   const token = generateToken();
-  const server = await startServer({ desktop, token, logger, port: 0, shutdownGraceMs: 500 });
+  const server = await startServer({ desktop, token, logger: testLogger(), port: 0, shutdownGraceMs: 500 });
   await desktop.start();
   return {
     url: server.url,
@@ -34,6 +44,43 @@ export async function startTestServer(opts: { geometry?: Size; open?: string[][]
     server,
     grpc: createDesktopClient({ baseUrl: server.url, token }),
     connect: createDesktopClient({ baseUrl: server.url, token, protocol: "connect", httpVersion: "1.1" }),
+    x11,
     close: () => server.close(),
   };
+}
+
+export async function startTestServer(opts: { geometry?: Size; open?: string[][] } = {}): Promise<TestServer> {
+  const desktop = new BuiltinDesktop({ geometry: opts.geometry, open: opts.open, logger: testLogger() });
+  return serve(desktop, () => {
+    const ep = desktop.x11Endpoint!;
+    return { display: ep.display, cookie: ep.cookie };
+  });
+}
+
+export async function startPortableServer(opts: { binary?: string; geometry?: Size; open?: string[][] } = {}): Promise<TestServer<PortableDesktop>> {
+  const desktop = new PortableDesktop({ binary: opts.binary ?? PORTABLEDESKTOP_STANDIN, geometry: opts.geometry, open: opts.open, logger: testLogger() });
+  return serve(desktop, () => ({ display: desktop.sessionInfo!.display, cookie: "" }));
+}
+
+export interface ContractBackend {
+  name: string;
+  start(opts?: { open?: string[][] }): Promise<TestServer<Desktop>>;
+}
+
+/**
+ * The backends the Desktop contract suite runs on: built-in, PortableDesktop
+ * through the stand-in CLI, and a real `portabledesktop` when one is on PATH.
+ */
+export function contractBackends(): ContractBackend[] {
+  const backends: ContractBackend[] = [
+    { name: "builtin", start: (o) => startTestServer(o) },
+    { name: "portabledesktop (stand-in CLI)", start: (o) => startPortableServer(o) },
+  ];
+  try {
+    const real = execFileSync("sh", ["-c", "command -v portabledesktop"], { encoding: "utf8" }).trim();
+    if (real) backends.push({ name: `portabledesktop (${real})`, start: (o) => startPortableServer({ ...o, binary: real }) });
+  } catch {
+    // no real portabledesktop here
+  }
+  return backends;
 }

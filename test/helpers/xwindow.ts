@@ -45,9 +45,11 @@ export class TestWindows {
 
   /**
    * Maps an override-redirect window filled with `rgb` (0xRRGGBB), listening
-   * for input when `record`; with `focus`, key events go to it.
+   * for input when `record`; with `focus`, key events go to it. With
+   * `grabKeyboard`, key events go to it whatever the window manager does with
+   * the focus (an active grab), for backends whose WM may still be starting.
    */
-  async window(x: number, y: number, width: number, height: number, rgb: number, opts: { record?: boolean; focus?: boolean } = {}): Promise<number> {
+  async window(x: number, y: number, width: number, height: number, rgb: number, opts: { record?: boolean; focus?: boolean; grabKeyboard?: boolean } = {}): Promise<number> {
     const X = this.X;
     const root = this.display.screen[0].root;
     const wid = X.AllocID();
@@ -60,7 +62,19 @@ export class TestWindows {
     X.RaiseWindow(wid);
     if (opts.focus) X.SetInputFocus(wid, 1 /* RevertToPointerRoot */);
     await this.sync();
+    if (opts.grabKeyboard) await this.grabKeyboard(wid);
     return wid;
+  }
+
+  /** Actively grabs the keyboard for `wid` (retrying while another client holds a grab). */
+  private async grabKeyboard(wid: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      // ownerEvents false, time CurrentTime, pointer and keyboard GrabModeAsync.
+      const status = await call<number>(this.X.GrabKeyboard.bind(this.X), wid, 0, 0, 1, 1);
+      if (status === 0) return;
+      if (attempt >= 50) throw new Error(`GrabKeyboard failed with status ${status}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** Repaints a window with a new background colour. */

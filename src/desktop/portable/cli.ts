@@ -1,0 +1,96 @@
+/**
+ * Runs `portabledesktop` subcommands (reference section 5): argument arrays
+ * through execa, never a shell; each bound to one session's state file; each
+ * with a timeout after which it is killed; slow ones logged.
+ */
+import { execa } from "execa";
+import type { Logger } from "pino";
+import { DesktopUnavailableError } from "../errors.js";
+
+/** A `portabledesktop` command that failed: exit code, stderr, or a timeout. */
+export class PortableDesktopCommandError extends DesktopUnavailableError {
+  constructor(
+    /** The subcommand and its arguments, e.g. ["mouse", "click", "left"]. */
+    readonly command: string[],
+    /** Exit code, or undefined when it was killed or could not start. */
+    readonly exitCode: number | undefined,
+    /** The CLI's stderr (its `error: ...` line), trimmed. */
+    readonly stderr: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`portabledesktop ${command.slice(0, 2).join(" ")}: ${detail}`, options);
+    this.name = "PortableDesktopCommandError";
+  }
+}
+
+export interface CliOptions {
+  /** Path of the `portabledesktop` binary. */
+  binary: string;
+  /** The session's state file; every command gets `--state-file` for it. */
+  stateFile: string;
+  logger: Logger;
+  /** Per-command timeout, ms (default 30000); `up` and `down` get their own. */
+  timeoutMs?: number;
+  /** Commands slower than this are logged as warnings, ms (default 5000). */
+  slowMs?: number;
+}
+
+export class PortableDesktopCli {
+  constructor(private readonly opts: CliOptions) {}
+
+  /**
+   * Runs `portabledesktop <args...> --state-file F [-- positional...]` and
+   * returns its stdout. `positional` goes after `--`, so values starting with
+   * "-" (negative scroll, text) are never read as flags.
+   * Throws PortableDesktopCommandError (UNAVAILABLE) on a non-zero exit, a
+   * timeout or a missing binary; AbortError when `signal` fires.
+   */
+  async run(args: string[], positional: string[] = [], opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<string> {
+    const argv = [...args, "--state-file", this.opts.stateFile, ...(positional.length ? ["--", ...positional] : [])];
+    const timeout = opts.timeoutMs ?? this.opts.timeoutMs ?? 30_000;
+    const started = performance.now();
+    const r = await execa(this.opts.binary, argv, {
+      reject: false,
+      timeout,
+      cancelSignal: opts.signal,
+      stdin: "ignore",
+      env: { PORTABLEDESKTOP_STATE_FILE: this.opts.stateFile },
+      forceKillAfterDelay: 1000,
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    const ms = Math.round(performance.now() - started);
+    const log = this.opts.logger;
+    const command = [...args, ...positional];
+    const shown = args.slice(0, 2).join(" ");
+    if (ms > (this.opts.slowMs ?? 5000)) log.warn({ command: shown, ms }, "portabledesktop command slow");
+    else log.debug({ command: shown, ms }, "portabledesktop command");
+    if (r.isCanceled) throw opts.signal?.reason instanceof Error ? opts.signal.reason : new DOMException("aborted", "AbortError");
+    const stderr = String(r.stderr ?? "").trim();
+    if (r.timedOut) throw new PortableDesktopCommandError(command, undefined, stderr, `timed out after ${timeout} ms (killed)`);
+    if (r.failed) {
+      const code = (r as { code?: string }).code;
+      const detail =
+        code === "ENOENT"
+          ? `binary not found at ${this.opts.binary}`
+          : r.exitCode !== undefined
+            ? `exit ${r.exitCode}: ${stderr.replace(/^error:\s*/, "") || "(no stderr)"}`
+            : `killed by ${r.signal}`;
+      log.warn({ command: shown, exitCode: r.exitCode, stderr: stderr.slice(0, 500) }, "portabledesktop command failed");
+      throw new PortableDesktopCommandError(command, r.exitCode, stderr, detail);
+    }
+    return String(r.stdout ?? "");
+  }
+
+  /** Like run, parsing stdout as one JSON object; bad JSON is a PortableDesktopCommandError. */
+  async json<T>(args: string[], opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<T> {
+    const out = await this.run(args, [], opts);
+    try {
+      const v = JSON.parse(out.trim().split("\n").pop() ?? "");
+      if (v === null || typeof v !== "object") throw new Error("not a JSON object");
+      return v as T;
+    } catch (err) {
+      throw new PortableDesktopCommandError(args, 0, "", `unparsable JSON output: ${JSON.stringify(out.slice(0, 200))}`, { cause: err });
+    }
+  }
+}
