@@ -19,9 +19,19 @@ export class PortableDesktopCommandError extends DesktopUnavailableError {
     detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`portabledesktop ${command.slice(0, 2).join(" ")}: ${detail}`, options);
+    super(`portabledesktop ${label(command)}: ${detail}`, options);
     this.name = "PortableDesktopCommandError";
   }
+}
+
+/** "mouse move" for ["mouse", "move", "--", "1", "2"]: the subcommand, without flags or values. */
+function label(args: string[]): string {
+  const words: string[] = [];
+  for (const a of args) {
+    if (a.startsWith("-") || words.length === 2) break;
+    words.push(a);
+  }
+  return words.join(" ");
 }
 
 export interface CliOptions {
@@ -62,7 +72,7 @@ export class PortableDesktopCli {
     const ms = Math.round(performance.now() - started);
     const log = this.opts.logger;
     const command = [...args, ...positional];
-    const shown = args.slice(0, 2).join(" ");
+    const shown = label(args);
     if (ms > (this.opts.slowMs ?? 5000)) log.warn({ command: shown, ms }, "portabledesktop command slow");
     else log.debug({ command: shown, ms }, "portabledesktop command");
     if (r.isCanceled) throw opts.signal?.reason instanceof Error ? opts.signal.reason : new DOMException("aborted", "AbortError");

@@ -7,6 +7,7 @@
  * state file, positional values go after `--`, modifiers and buttons are
  * released even when a command fails, and `close` has a time budget.
  */
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -68,12 +69,17 @@ const signal = (pid: number, sig: NodeJS.Signals) => {
 
 const running = (s: Session) => s.alive && (s.xvncPid === undefined || alive(s.xvncPid));
 
+/**
+ * Whether `pid` runs. The session's processes are not our children, and a
+ * zombie still answers kill(0) until its parent reaps it (not every PID 1
+ * does), so /proc's state field decides: Z and X are dead.
+ */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    return !/^\d+ \(.*\) [ZX]/s.test(stat);
+  } catch {
+    return false;
   }
 };
 

@@ -1,0 +1,106 @@
+/**
+ * PortableDesktop under failure: the stand-in CLI (test/fixtures) is told to
+ * fail, print garbage, report port 0, hang, or lose its desktop; the backend
+ * gives typed errors, kills what hangs, and replaces a dead session.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { afterEach, describe, it } from "node:test";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { PortableDesktopCommandError } from "../src/desktop/portable/cli.js";
+import { PortableDesktop } from "../src/desktop/portable/portable.js";
+import { PORTABLEDESKTOP_STANDIN, startPortableServer, testLogger } from "./helpers/server.js";
+
+/** Running and not a zombie (the session's processes are not our children). */
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, "latin1"));
+  } catch {
+    return false;
+  }
+};
+
+/** Sets the stand-in's failure-injection variables for one test. */
+function inject(vars: Record<string, string>): void {
+  Object.assign(process.env, vars);
+}
+
+describe("PortableDesktop failures (stand-in CLI)", () => {
+  const open: PortableDesktop[] = [];
+  const desktop = (opts: { commandTimeoutMs?: number } = {}) => {
+    const d = new PortableDesktop({ binary: PORTABLEDESKTOP_STANDIN, geometry: { width: 800, height: 600 }, logger: testLogger(), ...opts });
+    open.push(d);
+    return d;
+  };
+  afterEach(async () => {
+    for (const k of ["PDSTUB_FAIL", "PDSTUB_HANG", "PDSTUB_UP"]) delete process.env[k];
+    await Promise.all(open.splice(0).map((d) => d.close()));
+  });
+
+  it("a command that exits 1 is a typed error with the command, exit code and stderr, UNAVAILABLE over RPC", async () => {
+    const t = await startPortableServer();
+    try {
+      inject({ PDSTUB_FAIL: "mouse" });
+      await assert.rejects(
+        t.grpc.action({ action: { case: "leftClick", value: { coordinate: { x: 5, y: 5 } } } }),
+        (err: ConnectError) => err.code === Code.Unavailable && /portabledesktop mouse move: exit 1: injected failure/.test(err.rawMessage),
+      );
+      const d = t.desktop;
+      const err = await d.move({ x: 1, y: 1 }).catch((e: unknown) => e);
+      assert.ok(err instanceof PortableDesktopCommandError);
+      assert.deepEqual([err.command, err.exitCode, err.stderr], [["mouse", "move", "1", "1"], 1, "error: injected failure"]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("up printing malformed JSON is a clear error", async () => {
+    inject({ PDSTUB_UP: "malformed" });
+    await assert.rejects(desktop().start(), /portabledesktop up: unparsable JSON output/);
+  });
+
+  it("up reporting vncPort 0 is rejected, and the session it started is stopped", async () => {
+    inject({ PDSTUB_UP: "port0" });
+    await assert.rejects(desktop().start(), /bad vncPort 0/);
+  });
+
+  it("up reporting an unparsable geometry is rejected, never read as 0x0", async () => {
+    inject({ PDSTUB_UP: "badgeometry" });
+    await assert.rejects(desktop().start(), /unparsable geometry "wide"/);
+  });
+
+  it("a command that hangs is killed after the per-command timeout", async () => {
+    const d = desktop({ commandTimeoutMs: 700 });
+    await d.start();
+    inject({ PDSTUB_HANG: "cursor" });
+    const started = Date.now();
+    const err = await d.cursorPosition().catch((e: unknown) => e);
+    assert.ok(err instanceof PortableDesktopCommandError, String(err));
+    assert.match(err.message, /timed out after 700 ms/);
+    assert.ok(Date.now() - started < 5000);
+    delete process.env.PDSTUB_HANG;
+    assert.ok(Number.isInteger((await d.cursorPosition()).x), "the desktop still works");
+  });
+
+  it("a desktop that dies between calls is replaced on the next call", async () => {
+    const d = desktop();
+    await d.start();
+    const before = d.sessionInfo!;
+    for (const pid of before.pids) process.kill(pid, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 100));
+    await d.move({ x: 10, y: 20 });
+    const after = d.sessionInfo!;
+    assert.notDeepEqual(after.pids, before.pids);
+    assert.deepEqual(await d.cursorPosition(), { x: 10, y: 20 });
+  });
+
+  it("close runs down and leaves no process behind", async () => {
+    const d = desktop();
+    await d.start();
+    const { pids } = d.sessionInfo!;
+    assert.ok(pids.length >= 1 && pids.every(alive));
+    await d.close();
+    assert.deepEqual(pids.filter(alive), []);
+    await assert.rejects(d.start(), /desktop closed/);
+  });
+});
