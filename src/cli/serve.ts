@@ -1,16 +1,17 @@
 /** `desktopd serve`: the service, until SIGINT/SIGTERM. */
 import { parseArgs } from "node:util";
-import { BuiltinDesktop } from "../desktop/builtin/builtin.js";
-import type { Desktop } from "../desktop/desktop.js";
+import { createBackend } from "./backend.js";
 import { createLogger } from "../logger.js";
 import { startServer } from "../server/server.js";
 import { isLoopback, parseCommand, parseListen, parseSize } from "./args.js";
 import { serverToken } from "./token.js";
 
 export const SERVE_USAGE = `desktopd serve [--listen HOST:PORT] [--backend auto|builtin|portabledesktop]
-               [--geometry WxH] [--open CMD]...
+               [--portabledesktop PATH] [--geometry WxH] [--open CMD]...
   --listen    address to listen on (env DESKTOPD_LISTEN; default 127.0.0.1:7000)
-  --backend   desktop backend (default auto)
+  --backend   desktop backend (default auto: portabledesktop when its binary
+              is given, on PATH or cached, else builtin)
+  --portabledesktop  path of the portabledesktop binary
   --geometry  native desktop size (default 1920x1080)
   --open      application to start in the desktop, repeatable (e.g. --open xterm)
   --insecure  allow a non-loopback --listen address without TLS`;
@@ -20,7 +21,8 @@ export async function serve(argv: string[]): Promise<void> {
     args: argv,
     options: {
       listen: { type: "string" },
-      backend: { type: "string", default: "auto" },
+      backend: { type: "string", default: process.env.DESKTOPD_BACKEND ?? "auto" },
+      portabledesktop: { type: "string" },
       geometry: { type: "string", default: "1920x1080" },
       open: { type: "string", multiple: true, default: [] },
       insecure: { type: "boolean", default: false },
@@ -33,17 +35,7 @@ export async function serve(argv: string[]): Promise<void> {
   const geometry = parseSize(values.geometry!, "--geometry");
   const open = values.open!.map(parseCommand);
   const logger = createLogger();
-  let desktop: Desktop;
-  switch (values.backend) {
-    case "auto":
-    case "builtin":
-      desktop = new BuiltinDesktop({ geometry, open, logger });
-      break;
-    case "portabledesktop":
-      throw new Error("--backend portabledesktop is not available in this build yet");
-    default:
-      throw new Error(`--backend: expected auto, builtin or portabledesktop, got "${values.backend}"`);
-  }
+  const desktop = await createBackend({ backend: values.backend!, binary: values.portabledesktop, geometry, open, logger });
   const { token, source, generated } = serverToken();
   const server = await startServer({ desktop, token, logger, host, port });
   // Start the desktop now so the first call is fast and failures show at once.

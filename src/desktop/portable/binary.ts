@@ -94,6 +94,17 @@ async function sha256Of(file: string): Promise<string> {
   return h.digest("hex");
 }
 
+/** The cache path of a release. */
+export function cachePath(rel: Release, cacheDir = defaultCacheDir()): string {
+  return join(cacheDir, rel.version, "portabledesktop");
+}
+
+/** Whether the cache holds `rel` with a matching sha256. */
+export async function isCached(rel: Release, cacheDir?: string): Promise<boolean> {
+  const p = cachePath(rel, cacheDir);
+  return (await executable(p)) && (await sha256Of(p)) === rel.sha256;
+}
+
 /** Resolves the binary; undefined when it is not found and downloading is not allowed. */
 export async function resolvePortableDesktop(opts: ResolveOptions): Promise<Resolved | undefined> {
   const log = opts.logger;
@@ -111,7 +122,7 @@ export async function resolvePortableDesktop(opts: ResolveOptions): Promise<Reso
   }
   log.info("portabledesktop: not on PATH");
   const rel = release(opts.release, opts.platform, opts.arch);
-  const cached = join(opts.cacheDir ?? defaultCacheDir(), rel.version, "portabledesktop");
+  const cached = cachePath(rel, opts.cacheDir);
   if (await executable(cached)) {
     const sum = await sha256Of(cached);
     if (sum === rel.sha256) {
