@@ -29,7 +29,7 @@ const SHOT_N = Math.max(10, Math.round(N / 5));
  * p50/p95 of `n` timed runs after `warmup` untimed ones (by default as many as
  * timed: JIT, connection and caches warm, so the figures are steady state).
  */
-async function timeIt(n: number, fn: (i: number) => Promise<unknown>, warmup = n): Promise<{ p50: number; p95: number }> {
+async function timeIt(n: number, fn: (i: number) => Promise<unknown>, warmup = n): Promise<Stats> {
   for (let i = 0; i < warmup; i++) await fn(i);
   const ms: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -43,8 +43,9 @@ async function timeIt(n: number, fn: (i: number) => Promise<unknown>, warmup = n
 
 const fmt = (v: number) => v.toFixed(v < 10 ? 2 : 1).padStart(8);
 
-async function main(): Promise<void> {
-  const service = execa("node", ["--import", "tsx", fileURLToPath(new URL("service.ts", import.meta.url))], { ipc: true, stdio: ["ignore", "inherit", "inherit"] });
+/** Starts bench/service.ts (built-in, or "portabledesktop" through the stand-in CLI). */
+async function startService(kind?: string) {
+  const service = execa("node", ["--import", "tsx", fileURLToPath(new URL("service.ts", import.meta.url)), ...(kind ? [kind] : [])], { ipc: true, stdio: ["ignore", "inherit", "inherit"] });
   const next = <T>(key: string) =>
     new Promise<T>((resolve, reject) => {
       const onMessage = (m: any) => {
@@ -56,36 +57,57 @@ async function main(): Promise<void> {
       service.on("message", onMessage);
       service.catch(reject);
     });
-  const ep = await next<Ready>("ready");
+  return { service, next, ep: await next<Ready>("ready") };
+}
+
+type Stats = { p50: number; p95: number };
+
+async function main(): Promise<void> {
+  const { service, ep, next } = await startService();
+  const pd = await startService("portabledesktop");
+  const p = createDesktopClient({ baseUrl: pd.ep.url, token: pd.ep.token });
   const cookie = Buffer.from(ep.cookie, "hex").toString("latin1");
   const env = { DISPLAY: ep.display, XAUTHORITY: ep.xauthority };
   const xdotool = (...args: string[]) => execa("xdotool", args, { env });
   const ffmpegShot = (scale?: string, codec = "png") =>
     execa("ffmpeg", ["-loglevel", "error", "-f", "x11grab", "-video_size", "1920x1080", "-i", ep.display, "-frames:v", "1",
       ...(scale ? ["-vf", `scale=${scale}`] : []), "-c:v", codec, "-f", "image2pipe", "-"], { env, encoding: "buffer" });
-  const rows: [string, { p50: number; p95: number }, { p50: number; p95: number } | undefined][] = [];
   const c = createDesktopClient({ baseUrl: ep.url, token: ep.token });
   const text100 = "The quick brown fox jumps over the lazy dog 0123456789 ".repeat(2).slice(0, 100);
+  type Client = typeof c;
+  const shot = (size: { width: number; height: number } | undefined, format: ImageFormat) => async (cl: Client) => {
+    for await (const _ of cl.screenshot({ scaledSize: size, format })) return;
+  };
+  const size720 = { width: 1280, height: 720 };
+  // One row per operation: the RPC (run on both backends), its run count, and
+  // the spawn-per-action equivalent.
+  const ops: { name: string; rpc: (cl: Client, i: number) => Promise<unknown>; n: number; warm?: number; spawn?: (i: number) => Promise<unknown> }[] = [
+    // The cost of an RPC that does no desktop work: what any action pays.
+    { name: "RPC floor (GetDisplay)", rpc: (cl) => cl.getDisplay({}), n: N },
+    { name: "left_click", rpc: (cl, i) => cl.action({ action: { case: "leftClick", value: { coordinate: { x: 100 + (i % 50), y: 100 } } } }), n: N,
+      spawn: (i) => xdotool("mousemove", String(100 + (i % 50)), "100", "click", "1") },
+    { name: "mouse_move", rpc: (cl, i) => cl.action({ action: { case: "mouseMove", value: { coordinate: { x: i % 1000, y: 200 } } } }), n: N,
+      spawn: (i) => xdotool("mousemove", String(i % 1000), "200") },
+    { name: "key", rpc: (cl) => cl.action({ action: { case: "key", value: { text: "shift" } } }), n: N, spawn: () => xdotool("key", "shift") },
+    { name: "type (100 chars)", rpc: (cl) => cl.action({ action: { case: "type", value: { text: text100 } } }), n: SHOT_N, warm: 5,
+      spawn: () => xdotool("type", "--delay", "0", text100) },
+    { name: "screenshot 1920x1080 PNG", rpc: shot(undefined, ImageFormat.PNG), n: SHOT_N, warm: 5, spawn: () => ffmpegShot() },
+    { name: "screenshot 1280x720 PNG", rpc: shot(size720, ImageFormat.PNG), n: SHOT_N, warm: 5, spawn: () => ffmpegShot("1280:720") },
+    { name: "screenshot 1280x720 JPEG", rpc: shot(size720, ImageFormat.JPEG), n: SHOT_N, warm: 5, spawn: () => ffmpegShot("1280:720", "mjpeg") },
+  ];
 
   // A long-running service is warm: V8 reaches steady state on the RPC path
   // after about a thousand calls, and each timed operation warms up again.
   for (let i = 0; i < 1000; i++) await c.action({ action: { case: "cursorPosition", value: {} } });
-  // The cost of an RPC that does no desktop work: what any action pays.
-  rows.push(["RPC floor (GetDisplay)", await timeIt(N, () => c.getDisplay({})), undefined]);
-  rows.push(["left_click", await timeIt(N, (i) => c.action({ action: { case: "leftClick", value: { coordinate: { x: 100 + (i % 50), y: 100 } } } })),
-    await timeIt(SPAWN_N, (i) => xdotool("mousemove", String(100 + (i % 50)), "100", "click", "1"), 2)]);
-  rows.push(["mouse_move", await timeIt(N, (i) => c.action({ action: { case: "mouseMove", value: { coordinate: { x: i % 1000, y: 200 } } } })),
-    await timeIt(SPAWN_N, (i) => xdotool("mousemove", String(i % 1000), "200"), 2)]);
-  rows.push(["key", await timeIt(N, () => c.action({ action: { case: "key", value: { text: "shift" } } })),
-    await timeIt(SPAWN_N, () => xdotool("key", "shift"), 2)]);
-  rows.push(["type (100 chars)", await timeIt(SHOT_N, () => c.action({ action: { case: "type", value: { text: text100 } } }), 5),
-    await timeIt(SPAWN_N, () => xdotool("type", "--delay", "0", text100), 2)]);
-  const shot = (size: { width: number; height: number } | undefined, format: ImageFormat) => async () => {
-    for await (const _ of c.screenshot({ scaledSize: size, format })) return;
-  };
-  rows.push(["screenshot 1920x1080 PNG", await timeIt(SHOT_N, shot(undefined, ImageFormat.PNG), 5), await timeIt(SPAWN_N, () => ffmpegShot(), 2)]);
-  rows.push(["screenshot 1280x720 PNG", await timeIt(SHOT_N, shot({ width: 1280, height: 720 }, ImageFormat.PNG), 5), await timeIt(SPAWN_N, () => ffmpegShot("1280:720"), 2)]);
-  rows.push(["screenshot 1280x720 JPEG", await timeIt(SHOT_N, shot({ width: 1280, height: 720 }, ImageFormat.JPEG), 5), await timeIt(SPAWN_N, () => ffmpegShot("1280:720", "mjpeg"), 2)]);
+  const rows: [string, Stats, Stats | undefined, Stats][] = [];
+  for (const op of ops) {
+    const ours = await timeIt(op.n, (i) => op.rpc(c, i), op.warm);
+    const spawn = op.spawn ? await timeIt(SPAWN_N, op.spawn, 2) : undefined;
+    const portable = await timeIt(SPAWN_N, (i) => op.rpc(p, i), 2);
+    rows.push([op.name, ours, spawn, portable]);
+  }
+  pd.service.send("stop");
+  await pd.service;
 
   // Stream fps on a changing screen: a window changes colour every 10 ms.
   const w = await TestWindows.open(ep.display, cookie);
@@ -111,12 +133,13 @@ async function main(): Promise<void> {
   service.send("stop");
   await service;
 
-  console.log(`\ndesktopd bench: built-in backend over gRPC (h2c, loopback) vs spawn-per-action, ms\n`);
-  console.log(`${"operation".padEnd(26)}${"p50".padStart(8)}${"p95".padStart(8)} | ${"spawn p50".padStart(9)}${"p95".padStart(8)} | ratio p50`);
-  for (const [name, ours, theirs] of rows) {
+  console.log(`\ndesktopd bench: built-in backend over gRPC (h2c, loopback) vs spawn-per-action, and the`);
+  console.log(`PortableDesktop backend (stand-in CLI: a process per command) through the same service, ms\n`);
+  console.log(`${"operation".padEnd(26)}${"p50".padStart(8)}${"p95".padStart(8)} | ${"spawn p50".padStart(9)}${"p95".padStart(8)} | ratio p50 | ${"pd p50".padStart(8)}${"p95".padStart(8)}`);
+  for (const [name, ours, theirs, portable] of rows) {
     const ratio = theirs ? `${(theirs.p50 / ours.p50).toFixed(1)}x` : "";
     const spawn = theirs ? `${fmt(theirs.p50)} ${fmt(theirs.p95)}` : `${"-".padStart(8)} ${"-".padStart(8)}`;
-    console.log(`${name.padEnd(26)}${fmt(ours.p50)}${fmt(ours.p95)} | ${spawn} | ${ratio.padStart(7)}`);
+    console.log(`${name.padEnd(26)}${fmt(ours.p50)}${fmt(ours.p95)} | ${spawn} | ${ratio.padStart(9)} | ${fmt(portable.p50)}${fmt(portable.p95)}`);
   }
   console.log(`\nstream, JPEG 1280x720, changing screen: ${fps.toFixed(1)} fps`);
   console.log(`service process: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB\n`);

@@ -3,13 +3,17 @@
  * benchmark client's work never shares its event loop. Started by bench.ts
  * over IPC: sends { url, token, display, cookie (hex), xauthority } once the
  * desktop is up; answers "memory" with its rss and heap; stops on "stop".
+ * Argument "portabledesktop": the PortableDesktop backend through the stand-in
+ * CLI (test/fixtures) instead of the built-in one.
  */
-import { startTestServer } from "../test/helpers/server.js";
+import { startPortableServer, startTestServer, type TestServer } from "../test/helpers/server.js";
+import type { Desktop } from "../src/desktop/desktop.js";
 
 const send = (msg: unknown) => process.send?.(msg);
 
-const t = await startTestServer();
-const ep = t.desktop.x11Endpoint!;
+const portable = process.argv[2] === "portabledesktop";
+const t: TestServer<Desktop> = portable ? await startPortableServer() : await startTestServer();
+const ep = portable ? { display: t.x11().display, cookie: "", xauthority: "" } : (t as TestServer).desktop.x11Endpoint!;
 process.on("message", (msg) => {
   if (msg === "memory") {
     const m = process.memoryUsage();
