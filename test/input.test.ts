@@ -9,7 +9,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { ScrollDirection } from "../gen/desktop/v1/desktop_pb.js";
+import sharp from "sharp";
+import { ImageFormat, ScrollDirection } from "../gen/desktop/v1/desktop_pb.js";
 import type { DesktopClient } from "../src/client/client.js";
 import { CONTROL_MASK, SHIFT_MASK, TestWindows, type RecordedEvent } from "./helpers/xwindow.js";
 import type { Desktop } from "../src/desktop/desktop.js";
@@ -173,6 +174,25 @@ for (const backend of contractBackends()) describe(`Action input on a real deskt
     await assert.rejects(call);
     evs = await w.waitFor((e) => presses(e, "KeyRelease").length === 1, 2000);
     assert.ok(presses(evs, "KeyRelease")[0].at - cancelledAt < 1000);
+  });
+
+  it("a screenshot shows a window of known colour at the right native and scaled pixels", async () => {
+    const wid = await w.window(600, 300, 200, 100, 0xff0000);
+    try {
+      const rgbAt = async (data: Uint8Array, x: number, y: number) => {
+        const { data: px, info } = await sharp(Buffer.from(data)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+        const i = (y * info.width + x) * 3;
+        return [px[i], px[i + 1], px[i + 2]];
+      };
+      const native = await client.action({ action: { case: "screenshot", value: { format: ImageFormat.PNG } } });
+      assert.deepEqual([native.screenshot?.width, native.screenshot?.height], [1920, 1080]);
+      assert.deepEqual(await rgbAt(native.screenshot!.data, 700, 350), [255, 0, 0]);
+      const scaledShot = await client.action({ scaledSize: scaled, action: { case: "screenshot", value: { format: ImageFormat.PNG } } });
+      assert.deepEqual([scaledShot.screenshot?.width, scaledShot.screenshot?.height], [1280, 720]);
+      assert.deepEqual(await rgbAt(scaledShot.screenshot!.data, 466, 233), [255, 0, 0]); // native (700,350)
+    } finally {
+      w.destroy(wid);
+    }
   });
 
   it("cursor_position reports the pointer in declared space", async () => {

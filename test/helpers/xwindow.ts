@@ -77,6 +77,11 @@ export class TestWindows {
     }
   }
 
+  /** Destroys a window made by `window`. */
+  destroy(wid: number): void {
+    this.X.DestroyWindow(wid);
+  }
+
   /** Repaints a window with a new background colour. */
   async recolor(wid: number, rgb: number): Promise<void> {
     this.X.ChangeWindowAttributes(wid, { backgroundPixel: rgb });
