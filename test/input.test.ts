@@ -15,6 +15,7 @@ import type { DesktopClient } from "../src/client/client.js";
 import { CONTROL_MASK, SHIFT_MASK, TestWindows, type RecordedEvent } from "./helpers/xwindow.js";
 import type { Desktop } from "../src/desktop/desktop.js";
 import { contractBackends, type TestServer } from "./helpers/server.js";
+import { eventually } from "./helpers/process.js";
 
 const scaled = { width: 1280, height: 720 };
 const presses = (evs: RecordedEvent[], type: RecordedEvent["type"] = "ButtonPress") => evs.filter((e) => e.type === type);
@@ -232,13 +233,3 @@ for (const backend of contractBackends()) describe(`Action input on a real deskt
     }
   });
 });
-
-async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

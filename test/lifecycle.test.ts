@@ -14,25 +14,7 @@ import { pino } from "pino";
 import { BuiltinDesktop } from "../src/desktop/builtin/builtin.js";
 import { startTestServer } from "./helpers/server.js";
 import { TestWindows } from "./helpers/xwindow.js";
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { alive, eventually } from "./helpers/process.js";
 
 describe("Desktop lifecycle", () => {
   it("start returns once openbox is up, so a window focused at once keeps the focus (even with a slow openbox)", async () => {

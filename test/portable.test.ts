@@ -4,21 +4,12 @@
  * gives typed errors, kills what hangs, and replaces a dead session.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { afterEach, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { PortableDesktopCommandError } from "../src/desktop/portable/cli.js";
 import { PortableDesktop } from "../src/desktop/portable/portable.js";
 import { PORTABLEDESKTOP_STANDIN, startPortableServer, testLogger } from "./helpers/server.js";
-
-/** Running and not a zombie (the session's processes are not our children). */
-const alive = (pid: number) => {
-  try {
-    return !/^\d+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, "latin1"));
-  } catch {
-    return false;
-  }
-};
+import { alive } from "./helpers/process.js";
 
 /** Sets the stand-in's failure-injection variables for one test. */
 function inject(vars: Record<string, string>): void {

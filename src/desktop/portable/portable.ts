@@ -74,7 +74,7 @@ const running = (s: Session) => s.alive && (s.xvncPid === undefined || alive(s.x
  * zombie still answers kill(0) until its parent reaps it (not every PID 1
  * does), so /proc's state field decides: Z and X are dead.
  */
-const alive = (pid: number) => {
+export const alive = (pid: number): boolean => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
     return !/^\d+ \(.*\) [ZX]/s.test(stat);
