@@ -4,12 +4,17 @@
  * gives typed errors, kills what hangs, and replaces a dead session.
  */
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { PortableDesktopCommandError } from "../src/desktop/portable/cli.js";
 import { PortableDesktop } from "../src/desktop/portable/portable.js";
 import { PORTABLEDESKTOP_STANDIN, startPortableServer, testLogger } from "./helpers/server.js";
 import { alive } from "./helpers/process.js";
+import { processesMentioning, stopRecording } from "./helpers/recording.js";
 
 /** Sets the stand-in's failure-injection variables for one test. */
 function inject(vars: Record<string, string>): void {
@@ -24,7 +29,7 @@ describe("PortableDesktop failures (stand-in CLI)", () => {
     return d;
   };
   afterEach(async () => {
-    for (const k of ["PDSTUB_FAIL", "PDSTUB_HANG", "PDSTUB_UP"]) delete process.env[k];
+    for (const k of ["PDSTUB_FAIL", "PDSTUB_HANG", "PDSTUB_UP", "PDSTUB_RECORD", "PDSTUB_LOG"]) delete process.env[k];
     await Promise.all(open.splice(0).map((d) => d.close()));
   });
 
@@ -93,5 +98,42 @@ describe("PortableDesktop failures (stand-in CLI)", () => {
     await d.close();
     assert.deepEqual(pids.filter(alive), []);
     await assert.rejects(d.start(), /desktop closed/);
+  });
+
+  it("StartRecording runs `portabledesktop record` with the idle speed-up flags, the thumbnail, and the file after `--`", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "desktopd-pdlog-"));
+    const t = await startPortableServer({ geometry: { width: 640, height: 480 } });
+    try {
+      inject({ PDSTUB_LOG: join(dir, "argv.jsonl") });
+      const [fast, plain] = [randomUUID(), randomUUID()];
+      await t.grpc.startRecording({ recordingId: fast, idleSpeedup: true });
+      await t.grpc.startRecording({ recordingId: plain, idleSpeedup: false });
+      for (const id of [fast, plain]) assert.ok((await stopRecording(t.grpc, id)).video.length > 0);
+      const records = (await readFile(join(dir, "argv.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as string[]).filter((a) => a[0] === "record");
+      assert.equal(records.length, 2);
+      const [withSpeedup, without] = records;
+      assert.deepEqual(withSpeedup.slice(1, 4), ["--idle-speedup=20", "--idle-min-duration=0.35", "--idle-noise-tolerance=-38"]);
+      for (const argv of records) {
+        assert.equal(argv[argv.indexOf("--thumbnail") + 1].endsWith("thumbnail.jpg"), true);
+        assert.ok(argv.at(-2) === "--" && argv.at(-1)!.endsWith("recording.mp4"), argv.join(" "));
+      }
+      assert.ok(!without.some((a) => a.startsWith("--idle")));
+    } finally {
+      await t.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a `record` that ignores SIGINT is killed after the grace period: DATA_LOSS, and nothing is left running", async () => {
+    const t = await startPortableServer({ geometry: { width: 640, height: 480 }, recordings: { stopGraceMs: 500 } });
+    try {
+      inject({ PDSTUB_RECORD: "ignore-sigint" });
+      const id = randomUUID();
+      await t.grpc.startRecording({ recordingId: id });
+      await assert.rejects(stopRecording(t.grpc, id), (e) => ConnectError.from(e).code === Code.DataLoss && /corrupted/.test((e as Error).message));
+      assert.deepEqual(processesMentioning(`${id}.`), []);
+    } finally {
+      await t.close();
+    }
   });
 });

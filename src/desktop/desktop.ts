@@ -37,6 +37,46 @@ export interface CaptureOptions {
   includeCursor?: boolean;
 }
 
+/**
+ * Idle speed-up (reference section 4): spans where the screen does not change
+ * for at least `minDurationS` seconds (frame difference under `noiseDb`, as
+ * ffmpeg's freezedetect measures it) play `factor` times faster.
+ */
+export interface IdleSpeedup {
+  /** How much faster idle spans play; 20 by default. */
+  factor: number;
+  /** Shortest span that counts as idle, seconds; 0.35 by default. */
+  minDurationS: number;
+  /** Noise tolerance, dB (negative); -38 by default. */
+  noiseDb: number;
+}
+
+export const DEFAULT_IDLE_SPEEDUP: IdleSpeedup = { factor: 20, minDurationS: 0.35, noiseDb: -38 };
+
+export interface RecordOptions {
+  /** MP4 to write: H.264, yuv420p, 30 fps, the whole screen at native size, pointer drawn. */
+  video: string;
+  /** JPEG of the first frame. */
+  thumbnail: string;
+  /** Speed up idle spans; none when unset. */
+  idleSpeedup?: IdleSpeedup;
+}
+
+/** A running screen recording (one encoder process). */
+export interface Recorder {
+  /**
+   * Finishes the recording: SIGINT to the encoder, which finalises the MP4,
+   * waiting at most `graceMs`, then SIGKILL. Resolves true when the MP4 was
+   * finalised, false when the encoder failed or had to be killed (the file is
+   * then unusable). Idempotent.
+   */
+  stop(graceMs: number): Promise<boolean>;
+  /** Kills the encoder at once (shutdown); the files are abandoned. */
+  kill(): void;
+  /** Settles when the encoder process has exited, for whatever reason. */
+  readonly exited: Promise<void>;
+}
+
 export interface Desktop {
   /** Backend name reported by GetDisplay. */
   readonly backend: string;
@@ -70,6 +110,13 @@ export interface Desktop {
   keyUp(combo: Key[]): Promise<void>;
   /** Types any Unicode text; stops between characters when `signal` aborts. */
   type(text: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Starts recording the screen (see RecordOptions); starts the desktop if
+   * needed. Resolves once the encoder captures (the thumbnail exists or the
+   * CLI said "recording:"). Throws DesktopUnavailableError when the encoder
+   * cannot start.
+   */
+  record(opts: RecordOptions): Promise<Recorder>;
   /** Stops everything started; idempotent. Later calls throw DesktopClosedError. */
   close(): Promise<void>;
 }

@@ -29,3 +29,27 @@ export class DesktopClosedError extends DesktopUnavailableError {
     this.name = "DesktopClosedError";
   }
 }
+
+/** The named thing (a recording id) does not exist: maps to NOT_FOUND. */
+export class NotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotFoundError";
+  }
+}
+
+/** A limit was reached (active recordings, artifact size): maps to RESOURCE_EXHAUSTED. */
+export class ResourceExhaustedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ResourceExhaustedError";
+  }
+}
+
+/** Data was lost (a recording whose encoder had to be killed): maps to DATA_LOSS. */
+export class DataLossError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DataLossError";
+  }
+}

@@ -3,16 +3,25 @@
  * desktop failures:
  *   InvalidInputError -> INVALID_ARGUMENT (message names the field)
  *   DesktopUnavailableError / DesktopClosedError -> UNAVAILABLE
+ *   NotFoundError -> NOT_FOUND, ResourceExhaustedError -> RESOURCE_EXHAUSTED,
+ *   DataLossError -> DATA_LOSS
  *   an aborted call -> CANCELED, or UNAVAILABLE when the server is shutting down
  *   anything else -> INTERNAL with the cause's message
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { DesktopUnavailableError, InvalidInputError } from "../desktop/errors.js";
+import { DataLossError, DesktopUnavailableError, InvalidInputError, NotFoundError, ResourceExhaustedError } from "../desktop/errors.js";
+
+const CODES: [new (...a: never[]) => Error, Code][] = [
+  [InvalidInputError, Code.InvalidArgument],
+  [DesktopUnavailableError, Code.Unavailable],
+  [NotFoundError, Code.NotFound],
+  [ResourceExhaustedError, Code.ResourceExhausted],
+  [DataLossError, Code.DataLoss],
+];
 
 export function toConnectError(err: unknown, shuttingDown = false): ConnectError {
   if (err instanceof ConnectError) return err;
-  if (err instanceof InvalidInputError) return new ConnectError(err.message, Code.InvalidArgument, undefined, undefined, err);
-  if (err instanceof DesktopUnavailableError) return new ConnectError(err.message, Code.Unavailable, undefined, undefined, err);
+  for (const [type, code] of CODES) if (err instanceof type) return new ConnectError(err.message, code, undefined, undefined, err);
   if (shuttingDown) return new ConnectError("server is shutting down", Code.Unavailable, undefined, undefined, err);
   if (err instanceof Error && (err.name === "AbortError" || err.name === "TimeoutError")) {
     return new ConnectError(err.message, Code.Canceled, undefined, undefined, err);

@@ -10,9 +10,12 @@ import net from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Desktop } from "../desktop/desktop.js";
+import { Recordings } from "../desktop/recording/recordings.js";
+import { serviceRuntimeDir } from "../runtime-dir.js";
 import { bearerAuth } from "./auth.js";
 import { routes } from "./connect.js";
 import { callLogger } from "./logging.js";
+import type { RecordingLimits } from "./recording.js";
 
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 /** Largest message accepted or sent, bytes (clients in other languages default to 4 MiB receive). */
@@ -27,21 +30,26 @@ export interface ServerOptions {
   port?: number;
   /** Time streams get to finish after shutdown starts, ms. */
   shutdownGraceMs?: number;
-  onActivity?: () => void;
+  /** The desktop's recordings; by default created in the service runtime dir (src/runtime-dir.ts). */
+  recordings?: Recordings;
+  /** Size limits of what StopRecording sends (src/server/recording.ts). */
+  recordingLimits?: RecordingLimits;
 }
 
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:7000 */
   url: string;
   port: number;
-  /** Ends streams with UNAVAILABLE, closes connections, closes the desktop. */
+  /** Ends streams with UNAVAILABLE, closes connections, kills and deletes recordings, closes the desktop. */
   close(): Promise<void>;
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const shutdown = new AbortController();
+  const { desktop, logger } = opts;
+  const recordings = opts.recordings ?? (await Recordings.create({ desktop, logger, runtimeDir: await serviceRuntimeDir() }));
   const handler = connectNodeAdapter({
-    routes: routes({ desktop: opts.desktop, shutdownSignal: shutdown.signal, onActivity: opts.onActivity }),
+    routes: routes({ desktop, recordings, recordingLimits: opts.recordingLimits, logger, shutdownSignal: shutdown.signal }),
     interceptors: [callLogger(opts.logger), bearerAuth(opts.token)],
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
@@ -75,12 +83,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       opts.logger.info("shutting down");
       tcp.close();
       shutdown.abort();
+      // At once: new recordings are refused from here on.
+      const recordingsClosed = recordings.close();
       for (const s of sessions) s.close();
       h1.closeIdleConnections();
       const grace = opts.shutdownGraceMs ?? 2000;
       const deadline = Date.now() + grace;
       while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       for (const sock of sockets) sock.destroy();
+      await recordingsClosed;
       await opts.desktop.close();
       opts.logger.info("stopped");
     })());

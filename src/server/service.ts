@@ -3,21 +3,27 @@
  * Nothing here knows which backend runs.
  */
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { DesktopService, GetDisplayResponseSchema } from "../../gen/desktop/v1/desktop_pb.js";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import { DesktopService, GetDisplayResponseSchema, StartRecordingResponseSchema } from "../../gen/desktop/v1/desktop_pb.js";
 import type { Desktop } from "../desktop/desktop.js";
 import { defaultDeclaredSize } from "../desktop/geometry.js";
+import type { Recordings } from "../desktop/recording/recordings.js";
 import { runAction } from "./actions.js";
 import { toConnectError } from "./errors.js";
 import { screenshotStream } from "./frames.js";
+import { DEFAULT_RECORDING_LIMITS, stopRecordingStream, type RecordingLimits } from "./recording.js";
 import { vncBridge } from "./vnc.js";
 
 export interface ServiceOptions {
   desktop: Desktop;
   /** Aborted when the server starts shutting down: streams end with UNAVAILABLE. */
   shutdownSignal?: AbortSignal;
-  /** Called before every Action (drives the recording idle stop). */
-  onActivity?: () => void;
+  /** Recordings of this desktop; every Action counts as activity for their idle stop. */
+  recordings: Recordings;
+  /** Size limits of what StopRecording sends; DEFAULT_RECORDING_LIMITS unless told. */
+  recordingLimits?: RecordingLimits;
+  logger: Logger;
 }
 
 export function desktopService(opts: ServiceOptions): ServiceImpl<typeof DesktopService> {
@@ -42,10 +48,6 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
     if (ctx.signal.aborted) throw mapErr(ctx.signal.reason);
   }
 
-  const unimplemented = (what: string) => () => {
-    throw new ConnectError(`${what} is not implemented yet`, Code.Unimplemented);
-  };
-
   return {
     getDisplay: () =>
       unary(async () => {
@@ -58,12 +60,17 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
       }),
     action: (req, ctx) =>
       unary(() => {
-        opts.onActivity?.();
+        opts.recordings.activity();
         return runAction(desktop, req, ctx.signal);
       }),
     screenshot: (req, ctx) => stream(screenshotStream(desktop, req, ctx.signal), ctx),
     vnc: (reqs, ctx) => stream(vncBridge(desktop, reqs, ctx.signal), ctx),
-    startRecording: unimplemented("StartRecording"),
-    stopRecording: unimplemented("StopRecording"),
+    startRecording: (req) =>
+      unary(async () => {
+        await opts.recordings.start(req.recordingId, { idleSpeedup: req.idleSpeedup });
+        return create(StartRecordingResponseSchema);
+      }),
+    stopRecording: (req, ctx) =>
+      stream(stopRecordingStream(opts.recordings, req.recordingId, opts.recordingLimits ?? DEFAULT_RECORDING_LIMITS, opts.logger), ctx),
   };
 }

@@ -4,6 +4,9 @@
  * picks one of the contract suite's backends.
  */
 import { execFileSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { createDesktopClient, type DesktopClient } from "../../src/client/client.js";
@@ -11,7 +14,9 @@ import { BuiltinDesktop } from "../../src/desktop/builtin/builtin.js";
 import type { Desktop } from "../../src/desktop/desktop.js";
 import type { Size } from "../../src/desktop/geometry.js";
 import { PortableDesktop } from "../../src/desktop/portable/portable.js";
+import { Recordings, type RecordingsOptions } from "../../src/desktop/recording/recordings.js";
 import { generateToken } from "../../src/server/auth.js";
+import type { RecordingLimits } from "../../src/server/recording.js";
 import { startServer, type RunningServer } from "../../src/server/server.js";
 
 export interface TestServer<D extends Desktop = BuiltinDesktop> {
@@ -23,6 +28,8 @@ export interface TestServer<D extends Desktop = BuiltinDesktop> {
   grpc: DesktopClient;
   /** Generated client over Connect (HTTP/1.1). */
   connect: DesktopClient;
+  /** The server's recordings (their directory is a private temp dir per server). */
+  recordings: Recordings;
   /** How a test X client joins the desktop (cookie "" when the server has no access control). */
   x11(): { display: string; cookie: string };
   close(): Promise<void>;
@@ -33,38 +40,57 @@ export const testLogger = () => pino({ level: process.env.TEST_LOG_LEVEL ?? "sil
 /** The contract-faithful stand-in for the portabledesktop CLI (test/fixtures). */
 export const PORTABLEDESKTOP_STANDIN = fileURLToPath(new URL("../fixtures/portabledesktop", import.meta.url));
 
-async function serve<D extends Desktop>(desktop: D, x11: () => { display: string; cookie: string }): Promise<TestServer<D>> {
+/** What a spec may change about a server's recordings. */
+export interface RecordingSetup {
+  recordings?: Partial<Omit<RecordingsOptions, "desktop" | "logger" | "runtimeDir">>;
+  recordingLimits?: RecordingLimits;
+}
+
+async function serve<D extends Desktop>(desktop: D, x11: () => { display: string; cookie: string }, setup: RecordingSetup = {}): Promise<TestServer<D>> {
   const token = generateToken();
-  const server = await startServer({ desktop, token, logger: testLogger(), port: 0, shutdownGraceMs: 500 });
+  const logger = testLogger();
+  const runtimeDir = await mkdtemp(join(tmpdir(), "desktopd-test-"));
+  const recordings = await Recordings.create({ desktop, logger, runtimeDir, ...setup.recordings });
+  const server = await startServer({ desktop, token, logger, port: 0, shutdownGraceMs: 500, recordings, recordingLimits: setup.recordingLimits });
   await desktop.start();
   return {
     url: server.url,
     token,
     desktop,
     server,
+    recordings,
     grpc: createDesktopClient({ baseUrl: server.url, token }),
     connect: createDesktopClient({ baseUrl: server.url, token, protocol: "connect", httpVersion: "1.1" }),
     x11,
-    close: () => server.close(),
+    close: async () => {
+      await server.close();
+      await rm(runtimeDir, { recursive: true, force: true });
+    },
   };
 }
 
-export async function startTestServer(opts: { geometry?: Size; open?: string[][] } = {}): Promise<TestServer> {
-  const desktop = new BuiltinDesktop({ geometry: opts.geometry, open: opts.open, logger: testLogger() });
-  return serve(desktop, () => {
-    const ep = desktop.x11Endpoint!;
-    return { display: ep.display, cookie: ep.cookie };
-  });
+export interface TestServerOptions extends RecordingSetup {
+  geometry?: Size;
+  open?: string[][];
 }
 
-export async function startPortableServer(opts: { binary?: string; geometry?: Size; open?: string[][] } = {}): Promise<TestServer<PortableDesktop>> {
+export async function startTestServer(opts: TestServerOptions & { ffmpeg?: string } = {}): Promise<TestServer> {
+  const desktop = new BuiltinDesktop({ geometry: opts.geometry, open: opts.open, ffmpeg: opts.ffmpeg, logger: testLogger() });
+  const x11 = () => {
+    const ep = desktop.x11Endpoint!;
+    return { display: ep.display, cookie: ep.cookie };
+  };
+  return serve(desktop, x11, opts);
+}
+
+export async function startPortableServer(opts: TestServerOptions & { binary?: string } = {}): Promise<TestServer<PortableDesktop>> {
   const desktop = new PortableDesktop({ binary: opts.binary ?? PORTABLEDESKTOP_STANDIN, geometry: opts.geometry, open: opts.open, logger: testLogger() });
-  return serve(desktop, () => ({ display: desktop.sessionInfo!.display, cookie: "" }));
+  return serve(desktop, () => ({ display: desktop.sessionInfo!.display, cookie: "" }), opts);
 }
 
 export interface ContractBackend {
   name: string;
-  start(opts?: { open?: string[][] }): Promise<TestServer<Desktop>>;
+  start(opts?: TestServerOptions): Promise<TestServer<Desktop>>;
 }
 
 /**

@@ -5,11 +5,12 @@
  */
 import { connect, type Socket } from "node:net";
 import type { Logger } from "pino";
-import type { CaptureOptions, Desktop, DisplayConfig, Frame, MouseButton } from "../desktop.js";
+import type { CaptureOptions, Desktop, DisplayConfig, Frame, MouseButton, RecordOptions, Recorder } from "../desktop.js";
 import { DesktopClosedError, DesktopUnavailableError } from "../errors.js";
 import type { Point, Size } from "../geometry.js";
 import { drawPointer } from "../image.js";
 import { keysymForCodePoint, type Key } from "../keys.js";
+import { recordX11 } from "../recording/x11grab.js";
 import { X11Connection } from "./x11.js";
 import { XServer } from "./xserver.js";
 
@@ -19,6 +20,8 @@ export interface BuiltinOptions {
   /** Applications to start inside the desktop (argv arrays). */
   open?: string[][];
   runtimeParent?: string;
+  /** The ffmpeg binary recordings use; "ffmpeg" (PATH) by default. */
+  ffmpeg?: string;
   /** How long to wait for openbox to finish starting before going on without it, ms; 10000. */
   windowManagerTimeoutMs?: number;
   logger: Logger;
@@ -138,6 +141,13 @@ export class BuiltinDesktop implements Desktop {
     const [frame, sprite] = await Promise.all([x.capture(region), opts.includeCursor ? x.cursorImage() : undefined]);
     if (sprite) drawPointer(frame, sprite, region);
     return frame;
+  }
+
+  /** An `ffmpeg -f x11grab` recording of this display (src/desktop/recording/x11grab.ts). */
+  async record(opts: RecordOptions): Promise<Recorder> {
+    const s = await this.ensure();
+    const { display, xauthority } = s.server;
+    return recordX11({ ...opts, ffmpeg: this.opts.ffmpeg, display, xauthority, size: { width: s.x.width, height: s.x.height }, logger: this.opts.logger });
   }
 
   async cursorPosition(): Promise<Point> {

@@ -50,6 +50,18 @@ export class PortableDesktopCli {
   constructor(private readonly opts: CliOptions) {}
 
   /**
+   * The binary, argv and environment for `portabledesktop <args...>` bound to
+   * this session (for long-running commands such as `record`).
+   */
+  invocation(args: string[], positional: string[] = []): { command: string; args: string[]; env: Record<string, string> } {
+    return {
+      command: this.opts.binary,
+      args: [...args, "--state-file", this.opts.stateFile, ...(positional.length ? ["--", ...positional] : [])],
+      env: { PORTABLEDESKTOP_STATE_FILE: this.opts.stateFile },
+    };
+  }
+
+  /**
    * Runs `portabledesktop <args...> --state-file F [-- positional...]` and
    * returns its stdout. `positional` goes after `--`, so values starting with
    * "-" (negative scroll, text) are never read as flags.
@@ -57,7 +69,7 @@ export class PortableDesktopCli {
    * timeout or a missing binary; AbortError when `signal` fires.
    */
   async run(args: string[], positional: string[] = [], opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<string> {
-    const argv = [...args, "--state-file", this.opts.stateFile, ...(positional.length ? ["--", ...positional] : [])];
+    const { args: argv } = this.invocation(args, positional);
     const timeout = opts.timeoutMs ?? this.opts.timeoutMs ?? 30_000;
     const started = performance.now();
     const r = await execa(this.opts.binary, argv, {
@@ -65,7 +77,7 @@ export class PortableDesktopCli {
       timeout,
       cancelSignal: opts.signal,
       stdin: "ignore",
-      env: { PORTABLEDESKTOP_STATE_FILE: this.opts.stateFile },
+      env: this.invocation([]).env,
       forceKillAfterDelay: 1000,
       maxBuffer: 256 * 1024 * 1024,
     });

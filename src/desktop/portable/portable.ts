@@ -7,7 +7,6 @@
  * state file, positional values go after `--`, modifiers and buttons are
  * released even when a command fails, and `close` has a time budget.
  */
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -15,11 +14,13 @@ import { join } from "node:path";
 import { execa } from "execa";
 import sharp from "sharp";
 import type { Logger } from "pino";
-import type { CaptureOptions, Desktop, DisplayConfig, Frame, MouseButton } from "../desktop.js";
+import type { CaptureOptions, Desktop, DisplayConfig, Frame, MouseButton, RecordOptions, Recorder } from "../desktop.js";
 import { DesktopClosedError, DesktopUnavailableError } from "../errors.js";
 import type { Point, Size } from "../geometry.js";
 import type { Key } from "../keys.js";
+import { alive } from "../process.js";
 import { PortableDesktopCli, PortableDesktopCommandError } from "./cli.js";
+import { recordWithCli } from "./record.js";
 
 export interface PortableOptions {
   /** Path of the `portabledesktop` binary (see binary.ts for resolution). */
@@ -68,20 +69,6 @@ const signal = (pid: number, sig: NodeJS.Signals) => {
 };
 
 const running = (s: Session) => s.alive && (s.xvncPid === undefined || alive(s.xvncPid));
-
-/**
- * Whether `pid` runs. The session's processes are not our children, and a
- * zombie still answers kill(0) until its parent reaps it (not every PID 1
- * does), so /proc's state field decides: Z and X are dead.
- */
-export const alive = (pid: number): boolean => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    return !/^\d+ \(.*\) [ZX]/s.test(stat);
-  } catch {
-    return false;
-  }
-};
 
 export class PortableDesktop implements Desktop {
   readonly backend = "portabledesktop";
@@ -211,6 +198,12 @@ export class PortableDesktop implements Desktop {
     if (opts.region) img = img.extract({ left: opts.region.x, top: opts.region.y, width: opts.region.width, height: opts.region.height });
     const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height, channels: 3, capturedAt: new Date() };
+  }
+
+  /** `portabledesktop record`, stopped with SIGINT (src/desktop/portable/record.ts). */
+  async record(opts: RecordOptions): Promise<Recorder> {
+    await this.ensure();
+    return recordWithCli(this.cli!, { ...opts, logger: this.opts.logger });
   }
 
   async cursorPosition(): Promise<Point> {

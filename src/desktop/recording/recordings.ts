@@ -1,0 +1,259 @@
+/**
+ * The recording rules (reference section 4; issue 4), over any Desktop:
+ * caller-chosen UUIDs, idempotent start and stop, at most 5 at once, an idle
+ * stop after 10 minutes without a desktop action, 1 h retention of finished
+ * recordings, and files only in a private 0700 directory that Close removes.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "pino";
+import { systemClock, type Clock } from "../clock.js";
+import { DEFAULT_IDLE_SPEEDUP, type Desktop, type IdleSpeedup, type Recorder } from "../desktop.js";
+import { DataLossError, DesktopUnavailableError, InvalidInputError, NotFoundError, ResourceExhaustedError } from "../errors.js";
+import { alive } from "../process.js";
+import { mp4Duration } from "./mp4.js";
+
+export interface RecordingsOptions {
+  desktop: Desktop;
+  /** The service's private runtime directory; recordings go in a 0700 directory inside it. */
+  runtimeDir: string;
+  logger: Logger;
+  clock?: Clock;
+  /** Speed-up for recordings that do not choose; DEFAULT_IDLE_SPEEDUP unless told; null turns it off. */
+  idleSpeedup?: IdleSpeedup | null;
+  /** Most recordings running at once (5). */
+  maxActive?: number;
+  /** A recording stops by itself after this long without a desktop action, ms (10 min). */
+  idleStopMs?: number;
+  /** Finished recordings are deleted this long after they finish, ms (1 h). */
+  retentionMs?: number;
+  /** Time the encoder gets to finalise after SIGINT before it is killed, ms (15 s). */
+  stopGraceMs?: number;
+  /** How often the idle stop and retention are checked, ms (5 s). */
+  tickMs?: number;
+}
+
+/** A finished recording's files and facts. */
+export interface RecordingArtifact {
+  id: string;
+  /** The MP4 (H.264) and its size, bytes. */
+  video: string;
+  videoSize: number;
+  /** The JPEG thumbnail and its size, bytes; undefined and 0 when there is none. */
+  thumbnail?: string;
+  thumbnailSize: number;
+  /** Video duration, seconds (from the MP4's movie header). */
+  durationSeconds: number;
+}
+
+interface Entry {
+  id: string;
+  /** Private directory of this take (a restart under the same id gets a new one). */
+  dir: string;
+  startedAt: number;
+  recorder: Promise<Recorder>;
+  /** Set once stopping began: the artifact, or DataLossError. */
+  result?: Promise<RecordingArtifact>;
+  finishedAt?: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class Recordings {
+  private readonly entries = new Map<string, Entry>();
+  private readonly clock: Clock;
+  private lastActivity: number;
+  private closed = false;
+  private cancelTick?: () => void;
+  private takes = 0;
+
+  private constructor(
+    private readonly opts: RecordingsOptions,
+    /** This instance's private directory (0700). */
+    readonly dir: string,
+  ) {
+    this.clock = opts.clock ?? systemClock;
+    this.lastActivity = this.clock.now();
+    this.tick();
+  }
+
+  /**
+   * Creates the private directory `<runtimeDir>/recordings-<pid>-XXXXXX`
+   * (0700), first removing those a dead desktopd left behind.
+   */
+  static async create(opts: RecordingsOptions): Promise<Recordings> {
+    await mkdir(opts.runtimeDir, { recursive: true, mode: 0o700 });
+    for (const name of await readdir(opts.runtimeDir)) {
+      const m = /^recordings-(\d+)-/.exec(name);
+      if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) {
+        await rm(join(opts.runtimeDir, name), { recursive: true, force: true });
+        opts.logger.info({ dir: name }, "removed recordings of a desktopd that is gone");
+      }
+    }
+    return new Recordings(opts, await mkdtemp(join(opts.runtimeDir, `recordings-${process.pid}-`)));
+  }
+
+  /** Where recording `id` is: "recording", "stopping", "finished" (artifact or corrupted), or undefined when unknown. */
+  state(id: string): "recording" | "stopping" | "finished" | undefined {
+    const e = this.entries.get(id);
+    return !e ? undefined : e.finishedAt !== undefined ? "finished" : e.result ? "stopping" : "recording";
+  }
+
+  /** A desktop action happened: the idle-stop clock starts again. */
+  activity(): void {
+    this.lastActivity = this.clock.now();
+  }
+
+  /**
+   * Starts recording `id`, or lets an active recording with that id go on
+   * ("continued"). A finished recording with that id is discarded and a new
+   * one started. `idleSpeedup` overrides the configured default.
+   * Throws InvalidInputError (not a UUID), ResourceExhaustedError (the limit
+   * of active recordings), DesktopUnavailableError (shutting down, or the
+   * desktop or encoder cannot start).
+   */
+  async start(id: string, opts: { idleSpeedup?: boolean } = {}): Promise<"started" | "continued"> {
+    if (!id) throw new InvalidInputError("recording_id", "required (a UUID)");
+    if (!UUID.test(id)) throw new InvalidInputError("recording_id", `must be a UUID such as ${randomUUID()}, got ${JSON.stringify(id.slice(0, 64))}`);
+    this.refuseIfClosed();
+    this.expire();
+    const existing = this.entries.get(id);
+    if (existing && !existing.result) return "continued";
+    if (existing) {
+      await existing.result!.catch(() => undefined);
+      // Another start may have replaced it meanwhile: decide again.
+      if (this.entries.get(id) === existing) this.discard(existing);
+      return this.start(id, opts);
+    }
+    const active = [...this.entries.values()].filter((e) => !e.result).length;
+    const max = this.opts.maxActive ?? 5;
+    if (active >= max) throw new ResourceExhaustedError(`${active} recordings are active, the most allowed; stop one first`);
+
+    const configured = this.opts.idleSpeedup === null ? undefined : (this.opts.idleSpeedup ?? DEFAULT_IDLE_SPEEDUP);
+    const speedup = opts.idleSpeedup === false ? undefined : opts.idleSpeedup === true ? (configured ?? DEFAULT_IDLE_SPEEDUP) : configured;
+    const dir = join(this.dir, `${id}.${++this.takes}`);
+    const entry: Entry = { id, dir, startedAt: this.clock.now(), recorder: this.launch(dir, speedup) };
+    this.entries.set(id, entry);
+    try {
+      const recorder = await entry.recorder;
+      if (this.closed) throw new DesktopUnavailableError("shutting down: new recordings are refused");
+      void recorder.exited.then(() => {
+        if (entry.result || this.closed) return;
+        this.opts.logger.warn({ recording: id }, "recording encoder exited by itself");
+        void this.finish(entry);
+      });
+    } catch (err) {
+      if (this.entries.get(id) === entry) this.entries.delete(id);
+      void entry.recorder.then((r) => r.kill(), () => undefined);
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+    this.opts.logger.info({ recording: id, idleSpeedup: speedup ?? false }, "recording started");
+    return "started";
+  }
+
+  private async launch(dir: string, idleSpeedup: IdleSpeedup | undefined): Promise<Recorder> {
+    await mkdir(dir, { mode: 0o700 });
+    return this.opts.desktop.record({ video: join(dir, "recording.mp4"), thumbnail: join(dir, "thumbnail.jpg"), idleSpeedup });
+  }
+
+  /**
+   * Stops recording `id` and returns its files. Idempotent: a stopped
+   * recording returns the same artifact. The stop runs to completion whoever
+   * awaits it. Throws NotFoundError (unknown or expired id), DataLossError
+   * (the encoder had to be killed: "recording corrupted").
+   */
+  stop(id: string): Promise<RecordingArtifact> {
+    if (!UUID.test(id)) return Promise.reject(new InvalidInputError("recording_id", id ? "must be a UUID" : "required (a UUID)"));
+    this.refuseIfClosed();
+    this.expire();
+    const entry = this.entries.get(id);
+    if (!entry) return Promise.reject(new NotFoundError(`recording ${id} not found (never started, or finished over an hour ago)`));
+    return this.finish(entry);
+  }
+
+  private finish(entry: Entry): Promise<RecordingArtifact> {
+    const log = this.opts.logger;
+    entry.result ??= (async () => {
+      try {
+        const recorder = await entry.recorder;
+        const finalised = await recorder.stop(this.opts.stopGraceMs ?? 15_000);
+        const video = join(entry.dir, "recording.mp4");
+        const durationSeconds = finalised ? await mp4Duration(video) : undefined;
+        if (durationSeconds === undefined) {
+          throw new DataLossError(`recording ${entry.id} corrupted: the encoder did not finish the MP4 (${finalised ? "no movie header" : "it was killed or failed"})`);
+        }
+        const videoSize = (await stat(video)).size;
+        const thumbnail = join(entry.dir, "thumbnail.jpg");
+        const thumbnailSize = await stat(thumbnail).then((s) => s.size, () => 0);
+        log.info({ recording: entry.id, videoSize, thumbnailSize, durationSeconds }, "recording stopped");
+        return { id: entry.id, video, videoSize, thumbnail: thumbnailSize > 0 ? thumbnail : undefined, thumbnailSize, durationSeconds };
+      } catch (err) {
+        log.warn({ recording: entry.id, err: (err as Error).message }, "recording lost");
+        throw err;
+      } finally {
+        entry.finishedAt = this.clock.now();
+      }
+    })();
+    // Nobody may be waiting (idle stop, a caller that left): never unhandled.
+    entry.result.catch(() => undefined);
+    return entry.result;
+  }
+
+  /** Stops recordings idle too long and deletes expired ones; then schedules itself again. */
+  private tick(): void {
+    if (this.closed) return;
+    const now = this.clock.now();
+    const idleMs = this.opts.idleStopMs ?? 10 * 60_000;
+    for (const e of this.entries.values()) {
+      if (!e.result && now - Math.max(this.lastActivity, e.startedAt) >= idleMs) {
+        this.opts.logger.info({ recording: e.id, idleMs }, "no desktop action for too long: stopping recording");
+        void this.finish(e);
+      }
+    }
+    this.expire();
+    this.cancelTick = this.clock.setTimeout(() => this.tick(), this.opts.tickMs ?? 5000);
+  }
+
+  /** Deletes finished recordings older than the retention time, files included. */
+  private expire(): void {
+    const now = this.clock.now();
+    const keep = this.opts.retentionMs ?? 60 * 60_000;
+    for (const e of this.entries.values()) {
+      if (e.finishedAt !== undefined && now - e.finishedAt >= keep) {
+        this.opts.logger.info({ recording: e.id }, "recording expired: deleted");
+        this.discard(e);
+      }
+    }
+  }
+
+  private discard(e: Entry): void {
+    this.entries.delete(e.id);
+    void rm(e.dir, { recursive: true, force: true });
+  }
+
+  private refuseIfClosed(): void {
+    if (this.closed) throw new DesktopUnavailableError("shutting down: recordings are closed");
+  }
+
+  /**
+   * Kills every encoder (no finalising: shutdown must be quick), removes
+   * every file and the directory. Later calls throw DesktopUnavailableError.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancelTick?.();
+    // A recorder still starting is killed by its start() once it resolves.
+    const started = (e: Entry) => Promise.race([e.recorder.catch(() => undefined), sleep(1000, undefined, { ref: false })]);
+    const recorders = await Promise.all([...this.entries.values()].map(started));
+    for (const r of recorders) r?.kill();
+    await Promise.all(recorders.map((r) => r?.exited));
+    const n = this.entries.size;
+    this.entries.clear();
+    await rm(this.dir, { recursive: true, force: true });
+    this.opts.logger.info({ recordings: n }, "recordings closed and deleted");
+  }
+}

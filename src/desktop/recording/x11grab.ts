@@ -1,0 +1,169 @@
+/**
+ * The built-in backend's screen recorder: one `ffmpeg -f x11grab` process per
+ * recording (the only process a recording spawns while it runs).
+ *
+ * One filter graph makes the H.264 MP4 (libx264 ultrafast so it keeps up at
+ * 1080p30, yuv420p, faststart) and, when idle speed-up is on, runs ffmpeg's
+ * freezedetect on the same frames, whose log lines give the idle spans as
+ * they happen. After the SIGINT stop (ffmpeg then writes the MP4's index and
+ * exits 255), one more ffmpeg pass retimes those spans (setpts) and drops the
+ * surplus frames (fps=30); if that pass fails, the unsped video is kept:
+ * speed-up never costs the recording. The thumbnail is the finished video's
+ * first frame. (ffmpeg 5.1 holds back an image output's packets until exit,
+ * so a live thumbnail output would not exist until the end anyway.)
+ */
+import { rename, rm, writeFile } from "node:fs/promises";
+import type { Logger } from "pino";
+import type { IdleSpeedup, RecordOptions, Recorder } from "../desktop.js";
+import type { Size } from "../geometry.js";
+import { EncoderProcess } from "./encoder.js";
+import { mp4Duration } from "./mp4.js";
+
+/** Recording frame rate, frames per second (reference section 4). */
+export const RECORDING_FPS = 30;
+
+export interface X11RecordOptions extends RecordOptions {
+  /** The ffmpeg binary; "ffmpeg" (PATH) by default. */
+  ffmpeg?: string;
+  /** X display (":N") and its Xauthority file. */
+  display: string;
+  xauthority: string;
+  /** Screen size, native pixels. */
+  size: Size;
+  logger: Logger;
+  /** Time the speed-up pass may take before the unsped video is kept, ms (120000). */
+  speedupTimeoutMs?: number;
+  /** Time allowed for the first frame (thumbnail), ms (15000). */
+  startTimeoutMs?: number;
+}
+
+export async function recordX11(opts: X11RecordOptions): Promise<Recorder> {
+  const ffmpeg = opts.ffmpeg ?? "ffmpeg";
+  const raw = opts.idleSpeedup ? `${opts.video}.raw.mp4` : opts.video;
+  const spans = new FreezeSpans();
+  const { width, height } = opts.size;
+  // yuv420p needs even sides; an odd screen loses its last row/column.
+  const graph = "[0:v]setpts=PTS-STARTPTS,crop=trunc(iw/2)*2:trunc(ih/2)*2" + (opts.idleSpeedup ? ",split=2[rec][fd]" : "[rec]");
+  const freeze = opts.idleSpeedup ? `;[fd]freezedetect=n=${opts.idleSpeedup.noiseDb}dB:d=${opts.idleSpeedup.minDurationS},nullsink` : "";
+  const args = [
+    // -progress: "frame=N" lines on stdout tell when capture has begun.
+    "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-progress", "pipe:1", "-stats_period", "0.1", "-y",
+    "-f", "x11grab", "-draw_mouse", "1", "-framerate", String(RECORDING_FPS), "-video_size", `${width}x${height}`, "-i", opts.display,
+    "-filter_complex", graph + freeze,
+    "-map", "[rec]", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-r", String(RECORDING_FPS), "-movflags", "+faststart", raw,
+  ];
+  let frames = 0;
+  const encoder = EncoderProcess.spawn({
+    name: "ffmpeg x11grab",
+    command: ffmpeg,
+    args,
+    env: { DISPLAY: opts.display, XAUTHORITY: opts.xauthority },
+    logger: opts.logger,
+    onLine: (line) => {
+      if (line.startsWith("frame=")) frames = Number(line.slice(6)) || 0;
+      else spans.line(line);
+    },
+  });
+  await encoder.waitUntil(() => frames > 0, opts.startTimeoutMs ?? 15_000, "first frame");
+  opts.logger.debug({ pid: encoder.pid, video: opts.video, idleSpeedup: opts.idleSpeedup }, "x11grab recording");
+
+  let stopped: Promise<boolean> | undefined;
+  let pass: EncoderProcess | undefined;
+  return {
+    exited: encoder.exited.then(() => undefined),
+    kill: () => {
+      encoder.kill();
+      pass?.kill();
+    },
+    stop: (graceMs) =>
+      (stopped ??= (async () => {
+        // Killed: no index was written. Otherwise the MP4 itself tells (the caller checks it).
+        if (!(await encoder.stop(graceMs))) return false;
+        if (opts.idleSpeedup) {
+          const o = { ffmpeg, raw, out: opts.video, speedup: opts.idleSpeedup, spans, logger: opts.logger, timeoutMs: opts.speedupTimeoutMs ?? 120_000 };
+          await speedUpOrKeep({ ...o, onSpawn: (p) => (pass = p) });
+        }
+        const thumb = await runPass(ffmpeg, ["-i", opts.video, "-frames:v", "1", "-q:v", "3", opts.thumbnail], "thumbnail", opts.logger, 30_000, (p) => (pass = p));
+        if (!thumb.ok) opts.logger.warn({ err: thumb.err }, "no thumbnail: ffmpeg could not read the first frame");
+        return true;
+      })()),
+  };
+}
+
+/** Idle spans [start, end) in seconds from ffmpeg's freezedetect log lines. */
+export class FreezeSpans {
+  readonly spans: [number, number][] = [];
+  private open?: number;
+
+  line(line: string): void {
+    const m = /lavfi\.freezedetect\.freeze_(start|end): (\d+(?:\.\d+)?)/.exec(line);
+    if (!m) return;
+    const t = Number(m[2]);
+    if (m[1] === "start") this.open = t;
+    else if (this.open !== undefined) {
+      if (t > this.open) this.spans.push([this.open, t]);
+      this.open = undefined;
+    }
+  }
+
+  /** Every span, a still-open one ending at `end` (the video's duration). */
+  closed(end: number): [number, number][] {
+    return this.open !== undefined && end > this.open ? [...this.spans, [this.open, end]] : [...this.spans];
+  }
+}
+
+/**
+ * A setpts expression that plays each idle span `factor` times faster: a
+ * frame's new time is its time minus (1 - 1/factor) of the idle time before it.
+ * clip(T-s, 0, d) is how much of span [s, s+d) lies before T.
+ */
+export function speedupExpression(spans: [number, number][], factor: number): string {
+  const k = 1 - 1 / factor;
+  const idle = spans.map(([s, e]) => `clip(T-${s.toFixed(6)},0,${(e - s).toFixed(6)})`).join("+");
+  return `(T-${k.toFixed(6)}*(${idle}))/TB`;
+}
+
+interface SpeedupPass {
+  ffmpeg: string;
+  raw: string;
+  out: string;
+  speedup: IdleSpeedup;
+  spans: FreezeSpans;
+  logger: Logger;
+  timeoutMs: number;
+  onSpawn: (p: EncoderProcess) => void;
+}
+
+async function speedUpOrKeep(o: SpeedupPass): Promise<void> {
+  const duration = (await mp4Duration(o.raw)) ?? 0;
+  const spans = o.spans.closed(duration);
+  if (spans.length === 0 || o.speedup.factor <= 1) {
+    await rename(o.raw, o.out);
+    return;
+  }
+  // The expression grows with the number of spans: a script file, not argv.
+  const script = `${o.out}.filter`;
+  await writeFile(script, `setpts='${speedupExpression(spans, o.speedup.factor)}',fps=${RECORDING_FPS}`, { mode: 0o600 });
+  const started = performance.now();
+  const pass = await runPass(o.ffmpeg, ["-i", o.raw, "-filter_script:v", script, "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-movflags", "+faststart", o.out], "speed-up", o.logger, o.timeoutMs, o.onSpawn);
+  await rm(script, { force: true });
+  if (pass.ok && (await mp4Duration(o.out)) !== undefined) {
+    await rm(o.raw, { force: true });
+    o.logger.debug({ spans: spans.length, before: duration, after: await mp4Duration(o.out), ms: Math.round(performance.now() - started) }, "idle spans sped up");
+    return;
+  }
+  o.logger.warn({ err: pass.err, timeoutMs: o.timeoutMs }, "idle speed-up failed; keeping the recording at normal speed");
+  await rename(o.raw, o.out);
+}
+
+/** One short ffmpeg run over a finished file, killed after `timeoutMs`. */
+async function runPass(ffmpeg: string, args: string[], name: string, logger: Logger, timeoutMs: number, onSpawn: (p: EncoderProcess) => void): Promise<{ ok: boolean; err: string }> {
+  const p = EncoderProcess.spawn({ name: `ffmpeg ${name}`, command: ffmpeg, args: ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y", ...args], logger });
+  onSpawn(p);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), timeoutMs)));
+  const exit = await Promise.race([p.exited, timedOut]);
+  clearTimeout(timer);
+  p.kill();
+  return { ok: exit?.exitCode === 0, err: exit ? p.lastLines() : `timed out after ${timeoutMs} ms` };
+}
