@@ -10,14 +10,15 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# Desktop: Xvnc (X + VNC server), a window manager, a terminal for --open xterm.
-PACKAGES="tigervnc-standalone-server openbox xterm"
-# Tests and benchmark: ffprobe/ffmpeg and xdotool for the spawn-per-action column.
-CI_PACKAGES="ffmpeg xdotool"
-CHECK="Xvnc openbox xterm"
+# Desktop: Xvnc (X + VNC server), a window manager, a terminal for --open xterm,
+# ffmpeg for recordings.
+PACKAGES="tigervnc-standalone-server openbox xterm ffmpeg"
+# Tests and benchmark: xdotool for the spawn-per-action column.
+CI_PACKAGES="xdotool"
+CHECK="Xvnc openbox xterm ffmpeg"
 if [ "${1:-}" = "--ci" ]; then
   PACKAGES="$PACKAGES $CI_PACKAGES"
-  CHECK="$CHECK ffmpeg xdotool"
+  CHECK="$CHECK xdotool"
 fi
 
 missing=""

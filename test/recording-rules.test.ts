@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -40,6 +41,16 @@ describe("Recording rules", () => {
       await assert.rejects(t.grpc.startRecording({ recordingId }), (e) => code(e) === Code.InvalidArgument && /recording_id/.test((e as Error).message), recordingId);
       await assert.rejects(stopRecording(t.grpc, recordingId), (e) => code(e) === Code.InvalidArgument, recordingId);
     }
+  });
+
+  it("recordings live in a private 0700 directory inside the service runtime dir", async () => {
+    const { mode } = statSync(t.recordings.dir);
+    assert.equal(mode & 0o777, 0o700);
+    const id = randomUUID();
+    await t.grpc.startRecording({ recordingId: id });
+    const take = readdirSync(t.recordings.dir).find((n) => n.startsWith(id))!;
+    assert.equal(statSync(join(t.recordings.dir, take)).mode & 0o777, 0o700);
+    await stopRecording(t.grpc, id);
   });
 
   it("an unknown id is NOT_FOUND", async () => {

@@ -5,17 +5,21 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { execa } from "execa";
 import sharp from "sharp";
 import { CHUNK_BYTES } from "../src/server/recording.js";
 import { contractBackends, startTestServer, type TestServer } from "./helpers/server.js";
+import { eventually } from "./helpers/process.js";
 import { probe, stopRecording, type StoppedRecording } from "./helpers/recording.js";
 import type { Desktop } from "../src/desktop/desktop.js";
 
+const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const code = (e: unknown) => ConnectError.from(e).code;
 
@@ -26,6 +30,13 @@ for (const backend of contractBackends()) {
     before(async () => {
       t = await backend.start({ open: [["xterm", "-geometry", "300x80+0+0"]] });
       dir = await mkdtemp(join(tmpdir(), "desktopd-rec-"));
+      // Wait until the xterm runs a command: it is mapped and focused.
+      const ready = join(dir, "ready");
+      await eventually(async () => {
+        await t.grpc.action({ action: { case: "leftClick", value: { coordinate: { x: 300, y: 300 } } } });
+        await t.grpc.action({ action: { case: "type", value: { text: `touch ${ready}\n` } } });
+        return eventually(() => readFile(ready), 1500);
+      }, 15000);
     });
     after(async () => {
       await t.close();
@@ -108,6 +119,40 @@ describe("Idle speed-up (built-in backend)", () => {
       assert.deepEqual([p.codec, p.width, p.height, p.fps], ["h264", 1920, 1080, "30/1"]);
       assert.ok(p.duration > 0 && p.duration < 0.4 * wallS, `${p.duration}s of video for ${wallS.toFixed(2)}s recorded`);
       assert.equal((await sharp(rec.thumbnail).metadata()).format, "jpeg");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("desktopd record (CLI)", () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ geometry: { width: 640, height: 480 } });
+  });
+  after(() => t.close());
+
+  it("`record start` prints the id; `record stop` downloads the MP4 and thumbnail with progress, leaving no partial files", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "desktopd-cli-"));
+    const env = { DESKTOPD_URL: t.url, DESKTOPD_TOKEN: t.token };
+    try {
+      const started = await execa("node", ["--import", "tsx", MAIN, "record", "start", "--no-idle-speedup"], { env });
+      const id = started.stdout.trim();
+      assert.match(id, /^[0-9a-f-]{36}$/);
+      await t.grpc.action({ action: { case: "mouseMove", value: { coordinate: { x: 200, y: 200 } } } });
+      await sleep(800);
+      const [video, thumbnail] = [join(dir, "out.mp4"), join(dir, "out.jpg")];
+      const stopped = await execa("node", ["--import", "tsx", MAIN, "record", "stop", "--id", id, "-o", video, "--thumbnail", thumbnail], { env });
+      assert.match(stopped.stderr, /100% /);
+      const p = await probe(video);
+      assert.deepEqual([p.codec, p.width, p.height], ["h264", 640, 480]);
+      assert.equal((await sharp(await readFile(thumbnail)).metadata()).format, "jpeg");
+      assert.deepEqual((await readdir(dir)).sort(), ["out.jpg", "out.mp4"]);
+
+      const unknown = await execa("node", ["--import", "tsx", MAIN, "record", "stop", "--id", randomUUID(), "-o", join(dir, "x.mp4")], { env, reject: false });
+      assert.equal(unknown.exitCode, 1);
+      assert.match(unknown.stderr, /not found/);
+      assert.deepEqual((await readdir(dir)).sort(), ["out.jpg", "out.mp4"], "nothing written for a failed stop");
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

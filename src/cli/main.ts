@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /** The `desktopd` command: subcommand dispatch. */
 import { portabledesktop, PORTABLEDESKTOP_USAGE } from "./portabledesktop.js";
+import { record, RECORD_USAGE } from "./record.js";
 import { screenshot, SCREENSHOT_USAGE } from "./screenshot.js";
 import { serve, SERVE_USAGE } from "./serve.js";
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { serve, screenshot, portabledesktop };
-const USAGE = `usage:\n  ${SERVE_USAGE}\n\n  ${SCREENSHOT_USAGE}\n\n  ${PORTABLEDESKTOP_USAGE}\n`;
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { serve, screenshot, record, portabledesktop };
+const USAGE = `usage:\n  ${[SERVE_USAGE, SCREENSHOT_USAGE, RECORD_USAGE, PORTABLEDESKTOP_USAGE].join("\n\n  ")}\n`;
 
 const [cmd, ...rest] = process.argv.slice(2);
 const run = cmd ? COMMANDS[cmd] : undefined;

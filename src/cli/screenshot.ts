@@ -3,15 +3,13 @@ import { writeFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parseArgs } from "node:util";
 import { ImageFormat } from "../../gen/desktop/v1/desktop_pb.js";
-import { createDesktopClient } from "../client/client.js";
 import { parseSize } from "./args.js";
-import { readToken } from "./token.js";
+import { CLIENT_FLAGS, CLIENT_USAGE, cliClient } from "./client.js";
 
 export const SCREENSHOT_USAGE = `desktopd screenshot -o FILE [--scaled WxH] [--url URL] [--token TOKEN]
   -o, --output  file to write; .png, .jpg/.jpeg or .webp picks the format
-  --scaled      output size (default: native)
-  --url         service URL (env DESKTOPD_URL; default http://127.0.0.1:7000)
-  --token       bearer token (env DESKTOPD_TOKEN; default: the token file)`;
+  --scaled    output size (default: native)
+${CLIENT_USAGE}`;
 
 const FORMATS: Record<string, ImageFormat> = { ".png": ImageFormat.PNG, ".jpg": ImageFormat.JPEG, ".jpeg": ImageFormat.JPEG, ".webp": ImageFormat.WEBP };
 
@@ -21,16 +19,13 @@ export async function screenshot(argv: string[]): Promise<void> {
     options: {
       output: { type: "string", short: "o" },
       scaled: { type: "string" },
-      url: { type: "string" },
-      token: { type: "string" },
+      ...CLIENT_FLAGS,
     },
   });
   if (!values.output) throw new Error("-o FILE is required");
   const format = FORMATS[extname(values.output).toLowerCase()];
   if (format === undefined) throw new Error(`-o: unknown image extension "${extname(values.output)}" (use .png, .jpg or .webp)`);
-  const token = values.token ?? readToken();
-  if (!token) throw new Error("no token: pass --token, set DESKTOPD_TOKEN, or run where the server's token file is");
-  const client = createDesktopClient({ baseUrl: values.url ?? process.env.DESKTOPD_URL ?? "http://127.0.0.1:7000", token });
+  const client = cliClient(values);
   const scaledSize = values.scaled ? parseSize(values.scaled, "--scaled") : undefined;
   for await (const frame of client.screenshot({ scaledSize, format })) {
     await writeFile(values.output, frame.image!.data);

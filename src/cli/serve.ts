@@ -1,5 +1,8 @@
 /** `desktopd serve`: the service, until SIGINT/SIGTERM. */
 import { parseArgs } from "node:util";
+import { DEFAULT_IDLE_SPEEDUP } from "../desktop/desktop.js";
+import { Recordings } from "../desktop/recording/recordings.js";
+import { runtimeDirPath, serviceRuntimeDir } from "../runtime-dir.js";
 import { createBackend } from "./backend.js";
 import { createLogger } from "../logger.js";
 import { startServer } from "../server/server.js";
@@ -8,12 +11,17 @@ import { serverToken } from "./token.js";
 
 export const SERVE_USAGE = `desktopd serve [--listen HOST:PORT] [--backend auto|builtin|portabledesktop]
                [--portabledesktop PATH] [--geometry WxH] [--open CMD]...
+               [--idle-speedup F] [--runtime-dir DIR]
   --listen    address to listen on (env DESKTOPD_LISTEN; default 127.0.0.1:7000)
   --backend   desktop backend (default auto: portabledesktop when its binary
               is given, on PATH or cached, else builtin)
   --portabledesktop  path of the portabledesktop binary
   --geometry  native desktop size (default 1920x1080)
   --open      application to start in the desktop, repeatable (e.g. --open xterm)
+  --idle-speedup F   recordings play idle spans F times faster (default 20;
+              0 turns it off; a recording may choose for itself)
+  --runtime-dir DIR  private state such as recordings (env DESKTOPD_RUNTIME_DIR;
+              default $XDG_RUNTIME_DIR/desktopd, else /tmp/desktopd-<uid>)
   --insecure  allow a non-loopback --listen address without TLS`;
 
 export async function serve(argv: string[]): Promise<void> {
@@ -25,6 +33,8 @@ export async function serve(argv: string[]): Promise<void> {
       portabledesktop: { type: "string" },
       geometry: { type: "string", default: "1920x1080" },
       open: { type: "string", multiple: true, default: [] },
+      "idle-speedup": { type: "string", default: String(DEFAULT_IDLE_SPEEDUP.factor) },
+      "runtime-dir": { type: "string", default: process.env.DESKTOPD_RUNTIME_DIR },
       insecure: { type: "boolean", default: false },
     },
   });
@@ -34,10 +44,15 @@ export async function serve(argv: string[]): Promise<void> {
   }
   const geometry = parseSize(values.geometry!, "--geometry");
   const open = values.open!.map(parseCommand);
+  const factor = Number(values["idle-speedup"]);
+  if (!(factor === 0 || (factor > 1 && factor <= 1000))) throw new Error(`--idle-speedup: expected 0 (off) or a factor above 1 up to 1000, got "${values["idle-speedup"]}"`);
   const logger = createLogger();
+  const runtimeDir = await serviceRuntimeDir(values["runtime-dir"] ?? runtimeDirPath());
   const desktop = await createBackend({ backend: values.backend!, binary: values.portabledesktop, geometry, open, logger });
+  const idleSpeedup = factor === 0 ? null : { ...DEFAULT_IDLE_SPEEDUP, factor };
+  const recordings = await Recordings.create({ desktop, logger, runtimeDir, idleSpeedup });
   const { token, source, generated } = serverToken();
-  const server = await startServer({ desktop, token, logger, host, port });
+  const server = await startServer({ desktop, token, logger, host, port, recordings });
   // Start the desktop now so the first call is fast and failures show at once.
   desktop.start().catch((err) => logger.error({ err: err.message }, "desktop failed to start; calls will retry"));
   const tokenRef = source === "DESKTOPD_TOKEN" ? "$DESKTOPD_TOKEN" : `$(cat ${source})`;

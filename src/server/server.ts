@@ -72,6 +72,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await new Promise<void>((resolve, reject) => {
     tcp.once("error", reject);
     tcp.listen(opts.port ?? 7000, host, () => resolve());
+  }).catch(async (err) => {
+    if (!opts.recordings) await recordings.close();
+    throw err;
   });
   const port = (tcp.address() as net.AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;

@@ -31,7 +31,7 @@ export interface X11RecordOptions extends RecordOptions {
   /** Screen size, native pixels. */
   size: Size;
   logger: Logger;
-  /** Time the speed-up pass may take before the unsped video is kept, ms (120000). */
+  /** Time the speed-up pass may take before the unsped video is kept, ms: this, or half the video's duration if longer (30000). */
   speedupTimeoutMs?: number;
   /** Time allowed for the first frame (thumbnail), ms (15000). */
   startTimeoutMs?: number;
@@ -80,7 +80,7 @@ export async function recordX11(opts: X11RecordOptions): Promise<Recorder> {
         // Killed: no index was written. Otherwise the MP4 itself tells (the caller checks it).
         if (!(await encoder.stop(graceMs))) return false;
         if (opts.idleSpeedup) {
-          const o = { ffmpeg, raw, out: opts.video, speedup: opts.idleSpeedup, spans, logger: opts.logger, timeoutMs: opts.speedupTimeoutMs ?? 120_000 };
+          const o = { ffmpeg, raw, out: opts.video, speedup: opts.idleSpeedup, spans, logger: opts.logger, timeoutMs: opts.speedupTimeoutMs ?? 30_000 };
           await speedUpOrKeep({ ...o, onSpawn: (p) => (pass = p) });
         }
         const thumb = await runPass(ffmpeg, ["-i", opts.video, "-frames:v", "1", "-q:v", "3", opts.thumbnail], "thumbnail", opts.logger, 30_000, (p) => (pass = p));
@@ -137,7 +137,10 @@ interface SpeedupPass {
 async function speedUpOrKeep(o: SpeedupPass): Promise<void> {
   const duration = (await mp4Duration(o.raw)) ?? 0;
   const spans = o.spans.closed(duration);
-  if (spans.length === 0 || o.speedup.factor <= 1) {
+  // The pass decodes everything and re-encodes what it keeps (about 5x real
+  // time for a busy 1080p screen here): only worth it when it saves a lot.
+  const saved = spans.reduce((sum, [s, e]) => sum + (e - s), 0) * (1 - 1 / o.speedup.factor);
+  if (o.speedup.factor <= 1 || saved < 1 || saved < 0.1 * duration) {
     await rename(o.raw, o.out);
     return;
   }
@@ -145,14 +148,16 @@ async function speedUpOrKeep(o: SpeedupPass): Promise<void> {
   const script = `${o.out}.filter`;
   await writeFile(script, `setpts='${speedupExpression(spans, o.speedup.factor)}',fps=${RECORDING_FPS}`, { mode: 0o600 });
   const started = performance.now();
-  const pass = await runPass(o.ffmpeg, ["-i", o.raw, "-filter_script:v", script, "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-movflags", "+faststart", o.out], "speed-up", o.logger, o.timeoutMs, o.onSpawn);
+  const timeoutMs = Math.max(o.timeoutMs, duration * 500);
+  const args = ["-i", o.raw, "-filter_script:v", script, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-movflags", "+faststart", o.out];
+  const pass = await runPass(o.ffmpeg, args, "speed-up", o.logger, timeoutMs, o.onSpawn);
   await rm(script, { force: true });
   if (pass.ok && (await mp4Duration(o.out)) !== undefined) {
     await rm(o.raw, { force: true });
-    o.logger.debug({ spans: spans.length, before: duration, after: await mp4Duration(o.out), ms: Math.round(performance.now() - started) }, "idle spans sped up");
+    o.logger.info({ spans: spans.length, before: duration, after: await mp4Duration(o.out), ms: Math.round(performance.now() - started) }, "idle spans sped up");
     return;
   }
-  o.logger.warn({ err: pass.err, timeoutMs: o.timeoutMs }, "idle speed-up failed; keeping the recording at normal speed");
+  o.logger.warn({ err: pass.err, timeoutMs }, "idle speed-up failed; keeping the recording at normal speed");
   await rename(o.raw, o.out);
 }
 
