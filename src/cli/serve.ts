@@ -53,8 +53,6 @@ export async function serve(argv: string[]): Promise<void> {
   const recordings = await Recordings.create({ desktop, logger, runtimeDir, idleSpeedup });
   const { token, source, generated } = serverToken();
   const server = await startServer({ desktop, token, logger, host, port, recordings });
-  // Start the desktop now so the first call is fast and failures show at once.
-  desktop.start().catch((err) => logger.error({ err: err.message }, "desktop failed to start; calls will retry"));
   const tokenRef = source === "DESKTOPD_TOKEN" ? "$DESKTOPD_TOKEN" : `$(cat ${source})`;
   if (generated) process.stderr.write(`\ndesktopd: generated a bearer token (saved to ${source}, mode 0600):\n  ${token}\n`);
   process.stderr.write(

@@ -13,7 +13,8 @@ import type { Desktop } from "../desktop/desktop.js";
 import { Recordings } from "../desktop/recording/recordings.js";
 import { serviceRuntimeDir } from "../runtime-dir.js";
 import { bearerAuth } from "./auth.js";
-import { routes } from "./connect.js";
+import { PUBLIC_SERVICES, routes } from "./connect.js";
+import { HealthState, ServingStatus } from "./health.js";
 import { callLogger } from "./logging.js";
 import type { RecordingLimits } from "./recording.js";
 
@@ -48,9 +49,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const shutdown = new AbortController();
   const { desktop, logger } = opts;
   const recordings = opts.recordings ?? (await Recordings.create({ desktop, logger, runtimeDir: await serviceRuntimeDir() }));
+  const health = new HealthState();
   const handler = connectNodeAdapter({
-    routes: routes({ desktop, recordings, recordingLimits: opts.recordingLimits, logger, shutdownSignal: shutdown.signal }),
-    interceptors: [callLogger(opts.logger), bearerAuth(opts.token)],
+    routes: routes({ desktop, recordings, recordingLimits: opts.recordingLimits, logger, shutdownSignal: shutdown.signal, health }),
+    interceptors: [callLogger(opts.logger), bearerAuth(opts.token, (service) => PUBLIC_SERVICES.includes(service))],
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     shutdownSignal: shutdown.signal,
@@ -79,11 +81,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const port = (tcp.address() as net.AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   opts.logger.info({ url }, "listening");
+  startDesktop(desktop, health, shutdown.signal, logger);
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       opts.logger.info("shutting down");
+      health.set(ServingStatus.NOT_SERVING);
+      // A moment for Watch streams to send NOT_SERVING before streams are ended.
+      await new Promise((r) => setTimeout(r, 50));
       tcp.close();
       shutdown.abort();
       // At once: new recordings are refused from here on.
@@ -99,6 +105,27 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       opts.logger.info("stopped");
     })());
   return { url, port, close };
+}
+
+/**
+ * Starts the desktop now, so the first call is fast and failures show at
+ * once; retries every 5 s until it starts (health then says SERVING).
+ */
+function startDesktop(desktop: Desktop, health: HealthState, stop: AbortSignal, logger: Logger): void {
+  const attempt = () => {
+    if (stop.aborted) return;
+    desktop.start().then(
+      () => {
+        if (!stop.aborted) health.set(ServingStatus.SERVING);
+      },
+      (err: Error) => {
+        if (stop.aborted) return;
+        logger.error({ err: err.message }, "desktop failed to start; retrying in 5 s (calls retry too)");
+        setTimeout(attempt, 5000).unref();
+      },
+    );
+  };
+  attempt();
 }
 
 /** Calls `done(true)` once the socket's first bytes are the HTTP/2 preface. */
