@@ -13,12 +13,13 @@ cd "$(dirname "$0")/.."
 # Desktop: Xvnc (X + VNC server), a window manager, a terminal for --open xterm,
 # ffmpeg for recordings.
 PACKAGES="tigervnc-standalone-server openbox xterm ffmpeg"
-# Tests and benchmark: xdotool for the spawn-per-action column.
-CI_PACKAGES="xdotool"
+# Tests and benchmark: xdotool for the spawn-per-action column, openssl for a
+# test certificate, vncsnapshot as a stock VNC viewer.
+CI_PACKAGES="xdotool openssl vncsnapshot"
 CHECK="Xvnc openbox xterm ffmpeg"
 if [ "${1:-}" = "--ci" ]; then
   PACKAGES="$PACKAGES $CI_PACKAGES"
-  CHECK="$CHECK xdotool"
+  CHECK="$CHECK xdotool openssl vncsnapshot"
 fi
 
 missing=""

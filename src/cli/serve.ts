@@ -1,4 +1,5 @@
 /** `desktopd serve`: the service, until SIGINT/SIGTERM. */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DEFAULT_IDLE_SPEEDUP } from "../desktop/desktop.js";
 import { Recordings } from "../desktop/recording/recordings.js";
@@ -11,7 +12,7 @@ import { serverToken } from "./token.js";
 
 export const SERVE_USAGE = `desktopd serve [--listen HOST:PORT] [--backend auto|builtin|portabledesktop]
                [--portabledesktop PATH] [--geometry WxH] [--open CMD]...
-               [--idle-speedup F] [--runtime-dir DIR]
+               [--idle-speedup F] [--runtime-dir DIR] [--tls-cert FILE --tls-key FILE]
   --listen    address to listen on (env DESKTOPD_LISTEN; default 127.0.0.1:7000)
   --backend   desktop backend (default auto: portabledesktop when its binary
               is given, on PATH or cached, else builtin)
@@ -22,6 +23,8 @@ export const SERVE_USAGE = `desktopd serve [--listen HOST:PORT] [--backend auto|
               0 turns it off; a recording may choose for itself)
   --runtime-dir DIR  private state such as recordings (env DESKTOPD_RUNTIME_DIR;
               default $XDG_RUNTIME_DIR/desktopd, else /tmp/desktopd-<uid>)
+  --tls-cert FILE, --tls-key FILE   PEM certificate chain and key: serve
+              HTTP/2 and HTTP/1.1 over TLS (ALPN) on the same port
   --insecure  allow a non-loopback --listen address without TLS`;
 
 export async function serve(argv: string[]): Promise<void> {
@@ -36,11 +39,15 @@ export async function serve(argv: string[]): Promise<void> {
       "idle-speedup": { type: "string", default: String(DEFAULT_IDLE_SPEEDUP.factor) },
       "runtime-dir": { type: "string", default: process.env.DESKTOPD_RUNTIME_DIR },
       insecure: { type: "boolean", default: false },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
     },
   });
   const { host, port } = parseListen(values.listen ?? process.env.DESKTOPD_LISTEN ?? "127.0.0.1:7000");
-  if (!isLoopback(host) && !values.insecure) {
-    throw new Error(`--listen ${host}: refusing a non-loopback address without TLS; pass --insecure to allow it`);
+  if (!values["tls-cert"] !== !values["tls-key"]) throw new Error("--tls-cert and --tls-key go together");
+  const tls = values["tls-cert"] ? { cert: readFileSync(values["tls-cert"]), key: readFileSync(values["tls-key"]!) } : undefined;
+  if (!isLoopback(host) && !tls && !values.insecure) {
+    throw new Error(`--listen ${host}: refusing a non-loopback address without TLS; pass --tls-cert/--tls-key, or --insecure to allow cleartext`);
   }
   const geometry = parseSize(values.geometry!, "--geometry");
   const open = values.open!.map(parseCommand);
@@ -52,12 +59,12 @@ export async function serve(argv: string[]): Promise<void> {
   const idleSpeedup = factor === 0 ? null : { ...DEFAULT_IDLE_SPEEDUP, factor };
   const recordings = await Recordings.create({ desktop, logger, runtimeDir, idleSpeedup });
   const { token, source, generated } = serverToken();
-  const server = await startServer({ desktop, token, logger, host, port, recordings });
+  const server = await startServer({ desktop, token, logger, host, port, recordings, tls });
   const tokenRef = source === "DESKTOPD_TOKEN" ? "$DESKTOPD_TOKEN" : `$(cat ${source})`;
   if (generated) process.stderr.write(`\ndesktopd: generated a bearer token (saved to ${source}, mode 0600):\n  ${token}\n`);
   process.stderr.write(
     `\ndesktopd: serving on ${server.url}; try:\n` +
-      `  buf curl --protocol grpc --http2-prior-knowledge --schema proto \\\n` +
+      `  buf curl ${tls ? `--cacert ${values["tls-cert"]}` : "--http2-prior-knowledge"} --reflect-header '*' \\\n` +
       `    -H "Authorization: Bearer ${tokenRef}" \\\n` +
       `    ${server.url}/desktop.v1.DesktopService/GetDisplay\n\n`,
   );

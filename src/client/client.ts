@@ -16,6 +16,8 @@ export interface DesktopClientOptions {
   protocol?: "grpc" | "connect";
   /** HTTP version for "connect"; "2" by default ("1.1" cannot do bidi streams). */
   httpVersion?: "1.1" | "2";
+  /** PEM CA certificate(s) to trust for an https:// baseUrl (a self-signed server certificate). */
+  ca?: string | Buffer;
 }
 
 export type DesktopClient = Client<typeof DesktopService>;
@@ -26,9 +28,12 @@ export function createDesktopClient(opts: DesktopClientOptions): DesktopClient {
     return next(req);
   };
   const common = { baseUrl: opts.baseUrl, interceptors: [auth], readMaxBytes: 64 * 1024 * 1024 };
+  const tls = opts.ca ? { nodeOptions: { ca: opts.ca } } : {};
   const transport =
     opts.protocol === "connect"
-      ? createConnectTransport({ ...common, httpVersion: opts.httpVersion ?? "2" })
-      : createGrpcTransport(common);
+      ? opts.httpVersion === "1.1"
+        ? createConnectTransport({ ...common, ...tls, httpVersion: "1.1" })
+        : createConnectTransport({ ...common, ...tls, httpVersion: "2" })
+      : createGrpcTransport({ ...common, ...tls });
   return createClient(DesktopService, transport);
 }

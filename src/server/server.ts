@@ -1,12 +1,9 @@
 /**
  * The server bootstrap: one TCP port serving Connect, gRPC and gRPC-Web over
- * h2c and HTTP/1.1. A cleartext HTTP/2 server rejects HTTP/1.1, so each
- * connection's first bytes are sniffed for the HTTP/2 preface and the socket is
- * handed to the matching server.
+ * HTTP/2 and HTTP/1.1, in cleartext or TLS (src/server/listener.ts); the
+ * desktop started at once; graceful shutdown.
  */
-import http from "node:http";
-import http2 from "node:http2";
-import net from "node:net";
+import type net from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Desktop } from "../desktop/desktop.js";
@@ -15,10 +12,10 @@ import { serviceRuntimeDir } from "../runtime-dir.js";
 import { bearerAuth } from "./auth.js";
 import { PUBLIC_SERVICES, routes } from "./connect.js";
 import { HealthState, ServingStatus } from "./health.js";
+import { createListener, type TlsFiles } from "./listener.js";
 import { callLogger } from "./logging.js";
 import type { RecordingLimits } from "./recording.js";
 
-const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 /** Largest message accepted or sent, bytes (clients in other languages default to 4 MiB receive). */
 export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
@@ -29,6 +26,8 @@ export interface ServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  /** PEM certificate chain and key: serve h2 and HTTP/1.1 over TLS (ALPN). Cleartext (h2c + HTTP/1.1) when unset. */
+  tls?: TlsFiles;
   /** Time streams get to finish after shutdown starts, ms. */
   shutdownGraceMs?: number;
   /** The desktop's recordings; by default created in the service runtime dir (src/runtime-dir.ts). */
@@ -38,7 +37,7 @@ export interface ServerOptions {
 }
 
 export interface RunningServer {
-  /** Base URL, e.g. http://127.0.0.1:7000 */
+  /** Base URL, e.g. http://127.0.0.1:7000 (https:// with TLS) */
   url: string;
   port: number;
   /** Ends streams with UNAVAILABLE, closes connections, kills and deletes recordings, closes the desktop. */
@@ -57,19 +56,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     writeMaxBytes: MAX_MESSAGE_BYTES,
     shutdownSignal: shutdown.signal,
   });
-  const h2 = http2.createServer({ maxSessionMemory: 64 }, handler);
-  const h1 = http.createServer(handler);
-  const sessions = new Set<http2.ServerHttp2Session>();
-  h2.on("session", (s) => {
-    sessions.add(s);
-    s.on("close", () => sessions.delete(s));
-  });
-  const sockets = new Set<net.Socket>();
-  const tcp = net.createServer((sock) => {
-    sockets.add(sock);
-    sock.on("close", () => sockets.delete(sock));
-    sniff(sock, (isH2) => (isH2 ? h2 : h1).emit("connection", sock));
-  });
+  const { server: tcp, sockets, sessions, closeIdle } = createListener(handler, opts.tls);
   const host = opts.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     tcp.once("error", reject);
@@ -79,7 +66,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw err;
   });
   const port = (tcp.address() as net.AddressInfo).port;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const url = `${opts.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
   opts.logger.info({ url }, "listening");
   startDesktop(desktop, health, shutdown.signal, logger);
 
@@ -95,7 +82,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // At once: new recordings are refused from here on.
       const recordingsClosed = recordings.close();
       for (const s of sessions) s.close();
-      h1.closeIdleConnections();
+      closeIdle();
       const grace = opts.shutdownGraceMs ?? 2000;
       const deadline = Date.now() + grace;
       while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
@@ -126,24 +113,4 @@ function startDesktop(desktop: Desktop, health: HealthState, stop: AbortSignal, 
     );
   };
   attempt();
-}
-
-/** Calls `done(true)` once the socket's first bytes are the HTTP/2 preface. */
-function sniff(sock: net.Socket, done: (isH2: boolean) => void): void {
-  let buf = Buffer.alloc(0);
-  const onData = (chunk: Buffer) => {
-    buf = Buffer.concat([buf, chunk]);
-    const n = Math.min(buf.length, H2_PREFACE.length);
-    const isPrefix = buf.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
-    if (isPrefix && buf.length < H2_PREFACE.length) return;
-    sock.off("data", onData);
-    sock.pause();
-    sock.unshift(buf);
-    done(isPrefix);
-    // http2 reads the buffered bytes itself on the next tick; a flowing socket
-    // would drop them. The HTTP/1.1 parser needs the socket flowing again.
-    if (!isPrefix) sock.resume();
-  };
-  sock.on("data", onData);
-  sock.on("error", () => sock.destroy());
 }

@@ -16,6 +16,7 @@ import type { Size } from "../../src/desktop/geometry.js";
 import { PortableDesktop } from "../../src/desktop/portable/portable.js";
 import { Recordings, type RecordingsOptions } from "../../src/desktop/recording/recordings.js";
 import { generateToken } from "../../src/server/auth.js";
+import type { TlsFiles } from "../../src/server/listener.js";
 import type { RecordingLimits } from "../../src/server/recording.js";
 import { startServer, type RunningServer } from "../../src/server/server.js";
 
@@ -44,6 +45,8 @@ export const PORTABLEDESKTOP_STANDIN = fileURLToPath(new URL("../fixtures/portab
 export interface RecordingSetup {
   recordings?: Partial<Omit<RecordingsOptions, "desktop" | "logger" | "runtimeDir">>;
   recordingLimits?: RecordingLimits;
+  /** Serve over TLS with this PEM certificate and key; the clients trust the certificate. */
+  tls?: TlsFiles;
 }
 
 async function serve<D extends Desktop>(desktop: D, x11: () => { display: string; cookie: string }, setup: RecordingSetup = {}): Promise<TestServer<D>> {
@@ -51,7 +54,8 @@ async function serve<D extends Desktop>(desktop: D, x11: () => { display: string
   const logger = testLogger();
   const runtimeDir = await mkdtemp(join(tmpdir(), "desktopd-test-"));
   const recordings = await Recordings.create({ desktop, logger, runtimeDir, ...setup.recordings });
-  const server = await startServer({ desktop, token, logger, port: 0, shutdownGraceMs: 500, recordings, recordingLimits: setup.recordingLimits });
+  const server = await startServer({ desktop, token, logger, port: 0, shutdownGraceMs: 500, recordings, recordingLimits: setup.recordingLimits, tls: setup.tls });
+  const ca = setup.tls?.cert;
   await desktop.start();
   return {
     url: server.url,
@@ -59,8 +63,8 @@ async function serve<D extends Desktop>(desktop: D, x11: () => { display: string
     desktop,
     server,
     recordings,
-    grpc: createDesktopClient({ baseUrl: server.url, token }),
-    connect: createDesktopClient({ baseUrl: server.url, token, protocol: "connect", httpVersion: "1.1" }),
+    grpc: createDesktopClient({ baseUrl: server.url, token, ca }),
+    connect: createDesktopClient({ baseUrl: server.url, token, protocol: "connect", httpVersion: "1.1", ca }),
     x11,
     close: async () => {
       await server.close();

@@ -1,0 +1,79 @@
+/**
+ * The listening socket. Cleartext: a cleartext HTTP/2 server rejects
+ * HTTP/1.1, so each connection's first bytes are sniffed for the HTTP/2
+ * preface and the socket is handed to the matching server (h2c or HTTP/1.1).
+ * TLS: one secure HTTP/2 server with allowHTTP1, ALPN picking h2 or http/1.1.
+ */
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+/** PEM contents of a certificate chain and its private key. */
+export interface TlsFiles {
+  cert: Buffer | string;
+  key: Buffer | string;
+}
+
+type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+
+export interface Listener {
+  /** The server to listen() on and close(). */
+  server: net.Server;
+  /** Open TCP connections (destroyed after the shutdown grace). */
+  sockets: Set<net.Socket>;
+  /** Open HTTP/2 sessions (closed gracefully at shutdown). */
+  sessions: Set<http2.ServerHttp2Session>;
+  /** Closes HTTP/1.1 connections that carry no request. */
+  closeIdle(): void;
+}
+
+export function createListener(handler: Handler, tls?: TlsFiles): Listener {
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const sockets = new Set<net.Socket>();
+  const track = (s: http2.Http2Server | http2.Http2SecureServer) =>
+    s.on("session", (session) => {
+      sessions.add(session);
+      session.on("close", () => sessions.delete(session));
+    });
+  const keep = (sock: net.Socket) => {
+    sockets.add(sock);
+    sock.on("close", () => sockets.delete(sock));
+  };
+  if (tls) {
+    const server = http2.createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: true, maxSessionMemory: 64 }, handler);
+    track(server);
+    server.on("connection", keep);
+    // HTTP/1.1 keep-alive connections end with the socket grace; nothing idle to close early.
+    return { server, sockets, sessions, closeIdle: () => undefined };
+  }
+  const h2 = http2.createServer({ maxSessionMemory: 64 }, handler);
+  const h1 = http.createServer(handler);
+  track(h2);
+  const server = net.createServer((sock) => {
+    keep(sock);
+    sniff(sock, (isH2) => (isH2 ? h2 : h1).emit("connection", sock));
+  });
+  return { server, sockets, sessions, closeIdle: () => h1.closeIdleConnections() };
+}
+
+/** Calls `done(true)` once the socket's first bytes are the HTTP/2 preface. */
+function sniff(sock: net.Socket, done: (isH2: boolean) => void): void {
+  let buf = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    buf = Buffer.concat([buf, chunk]);
+    const n = Math.min(buf.length, H2_PREFACE.length);
+    const isPrefix = buf.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+    if (isPrefix && buf.length < H2_PREFACE.length) return;
+    sock.off("data", onData);
+    sock.pause();
+    sock.unshift(buf);
+    done(isPrefix);
+    // http2 reads the buffered bytes itself on the next tick; a flowing socket
+    // would drop them. The HTTP/1.1 parser needs the socket flowing again.
+    if (!isPrefix) sock.resume();
+  };
+  sock.on("data", onData);
+  sock.on("error", () => sock.destroy());
+}
