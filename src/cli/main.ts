@@ -4,9 +4,10 @@ import { portabledesktop, PORTABLEDESKTOP_USAGE } from "./portabledesktop.js";
 import { record, RECORD_USAGE } from "./record.js";
 import { screenshot, SCREENSHOT_USAGE } from "./screenshot.js";
 import { serve, SERVE_USAGE } from "./serve.js";
+import { vncForward, VNC_FORWARD_USAGE } from "./vnc-forward.js";
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { serve, screenshot, record, portabledesktop };
-const USAGE = `usage:\n  ${[SERVE_USAGE, SCREENSHOT_USAGE, RECORD_USAGE, PORTABLEDESKTOP_USAGE].join("\n\n  ")}\n`;
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { serve, screenshot, record, "vnc-forward": vncForward, portabledesktop };
+const USAGE = `usage:\n  ${[SERVE_USAGE, SCREENSHOT_USAGE, RECORD_USAGE, VNC_FORWARD_USAGE, PORTABLEDESKTOP_USAGE].join("\n\n  ")}\n`;
 
 const [cmd, ...rest] = process.argv.slice(2);
 const run = cmd ? COMMANDS[cmd] : undefined;
