@@ -14,18 +14,23 @@ cd "$(dirname "$0")/.."
 # ffmpeg for recordings.
 PACKAGES="tigervnc-standalone-server openbox xterm ffmpeg"
 # Tests and benchmark: xdotool for the spawn-per-action column, openssl for a
-# test certificate, vncsnapshot as a stock VNC viewer.
-CI_PACKAGES="xdotool openssl vncsnapshot"
+# test certificate, vncsnapshot as a stock VNC viewer, protoc + the gRPC Python
+# plugin + grpcio for the Python example (examples/python).
+CI_PACKAGES="xdotool openssl vncsnapshot protobuf-compiler protobuf-compiler-grpc libprotobuf-dev python3-grpcio python3-protobuf"
 CHECK="Xvnc openbox xterm ffmpeg"
 if [ "${1:-}" = "--ci" ]; then
   PACKAGES="$PACKAGES $CI_PACKAGES"
-  CHECK="$CHECK xdotool openssl vncsnapshot"
+  CHECK="$CHECK xdotool openssl vncsnapshot protoc grpc_python_plugin"
 fi
 
 missing=""
 for bin in $CHECK; do
   command -v "$bin" >/dev/null 2>&1 || missing="$missing $bin"
 done
+if [ "${1:-}" = "--ci" ]; then
+  [ -f /usr/include/google/protobuf/timestamp.proto ] || missing="$missing libprotobuf-dev"
+  /usr/bin/python3 -c "import grpc, google.protobuf" >/dev/null 2>&1 || missing="$missing python3-grpcio"
+fi
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: installing Debian packages ($missing missing): $PACKAGES" >&2

@@ -1,0 +1,45 @@
+/**
+ * A polyglot client end to end: examples/python, with stubs generated from
+ * proto/ by Debian's protoc + grpc_python_plugin, run with Debian's python3
+ * and grpcio against a live server.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import sharp from "sharp";
+import { startTestServer, type TestServer } from "./helpers/server.js";
+
+const EXAMPLE = fileURLToPath(new URL("../examples/python/", import.meta.url));
+
+describe("Python example (generated gRPC stubs)", () => {
+  let t: TestServer;
+  let dir: string;
+  before(async () => {
+    await execa("sh", [join(EXAMPLE, "generate.sh")]);
+    t = await startTestServer();
+    dir = await mkdtemp(join(tmpdir(), "desktopd-py-"));
+  });
+  after(async () => {
+    await t.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("does GetDisplay, a scaled left_click, a screenshot to a file and reads the Vnc greeting", async () => {
+    const out = join(dir, "shot.png");
+    // Debian's interpreter: python3-grpcio is installed for it, whatever python3 comes first on PATH.
+    const r = await execa("/usr/bin/python3", [join(EXAMPLE, "desktop_example.py"), "--target", t.url.replace("http://", ""), "--out", out], {
+      env: { DESKTOPD_TOKEN: t.token },
+    });
+    const lines = r.stdout.trim().split("\n");
+    assert.equal(lines[0], "display 1920x1080 (declared 1280x720) backend builtin");
+    assert.equal(lines[1], "left_click: left_click action performed; cursor 640,360 (declared)");
+    assert.deepEqual(await t.desktop.cursorPosition(), { x: 960, y: 540 }, "the pointer really moved, to native (960,540)");
+    const meta = await sharp(out).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ["png", 1280, 720]);
+    assert.match(lines[3], /^vnc: b'RFB 003\.00\d\\n'$/);
+  });
+});
