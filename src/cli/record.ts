@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { open, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import type { DesktopClient } from "../client/client.js";
 import { CLIENT_FLAGS, CLIENT_USAGE, cliClient } from "./client.js";
 import { progressBar } from "./progress.js";
 
@@ -46,7 +47,7 @@ export async function record(argv: string[]): Promise<void> {
   await download(client, values.id, values.output, values.thumbnail);
 }
 
-async function download(client: ReturnType<typeof cliClient>, recordingId: string, output: string, thumbnailPath?: string): Promise<void> {
+async function download(client: DesktopClient, recordingId: string, output: string, thumbnailPath?: string): Promise<void> {
   const files: { path: string; part: string; fh?: FileHandle }[] = [{ path: output, part: `${output}.part` }];
   if (thumbnailPath) files.push({ path: thumbnailPath, part: `${thumbnailPath}.part` });
   const progress = progressBar(process.stderr);

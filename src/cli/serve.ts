@@ -37,7 +37,7 @@ export async function serve(argv: string[]): Promise<void> {
       geometry: { type: "string", default: "1920x1080" },
       open: { type: "string", multiple: true, default: [] },
       "idle-speedup": { type: "string", default: String(DEFAULT_IDLE_SPEEDUP.factor) },
-      "runtime-dir": { type: "string", default: process.env.DESKTOPD_RUNTIME_DIR },
+      "runtime-dir": { type: "string" },
       insecure: { type: "boolean", default: false },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },

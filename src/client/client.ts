@@ -29,6 +29,7 @@ export function createDesktopClient(opts: DesktopClientOptions): DesktopClient {
   };
   const common = { baseUrl: opts.baseUrl, interceptors: [auth], readMaxBytes: 64 * 1024 * 1024 };
   const tls = opts.ca ? { nodeOptions: { ca: opts.ca } } : {};
+  // One call per HTTP version: nodeOptions' type depends on it.
   const transport =
     opts.protocol === "connect"
       ? opts.httpVersion === "1.1"

@@ -61,6 +61,12 @@ interface Entry {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Throws InvalidInputError naming recording_id unless `id` is a UUID. */
+function checkId(id: string): void {
+  if (!id) throw new InvalidInputError("recording_id", "required (a UUID)");
+  if (!UUID.test(id)) throw new InvalidInputError("recording_id", `must be a UUID such as ${randomUUID()}, got ${JSON.stringify(id.slice(0, 64))}`);
+}
+
 export class Recordings {
   private readonly entries = new Map<string, Entry>();
   private readonly clock: Clock;
@@ -107,20 +113,22 @@ export class Recordings {
   }
 
   /**
-   * Starts recording `id`, or lets an active recording with that id go on
-   * ("continued"). A finished recording with that id is discarded and a new
+   * Starts recording `id`, or lets an active recording with that id go on.
+   * A finished recording with that id is discarded and a new
    * one started. `idleSpeedup` overrides the configured default.
    * Throws InvalidInputError (not a UUID), ResourceExhaustedError (the limit
    * of active recordings), DesktopUnavailableError (shutting down, or the
    * desktop or encoder cannot start).
    */
-  async start(id: string, opts: { idleSpeedup?: boolean } = {}): Promise<"started" | "continued"> {
-    if (!id) throw new InvalidInputError("recording_id", "required (a UUID)");
-    if (!UUID.test(id)) throw new InvalidInputError("recording_id", `must be a UUID such as ${randomUUID()}, got ${JSON.stringify(id.slice(0, 64))}`);
+  async start(id: string, opts: { idleSpeedup?: boolean } = {}): Promise<void> {
+    checkId(id);
     this.refuseIfClosed();
     this.expire();
     const existing = this.entries.get(id);
-    if (existing && !existing.result) return "continued";
+    if (existing && !existing.result) {
+      this.opts.logger.debug({ recording: id }, "recording continues");
+      return;
+    }
     if (existing) {
       await existing.result!.catch(() => undefined);
       // Another start may have replaced it meanwhile: decide again.
@@ -131,8 +139,9 @@ export class Recordings {
     const max = this.opts.maxActive ?? 5;
     if (active >= max) throw new ResourceExhaustedError(`${active} recordings are active, the most allowed; stop one first`);
 
-    const configured = this.opts.idleSpeedup === null ? undefined : (this.opts.idleSpeedup ?? DEFAULT_IDLE_SPEEDUP);
-    const speedup = opts.idleSpeedup === false ? undefined : opts.idleSpeedup === true ? (configured ?? DEFAULT_IDLE_SPEEDUP) : configured;
+    // The request decides when it says; otherwise the server's setting (null: off).
+    const wanted = opts.idleSpeedup ?? this.opts.idleSpeedup !== null;
+    const speedup = wanted ? (this.opts.idleSpeedup ?? DEFAULT_IDLE_SPEEDUP) : undefined;
     const dir = join(this.dir, `${id}.${++this.takes}`);
     const entry: Entry = { id, dir, startedAt: this.clock.now(), recorder: this.launch(dir, speedup) };
     this.entries.set(id, entry);
@@ -151,7 +160,6 @@ export class Recordings {
       throw err;
     }
     this.opts.logger.info({ recording: id, idleSpeedup: speedup ?? false }, "recording started");
-    return "started";
   }
 
   private async launch(dir: string, idleSpeedup: IdleSpeedup | undefined): Promise<Recorder> {
@@ -165,12 +173,12 @@ export class Recordings {
    * awaits it. Throws NotFoundError (unknown or expired id), DataLossError
    * (the encoder had to be killed: "recording corrupted").
    */
-  stop(id: string): Promise<RecordingArtifact> {
-    if (!UUID.test(id)) return Promise.reject(new InvalidInputError("recording_id", id ? "must be a UUID" : "required (a UUID)"));
+  async stop(id: string): Promise<RecordingArtifact> {
+    checkId(id);
     this.refuseIfClosed();
     this.expire();
     const entry = this.entries.get(id);
-    if (!entry) return Promise.reject(new NotFoundError(`recording ${id} not found (never started, or finished over an hour ago)`));
+    if (!entry) throw new NotFoundError(`recording ${id} not found (never started, or finished over an hour ago)`);
     return this.finish(entry);
   }
 

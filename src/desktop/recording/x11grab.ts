@@ -33,7 +33,7 @@ export interface X11RecordOptions extends RecordOptions {
   logger: Logger;
   /** Time the speed-up pass may take before the unsped video is kept, ms: this, or half the video's duration if longer (30000). */
   speedupTimeoutMs?: number;
-  /** Time allowed for the first frame (thumbnail), ms (15000). */
+  /** Time allowed for the first captured frame, ms (15000). */
   startTimeoutMs?: number;
 }
 
