@@ -3,10 +3,12 @@
  * HTTP/1.1, so each connection's first bytes are sniffed for the HTTP/2
  * preface and the socket is handed to the matching server (h2c or HTTP/1.1).
  * TLS: one secure HTTP/2 server with allowHTTP1, ALPN picking h2 or http/1.1.
+ * HTTP/1.1 Upgrade requests (WebSockets) go to `upgrade` in both cases.
  */
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import type { Duplex } from "node:stream";
 
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
@@ -17,6 +19,8 @@ export interface TlsFiles {
 }
 
 type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+/** An HTTP/1.1 `Upgrade` request (WebSocket); browsers open WebSockets over HTTP/1.1. */
+type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 export interface Listener {
   /** The server to listen() on and close(). */
@@ -29,7 +33,12 @@ export interface Listener {
   closeIdle(): void;
 }
 
-export function createListener(handler: Handler, tls?: TlsFiles): Listener {
+export function createListener(handler: Handler, opts: { tls?: TlsFiles; upgrade?: UpgradeHandler } = {}): Listener {
+  const { tls, upgrade } = opts;
+  const onUpgrade = (s: http.Server | http2.Http2SecureServer) => {
+    // Without a listener Node closes upgrade requests.
+    if (upgrade) s.on("upgrade", upgrade);
+  };
   const sessions = new Set<http2.ServerHttp2Session>();
   const sockets = new Set<net.Socket>();
   const track = (s: http2.Http2Server | http2.Http2SecureServer) =>
@@ -44,6 +53,7 @@ export function createListener(handler: Handler, tls?: TlsFiles): Listener {
   if (tls) {
     const server = http2.createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: true, maxSessionMemory: 64 }, handler);
     track(server);
+    onUpgrade(server);
     server.on("connection", keep);
     // HTTP/1.1 keep-alive connections end with the socket grace; nothing idle to close early.
     return { server, sockets, sessions, closeIdle: () => undefined };
@@ -51,6 +61,7 @@ export function createListener(handler: Handler, tls?: TlsFiles): Listener {
   const h2 = http2.createServer({ maxSessionMemory: 64 }, handler);
   const h1 = http.createServer(handler);
   track(h2);
+  onUpgrade(h1);
   const server = net.createServer((sock) => {
     keep(sock);
     sniff(sock, (isH2) => (isH2 ? h2 : h1).emit("connection", sock));

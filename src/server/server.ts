@@ -1,6 +1,7 @@
 /**
  * The server bootstrap: one TCP port serving Connect, gRPC and gRPC-Web over
- * HTTP/2 and HTTP/1.1, in cleartext or TLS (src/server/listener.ts); the
+ * HTTP/2 and HTTP/1.1, in cleartext or TLS (src/server/listener.ts), and the
+ * browser live view (page at `/`, `/vnc` WebSocket: src/server/viewer/); the
  * desktop started at once; graceful shutdown.
  */
 import type net from "node:net";
@@ -15,6 +16,8 @@ import { HealthState, ServingStatus } from "./health.js";
 import { createListener, type TlsFiles } from "./listener.js";
 import { callLogger } from "./logging.js";
 import type { RecordingLimits } from "./recording.js";
+import { staticFiles } from "./viewer/static.js";
+import { vncWebSocket } from "./viewer/websocket.js";
 
 /** Largest message accepted or sent, bytes (clients in other languages default to 4 MiB receive). */
 export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
@@ -37,7 +40,7 @@ export interface ServerOptions {
 }
 
 export interface RunningServer {
-  /** Base URL, e.g. http://127.0.0.1:7000 (https:// with TLS) */
+  /** Base URL, e.g. http://127.0.0.1:7000 (https:// with TLS); the live view page is at `${url}/`. */
   url: string;
   port: number;
   /** Ends streams with UNAVAILABLE, closes connections, kills and deletes recordings, closes the desktop. */
@@ -55,8 +58,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     shutdownSignal: shutdown.signal,
+    fallback: staticFiles(),
   });
-  const { server: tcp, sockets, sessions, closeIdle } = createListener(handler, opts.tls);
+  const viewers = vncWebSocket({ desktop, token: opts.token, logger });
+  const { server: tcp, sockets, sessions, closeIdle } = createListener(handler, { tls: opts.tls, upgrade: viewers.handleUpgrade });
   const host = opts.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     tcp.once("error", reject);
@@ -79,6 +84,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await new Promise((r) => setTimeout(r, 50));
       tcp.close();
       shutdown.abort();
+      viewers.close();
       // At once: new recordings are refused from here on.
       const recordingsClosed = recordings.close();
       for (const s of sessions) s.close();

@@ -1,0 +1,98 @@
+/**
+ * The `/vnc` WebSocket endpoint for browser viewers (noVNC): each WebSocket
+ * is one RFB connection to the desktop's VNC server, binary messages relayed
+ * both ways with backpressure (ws's stream wrapper).
+ *
+ * Browsers cannot set an Authorization header on a WebSocket, so the bearer
+ * token may also come as the `token` query parameter. Without a valid token
+ * the upgrade is answered 401 and nothing reaches the desktop. `view_only=1`
+ * puts a ViewOnlyFilter (src/server/viewer/view-only.ts) on the viewer's
+ * input. At shutdown every viewer is closed with 1001 (going away).
+ */
+import type http from "node:http";
+import type { Duplex } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Logger } from "pino";
+import { createWebSocketStream, WebSocketServer, type WebSocket } from "ws";
+import type { Desktop } from "../../desktop/desktop.js";
+import { checkBearer } from "../auth.js";
+import { ViewOnlyFilter } from "./view-only.js";
+
+/** The endpoint's path. */
+export const VNC_WEBSOCKET_PATH = "/vnc";
+
+/** Largest WebSocket message accepted from a viewer, bytes (RFB client messages are small). */
+const MAX_PAYLOAD = 1024 * 1024;
+
+export interface VncWebSocketOptions {
+  desktop: Desktop;
+  token: string;
+  logger: Logger;
+}
+
+export interface VncWebSocket {
+  /** For the HTTP server's 'upgrade' event; answers 404 for other paths and 401 without the token. */
+  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes every viewer with 1001 and refuses new ones. */
+  close(): void;
+}
+
+export function vncWebSocket({ desktop, token, logger }: VncWebSocketOptions): VncWebSocket {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD, perMessageDeflate: false });
+  const viewers = new Set<WebSocket>();
+  let closed = false;
+
+  const refuse = (socket: Duplex, status: string, extra = "") => {
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`);
+  };
+
+  const handleUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => socket.destroy());
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const peer = req.socket.remoteAddress;
+    if (url.pathname !== VNC_WEBSOCKET_PATH) return refuse(socket, "404 Not Found");
+    if (closed) return refuse(socket, "503 Service Unavailable");
+    const query = url.searchParams.get("token");
+    const authorized = checkBearer(req.headers.authorization ?? (query === null ? null : `Bearer ${query}`), token);
+    if (!authorized) {
+      logger.warn({ peer, path: url.pathname }, "viewer refused: missing or invalid token");
+      return refuse(socket, "401 Unauthorized", "WWW-Authenticate: Bearer\r\n");
+    }
+    const viewOnly = url.searchParams.get("view_only") === "1";
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      viewers.add(ws);
+      ws.once("close", () => viewers.delete(ws));
+      void bridge(ws, viewOnly, peer);
+    });
+  };
+
+  const bridge = async (ws: WebSocket, viewOnly: boolean, peer: string | undefined) => {
+    const log = logger.child({ peer, viewOnly });
+    let vnc: Duplex;
+    try {
+      await desktop.start();
+      vnc = await desktop.connectVnc();
+    } catch (err) {
+      log.error({ err: (err as Error).message }, "viewer: desktop VNC unavailable");
+      ws.close(1011, "desktop unavailable");
+      return;
+    }
+    log.info("viewer connected");
+    const viewer = createWebSocketStream(ws);
+    const filter = viewOnly ? new ViewOnlyFilter() : undefined;
+    const toViewer = pipeline(vnc, viewer);
+    const toDesktop = filter ? pipeline(viewer, filter, vnc) : pipeline(viewer, vnc);
+    const results = await Promise.allSettled([toViewer, toDesktop]);
+    vnc.destroy();
+    if (ws.readyState === ws.OPEN) ws.close(1000);
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    log.info({ dropped: filter?.dropped, reason: failure?.reason?.message }, "viewer disconnected");
+  };
+
+  const close = () => {
+    closed = true;
+    for (const ws of viewers) ws.close(1001, "server shutting down");
+  };
+
+  return { handleUpgrade, close };
+}
