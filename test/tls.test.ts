@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
 import { createDesktopClient } from "../src/client/client.js";
+import { launchChromium } from "./helpers/browser.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
@@ -51,6 +52,20 @@ describe("TLS", () => {
       break;
     }
     abort.abort();
+  });
+
+  it("the live view works over https: the page over HTTP/2, the WebSocket over HTTP/1.1 (wss)", async () => {
+    const browser = await launchChromium({ ignoreHTTPSErrors: true });
+    try {
+      const page = await browser.page();
+      const res = await page.goto(`${t.url}/?token=${encodeURIComponent(t.token)}`);
+      assert.equal(res?.status(), 200);
+      const protocol = await page.evaluate(() => (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming).nextHopProtocol);
+      assert.equal(protocol, "h2");
+      await page.waitForSelector('body[data-state="connected"]', { timeout: 15_000 });
+    } finally {
+      await browser.close();
+    }
   });
 
   it("a client that does not trust the certificate, or speaks cleartext, gets nowhere", async () => {

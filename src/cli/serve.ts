@@ -66,7 +66,9 @@ export async function serve(argv: string[]): Promise<void> {
     `\ndesktopd: serving on ${server.url}; try:\n` +
       `  buf curl ${tls ? `--cacert ${values["tls-cert"]}` : "--http2-prior-knowledge"} --reflect-header '*' \\\n` +
       `    -H "Authorization: Bearer ${tokenRef}" \\\n` +
-      `    ${server.url}/desktop.v1.DesktopService/GetDisplay\n\n`,
+      `    ${server.url}/desktop.v1.DesktopService/GetDisplay\n` +
+      `desktopd: live view in a browser (the link holds the token; add &view_only=1 to watch only):\n` +
+      `  ${server.url}/?token=${encodeURIComponent(token)}\n\n`,
   );
   let signals = 0;
   const stop = (sig: string) => {

@@ -1,0 +1,176 @@
+/**
+ * The browser live view in real headless Chromium (Debian's, driven by
+ * playwright-core): desktopd serves the page and noVNC, the page connects
+ * over the `/vnc` WebSocket and shows the real desktop scaled to the window,
+ * its clicks reach the desktop unless view_only=1, it asks for a token when it
+ * has none and reconnects when the connection drops.
+ */
+import assert from "node:assert/strict";
+import type { Duplex } from "node:stream";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import type { Page } from "playwright-core";
+import sharp from "sharp";
+import { launchChromium, type TestBrowser } from "./helpers/browser.js";
+import { eventually } from "./helpers/process.js";
+import { startTestServer, type TestServer } from "./helpers/server.js";
+import { TestWindows } from "./helpers/xwindow.js";
+
+const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
+const RED = 0xff0000;
+const WINDOW = { x: 200, y: 150, width: 400, height: 300 };
+
+/** Waits for the page's connection state (body[data-state], src/web/viewer.js). */
+const state = (page: Page, s: string) => page.waitForSelector(`body[data-state="${s}"]`, { timeout: 15_000 });
+
+/** Maps a native desktop point to page coordinates through the canvas's on-screen box. */
+async function toPage(page: Page, native: { width: number; height: number }, x: number, y: number) {
+  const box = (await page.locator("#screen canvas").boundingBox())!;
+  return { x: box.x + (x + 0.5) * (box.width / native.width), y: box.y + (y + 0.5) * (box.height / native.height), box };
+}
+
+/** RGB of the page's pixel at page coordinates, from a real screenshot of the page. */
+async function pixel(page: Page, x: number, y: number): Promise<number[]> {
+  const { data, info } = await sharp(await page.screenshot()).raw().toBuffer({ resolveWithObject: true });
+  const off = (Math.round(y) * info.width + Math.round(x)) * info.channels;
+  return [...data.subarray(off, off + 3)];
+}
+
+const isRed = ([r, g, b]: number[]) => r > 200 && g < 60 && b < 60;
+
+describe("browser live view (Chromium + noVNC)", () => {
+  const native = { width: 1280, height: 720 };
+  let t: TestServer;
+  let w: TestWindows;
+  let browser: TestBrowser;
+  before(async () => {
+    t = await startTestServer({ geometry: native });
+    const { display, cookie } = t.x11();
+    w = await TestWindows.open(display, cookie);
+    await w.window(WINDOW.x, WINDOW.y, WINDOW.width, WINDOW.height, RED, { record: true });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    w?.close();
+    await t?.close();
+  });
+
+  it("shows the desktop scaled to the window, the red window where it is, and takes the token out of the address bar", async () => {
+    const page = await browser.page({ width: 800, height: 520 });
+    await page.goto(`${t.url}/?token=${encodeURIComponent(t.token)}`);
+    await state(page, "connected");
+    assert.equal(new URL(page.url()).search, "", "token removed from the address bar");
+    const { box } = await toPage(page, native, 0, 0);
+    assert.ok(box.width <= 800 && box.height <= 520, `canvas fits the window: ${JSON.stringify(box)}`);
+    assert.ok(box.width >= 790 || box.height >= 480, `canvas fills the window one way: ${JSON.stringify(box)}`);
+    assert.ok(Math.abs(box.width / box.height - 16 / 9) < 0.02, "aspect ratio kept");
+    const inside = await toPage(page, native, WINDOW.x + WINDOW.width / 2, WINDOW.y + WINDOW.height / 2);
+    const outside = await toPage(page, native, WINDOW.x - 50, WINDOW.y - 50);
+    await eventually(async () => (isRed(await pixel(page, inside.x, inside.y)) ? true : undefined), 10_000);
+    assert.ok(!isRed(await pixel(page, outside.x, outside.y)), "no red outside the window");
+    await page.close();
+  });
+
+  it("a click on the page clicks the desktop at that point", async () => {
+    const page = await browser.page({ width: 800, height: 520 });
+    await page.goto(`${t.url}/?token=${encodeURIComponent(t.token)}`);
+    await state(page, "connected");
+    w.clear();
+    const target = { x: 500, y: 400 };
+    const p = await toPage(page, native, target.x, target.y);
+    await page.mouse.click(p.x, p.y);
+    const evs = await w.waitFor((e) => e.some((x) => x.type === "ButtonRelease"), 5000);
+    const press = evs.find((e) => e.type === "ButtonPress")!;
+    assert.equal(press.detail, 1, "left button");
+    assert.ok(Math.abs(press.rootX - target.x) <= 2 && Math.abs(press.rootY - target.y) <= 2, `pressed at ${press.rootX},${press.rootY}`);
+    const pointer = await t.desktop.cursorPosition();
+    assert.ok(Math.abs(pointer.x - target.x) <= 2 && Math.abs(pointer.y - target.y) <= 2, `pointer at ${pointer.x},${pointer.y}`);
+    await page.close();
+  });
+
+  it("view_only=1: the page says so, and its clicks and keys reach nothing", async () => {
+    await t.desktop.move({ x: 20, y: 20 });
+    const page = await browser.page({ width: 800, height: 520 });
+    await page.goto(`${t.url}/?token=${encodeURIComponent(t.token)}&view_only=1`);
+    await state(page, "connected");
+    assert.match((await page.textContent("#status"))!, /view only/i);
+    assert.equal(new URL(page.url()).search, "?view_only=1", "view_only stays in the address bar");
+    w.clear();
+    const p = await toPage(page, native, 500, 400);
+    await page.mouse.click(p.x, p.y);
+    await page.keyboard.type("abc");
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(w.events.map((e) => e.type), [], "no input reached the desktop");
+    assert.deepEqual(await t.desktop.cursorPosition(), { x: 20, y: 20 });
+    await page.close();
+  });
+
+  it("without a token it asks for one; a refused token says so; the right one connects", async () => {
+    const page = await browser.page();
+    await page.goto(`${t.url}/`);
+    await state(page, "login");
+    assert.ok(await page.isVisible("#login"));
+    await page.fill("#token", "not-the-token-not-the-token");
+    await page.click("#login button");
+    await page.waitForSelector("#login-error:has-text('refused')");
+    await page.fill("#token", t.token);
+    await page.click("#login button");
+    await state(page, "connected");
+    assert.ok(!(await page.isVisible("#login")));
+    await page.close();
+  });
+
+  it("reconnects, with backoff, when the connection drops", async () => {
+    // Failure injection: keep the desktop's VNC sockets so the test can cut one.
+    const connectVnc = t.desktop.connectVnc.bind(t.desktop);
+    const opened: Duplex[] = [];
+    t.desktop.connectVnc = async () => {
+      const sock = await connectVnc();
+      opened.push(sock);
+      return sock;
+    };
+    try {
+      const page = await browser.page();
+      await page.goto(`${t.url}/?token=${encodeURIComponent(t.token)}`);
+      await state(page, "connected");
+      assert.equal(opened.length, 1);
+      opened[0].destroy();
+      await state(page, "reconnecting");
+      assert.match((await page.textContent("#status"))!, /reconnecting in \d+ s/);
+      await state(page, "connected");
+      assert.equal(opened.length, 2, "one new VNC connection");
+      await page.close();
+    } finally {
+      t.desktop.connectVnc = connectVnc;
+    }
+  });
+
+  it("`desktopd serve` prints the live view URL, and that URL opens the desktop", async () => {
+    const token = "printed-url-token-0123456789";
+    const serve = execa("node", ["--import", "tsx", MAIN, "serve", "--listen", "127.0.0.1:0", "--geometry", "320x240"], {
+      env: { DESKTOPD_TOKEN: token, DESKTOPD_LOG_LEVEL: "error", DESKTOPD_BACKEND: "builtin" },
+      reject: false,
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let err = "";
+        serve.stderr!.on("data", (b: Buffer) => {
+          err += b.toString();
+          const m = /live view.*\n\s+(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(err);
+          if (m) resolve(m[1]);
+        });
+        void serve.then(() => reject(new Error(`serve exited: ${err}`)));
+      });
+      assert.equal(new URL(url).searchParams.get("token"), token);
+      const page = await browser.page();
+      await page.goto(url);
+      await state(page, "connected");
+      await page.close();
+    } finally {
+      serve.kill("SIGTERM");
+      assert.equal((await serve).exitCode, 0);
+    }
+  });
+});
