@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * desktopd's browser live view: noVNC (served by desktopd from
  * node_modules/@novnc/novnc) over the service's `/vnc` WebSocket.
@@ -68,7 +67,7 @@ login.addEventListener("submit", (e) => {
  * Asks the service whether the token is good (a Connect unary call, so a
  * refusal is a clear 401, which a WebSocket handshake cannot report).
  * @param {string} token
- * @returns {Promise<"ok" | "refused" | "unreachable">}
+ * @returns {Promise<string>} "ok", "refused", or why the service could not answer
  */
 async function checkToken(token) {
   try {
@@ -78,9 +77,9 @@ async function checkToken(token) {
       body: "{}",
     });
     if (res.status === 401) return "refused";
-    return res.ok ? "ok" : "unreachable";
+    return res.ok ? "ok" : `service answered HTTP ${res.status}`;
   } catch {
-    return "unreachable";
+    return "service unreachable";
   }
 }
 
@@ -90,7 +89,7 @@ async function connect() {
   show(attempt ? "reconnecting" : "connecting", "Connecting…");
   const check = await checkToken(token);
   if (check === "refused") return askForToken("The service refused that token.");
-  if (check === "unreachable") return retry("service unreachable");
+  if (check !== "ok") return retry(check);
 
   const url = new URL("/vnc", location.href);
   url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
