@@ -55,10 +55,16 @@ class RawViewer {
     this.closed = new Promise((resolve) => ws.once("close", (code) => resolve({ code })));
   }
 
-  static async connect(url: string): Promise<RawViewer> {
+  /** The WebSocket open, no RFB said yet. */
+  static async open(url: string): Promise<RawViewer> {
     const ws = new WebSocket(url);
     await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
-    const v = new RawViewer(ws);
+    return new RawViewer(ws);
+  }
+
+  /** Open, through the RFB 3.8 handshake (security None) to ServerInit. */
+  static async connect(url: string): Promise<RawViewer> {
+    const v = await RawViewer.open(url);
     assert.match((await v.read(12)).toString("latin1"), /^RFB 003\.008\n$/);
     v.send(Buffer.from("RFB 003.008\n"));
     const n = (await v.read(1))[0];
@@ -176,11 +182,22 @@ describe("live view: page, files and the /vnc WebSocket", () => {
     v.ws.close();
   });
 
-  it("view_only=1: a message the filter cannot frame ends that connection, nothing else", async () => {
-    const v = await RawViewer.connect(wsUrl(t, `?token=${encodeURIComponent(t.token)}&view_only=1`));
-    v.send(Buffer.from([77, 1, 2, 3]));
-    await v.closed;
-    const again = await RawViewer.connect(wsUrl(t, `?token=${encodeURIComponent(t.token)}`));
+  it("view_only=1: a client the filter cannot follow (RFB 3.3) is cut off, though the VNC server itself takes it", { timeout: 20_000 }, async () => {
+    const rfb33 = async (query: string) => {
+      const v = await RawViewer.open(wsUrl(t, `?token=${encodeURIComponent(t.token)}${query}`));
+      await v.read(12);
+      v.send(Buffer.from("RFB 003.003\n"));
+      return v;
+    };
+    const plain = await rfb33("");
+    assert.equal((await plain.read(4)).readUInt32BE(0), 1, "RFB 3.3: the server chose security None");
+    plain.send(Buffer.from([1]));
+    await plain.read(24);
+    await plain.barrier();
+    plain.ws.close();
+    const viewOnly = await rfb33("&view_only=1");
+    await viewOnly.closed;
+    const again = await RawViewer.connect(wsUrl(t, `?token=${encodeURIComponent(t.token)}&view_only=1`));
     await again.barrier();
     again.ws.close();
   });

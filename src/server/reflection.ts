@@ -106,4 +106,3 @@ function respond(index: DescriptorIndex, services: string[], req: ServerReflecti
       return create(ResponseV1, { ...base, messageResponse: { case: "errorResponse", value: { errorCode: Code.InvalidArgument, errorMessage: "empty request" } } });
   }
 }
-
