@@ -45,7 +45,10 @@ const fmt = (v: number) => v.toFixed(v < 10 ? 2 : 1).padStart(8);
 
 /** Starts bench/service.ts (built-in, or "portabledesktop" through the stand-in CLI). */
 async function startService(kind?: string) {
-  const service = execa("node", ["--import", "tsx", fileURLToPath(new URL("service.ts", import.meta.url)), ...(kind ? [kind] : [])], { ipc: true, stdio: ["ignore", "inherit", "inherit"] });
+  const service = execa("node", ["--import", "tsx", fileURLToPath(new URL("service.ts", import.meta.url)), ...(kind ? [kind] : [])], {
+    ipc: true,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   const next = <T>(key: string) =>
     new Promise<T>((resolve, reject) => {
       const onMessage = (m: any) => {
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
   const env = { DISPLAY: ep.display, XAUTHORITY: ep.xauthority };
   const xdotool = (...args: string[]) => execa("xdotool", args, { env });
   const ffmpegShot = (scale?: string, codec = "png") =>
+    // biome-ignore format: ffmpeg's arguments in reading order
     execa("ffmpeg", ["-loglevel", "error", "-f", "x11grab", "-video_size", "1920x1080", "-i", ep.display, "-frames:v", "1",
       ...(scale ? ["-vf", `scale=${scale}`] : []), "-c:v", codec, "-f", "image2pipe", "-"], { env, encoding: "buffer" });
   const c = createDesktopClient({ baseUrl: ep.url, token: ep.token });
@@ -81,19 +85,49 @@ async function main(): Promise<void> {
   const size720 = { width: 1280, height: 720 };
   // One row per operation: the RPC (run on both backends), its run count, and
   // the spawn-per-action equivalent.
-  const ops: { name: string; rpc: (cl: Client, i: number) => Promise<unknown>; n: number; warm?: number; spawn?: (i: number) => Promise<unknown> }[] = [
+  const ops: {
+    name: string;
+    rpc: (cl: Client, i: number) => Promise<unknown>;
+    n: number;
+    warm?: number;
+    spawn?: (i: number) => Promise<unknown>;
+  }[] = [
     // The cost of an RPC that does no desktop work: what any action pays.
     { name: "RPC floor (GetDisplay)", rpc: (cl) => cl.getDisplay({}), n: N },
-    { name: "left_click", rpc: (cl, i) => cl.action({ action: { case: "leftClick", value: { coordinate: { x: 100 + (i % 50), y: 100 } } } }), n: N,
-      spawn: (i) => xdotool("mousemove", String(100 + (i % 50)), "100", "click", "1") },
-    { name: "mouse_move", rpc: (cl, i) => cl.action({ action: { case: "mouseMove", value: { coordinate: { x: i % 1000, y: 200 } } } }), n: N,
-      spawn: (i) => xdotool("mousemove", String(i % 1000), "200") },
-    { name: "key", rpc: (cl) => cl.action({ action: { case: "key", value: { text: "shift" } } }), n: N, spawn: () => xdotool("key", "shift") },
-    { name: "type (100 chars)", rpc: (cl) => cl.action({ action: { case: "type", value: { text: text100 } } }), n: SHOT_N, warm: 5,
-      spawn: () => xdotool("type", "--delay", "0", text100) },
+    {
+      name: "left_click",
+      rpc: (cl, i) => cl.action({ action: { case: "leftClick", value: { coordinate: { x: 100 + (i % 50), y: 100 } } } }),
+      n: N,
+      spawn: (i) => xdotool("mousemove", String(100 + (i % 50)), "100", "click", "1"),
+    },
+    {
+      name: "mouse_move",
+      rpc: (cl, i) => cl.action({ action: { case: "mouseMove", value: { coordinate: { x: i % 1000, y: 200 } } } }),
+      n: N,
+      spawn: (i) => xdotool("mousemove", String(i % 1000), "200"),
+    },
+    {
+      name: "key",
+      rpc: (cl) => cl.action({ action: { case: "key", value: { text: "shift" } } }),
+      n: N,
+      spawn: () => xdotool("key", "shift"),
+    },
+    {
+      name: "type (100 chars)",
+      rpc: (cl) => cl.action({ action: { case: "type", value: { text: text100 } } }),
+      n: SHOT_N,
+      warm: 5,
+      spawn: () => xdotool("type", "--delay", "0", text100),
+    },
     { name: "screenshot 1920x1080 PNG", rpc: shot(undefined, ImageFormat.PNG), n: SHOT_N, warm: 5, spawn: () => ffmpegShot() },
     { name: "screenshot 1280x720 PNG", rpc: shot(size720, ImageFormat.PNG), n: SHOT_N, warm: 5, spawn: () => ffmpegShot("1280:720") },
-    { name: "screenshot 1280x720 JPEG", rpc: shot(size720, ImageFormat.JPEG), n: SHOT_N, warm: 5, spawn: () => ffmpegShot("1280:720", "mjpeg") },
+    {
+      name: "screenshot 1280x720 JPEG",
+      rpc: shot(size720, ImageFormat.JPEG),
+      n: SHOT_N,
+      warm: 5,
+      spawn: () => ffmpegShot("1280:720", "mjpeg"),
+    },
   ];
 
   // A long-running service is warm: V8 reaches steady state on the RPC path
@@ -118,7 +152,10 @@ async function main(): Promise<void> {
   const ac = new AbortController();
   const start = performance.now();
   try {
-    for await (const _ of c.screenshot({ maxFps: 60, scaledSize: { width: 1280, height: 720 }, format: ImageFormat.JPEG }, { signal: ac.signal })) {
+    for await (const _ of c.screenshot(
+      { maxFps: 60, scaledSize: { width: 1280, height: 720 }, format: ImageFormat.JPEG },
+      { signal: ac.signal },
+    )) {
       frames++;
       if (performance.now() - start > 3000) break;
     }
@@ -135,11 +172,15 @@ async function main(): Promise<void> {
 
   console.log(`\ndesktopd bench: built-in backend over gRPC (h2c, loopback) vs spawn-per-action, and the`);
   console.log(`PortableDesktop backend (stand-in CLI: a process per command) through the same service, ms\n`);
-  console.log(`${"operation".padEnd(26)}${"p50".padStart(8)}${"p95".padStart(8)} | ${"spawn p50".padStart(9)}${"p95".padStart(8)} | ratio p50 | ${"pd p50".padStart(8)}${"p95".padStart(8)}`);
+  console.log(
+    `${"operation".padEnd(26)}${"p50".padStart(8)}${"p95".padStart(8)} | ${"spawn p50".padStart(9)}${"p95".padStart(8)} | ratio p50 | ${"pd p50".padStart(8)}${"p95".padStart(8)}`,
+  );
   for (const [name, ours, theirs, portable] of rows) {
     const ratio = theirs ? `${(theirs.p50 / ours.p50).toFixed(1)}x` : "";
     const spawn = theirs ? `${fmt(theirs.p50)} ${fmt(theirs.p95)}` : `${"-".padStart(8)} ${"-".padStart(8)}`;
-    console.log(`${name.padEnd(26)}${fmt(ours.p50)}${fmt(ours.p95)} | ${spawn} | ${ratio.padStart(9)} | ${fmt(portable.p50)}${fmt(portable.p95)}`);
+    console.log(
+      `${name.padEnd(26)}${fmt(ours.p50)}${fmt(ours.p95)} | ${spawn} | ${ratio.padStart(9)} | ${fmt(portable.p50)}${fmt(portable.p95)}`,
+    );
   }
   console.log(`\nstream, JPEG 1280x720, changing screen: ${fps.toFixed(1)} fps`);
   console.log(`service process: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB\n`);

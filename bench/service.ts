@@ -22,4 +22,12 @@ process.on("message", (msg) => {
     void t.close().then(() => process.exit(0));
   }
 });
-send({ ready: { url: t.url, token: t.token, display: ep.display, cookie: Buffer.from(ep.cookie, "latin1").toString("hex"), xauthority: ep.xauthority } });
+send({
+  ready: {
+    url: t.url,
+    token: t.token,
+    display: ep.display,
+    cookie: Buffer.from(ep.cookie, "latin1").toString("hex"),
+    xauthority: ep.xauthority,
+  },
+});

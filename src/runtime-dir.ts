@@ -20,7 +20,8 @@ export async function serviceRuntimeDir(path = runtimeDirPath()): Promise<string
   const st = await lstat(path);
   if (!st.isDirectory()) throw new Error(`runtime dir ${path} is not a directory`);
   const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) throw new Error(`runtime dir ${path} belongs to uid ${st.uid}, not to this user (${uid}); set DESKTOPD_RUNTIME_DIR`);
+  if (uid !== undefined && st.uid !== uid)
+    throw new Error(`runtime dir ${path} belongs to uid ${st.uid}, not to this user (${uid}); set DESKTOPD_RUNTIME_DIR`);
   if ((st.mode & 0o777) !== 0o700) await chmod(path, 0o700);
   return path;
 }

@@ -32,7 +32,9 @@ async function toPage(page: Page, native: { width: number; height: number }, x: 
 
 /** RGB of the page's pixel at page coordinates, from a real screenshot of the page. */
 async function pixel(page: Page, x: number, y: number): Promise<number[]> {
-  const { data, info } = await sharp(await page.screenshot()).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(await page.screenshot())
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const off = (Math.round(y) * info.width + Math.round(x)) * info.channels;
   return [...data.subarray(off, off + 3)];
 }
@@ -102,7 +104,11 @@ describe("browser live view (Chromium + noVNC)", () => {
     await page.mouse.click(p.x, p.y);
     await page.keyboard.type("abc");
     await new Promise((r) => setTimeout(r, 1000));
-    assert.deepEqual(w.events.map((e) => e.type), [], "no input reached the desktop");
+    assert.deepEqual(
+      w.events.map((e) => e.type),
+      [],
+      "no input reached the desktop",
+    );
     assert.deepEqual(await t.desktop.cursorPosition(), { x: 20, y: 20 });
     await page.close();
   });

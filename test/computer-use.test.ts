@@ -34,7 +34,15 @@ describe("toActionRequest", () => {
   it("zoom's [x1,y1,x2,y2] region needs tool version 20251124", () => {
     const z = toActionRequest({ action: "zoom", region: [10, 20, 110, 70] }, { version: "20251124" });
     assert.ok(z.action.case === "zoom");
-    assert.deepEqual(z.action.value.region && [z.action.value.region.x, z.action.value.region.y, z.action.value.region.width, z.action.value.region.height], [10, 20, 100, 50]);
+    assert.deepEqual(
+      z.action.value.region && [
+        z.action.value.region.x,
+        z.action.value.region.y,
+        z.action.value.region.width,
+        z.action.value.region.height,
+      ],
+      [10, 20, 100, 50],
+    );
     assert.throws(() => toActionRequest({ action: "zoom", region: [0, 0, 1, 1] }, { version: "20250124" }));
   });
   it("unknown actions are errors", () => {

@@ -30,7 +30,11 @@ describe("parseCombo", () => {
   });
   it("unknown names and empty combos are errors naming the field", () => {
     for (const bad of ["", "ctrl+", "nosuchkey", "ctrl+bogus", "x".repeat(300)]) {
-      assert.throws(() => parseCombo(bad, "key.text"), (e) => e instanceof InvalidInputError && e.field === "key.text", bad);
+      assert.throws(
+        () => parseCombo(bad, "key.text"),
+        (e) => e instanceof InvalidInputError && e.field === "key.text",
+        bad,
+      );
     }
   });
 });

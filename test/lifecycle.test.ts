@@ -80,7 +80,10 @@ describe("Desktop lifecycle", () => {
       let killedAt = Infinity;
       const outcome = (async () => {
         try {
-          for await (const f of t.grpc.screenshot({ maxFps: 30, allFrames: true, scaledSize: { width: 64, height: 36 } }, { signal: ac.signal })) {
+          for await (const f of t.grpc.screenshot(
+            { maxFps: 30, allFrames: true, scaledSize: { width: 64, height: 36 } },
+            { signal: ac.signal },
+          )) {
             const at = Number(f.capturedAt!.seconds) * 1000 + f.capturedAt!.nanos / 1e6;
             if (at > killedAt + 200) return "continued";
           }

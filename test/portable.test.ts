@@ -24,7 +24,12 @@ function inject(vars: Record<string, string>): void {
 describe("PortableDesktop failures (stand-in CLI)", () => {
   const open: PortableDesktop[] = [];
   const desktop = (opts: { commandTimeoutMs?: number } = {}) => {
-    const d = new PortableDesktop({ binary: PORTABLEDESKTOP_STANDIN, geometry: { width: 800, height: 600 }, logger: testLogger(), ...opts });
+    const d = new PortableDesktop({
+      binary: PORTABLEDESKTOP_STANDIN,
+      geometry: { width: 800, height: 600 },
+      logger: testLogger(),
+      ...opts,
+    });
     open.push(d);
     return d;
   };
@@ -109,7 +114,11 @@ describe("PortableDesktop failures (stand-in CLI)", () => {
       await t.grpc.startRecording({ recordingId: fast, idleSpeedup: true });
       await t.grpc.startRecording({ recordingId: plain, idleSpeedup: false });
       for (const id of [fast, plain]) assert.ok((await stopRecording(t.grpc, id)).video.length > 0);
-      const records = (await readFile(join(dir, "argv.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as string[]).filter((a) => a[0] === "record");
+      const records = (await readFile(join(dir, "argv.jsonl"), "utf8"))
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as string[])
+        .filter((a) => a[0] === "record");
       assert.equal(records.length, 2);
       const [withSpeedup, without] = records;
       assert.deepEqual(withSpeedup.slice(1, 4), ["--idle-speedup=20", "--idle-min-duration=0.35", "--idle-noise-tolerance=-38"]);
@@ -130,7 +139,10 @@ describe("PortableDesktop failures (stand-in CLI)", () => {
       inject({ PDSTUB_RECORD: "ignore-sigint" });
       const id = randomUUID();
       await t.grpc.startRecording({ recordingId: id });
-      await assert.rejects(stopRecording(t.grpc, id), (e) => ConnectError.from(e).code === Code.DataLoss && /corrupted/.test((e as Error).message));
+      await assert.rejects(
+        stopRecording(t.grpc, id),
+        (e) => ConnectError.from(e).code === Code.DataLoss && /corrupted/.test((e as Error).message),
+      );
       assert.deepEqual(processesMentioning(`${id}.`), []);
     } finally {
       await t.close();

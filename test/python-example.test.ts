@@ -31,9 +31,13 @@ describe("Python example (generated gRPC stubs)", () => {
   it("does GetDisplay, a scaled left_click, a screenshot to a file and reads the Vnc greeting", async () => {
     const out = join(dir, "shot.png");
     // Debian's interpreter: python3-grpcio is installed for it, whatever python3 comes first on PATH.
-    const r = await execa("/usr/bin/python3", [join(EXAMPLE, "desktop_example.py"), "--target", t.url.replace("http://", ""), "--out", out], {
-      env: { DESKTOPD_TOKEN: t.token },
-    });
+    const r = await execa(
+      "/usr/bin/python3",
+      [join(EXAMPLE, "desktop_example.py"), "--target", t.url.replace("http://", ""), "--out", out],
+      {
+        env: { DESKTOPD_TOKEN: t.token },
+      },
+    );
     const lines = r.stdout.trim().split("\n");
     assert.equal(lines[0], "display 1920x1080 (declared 1280x720) backend builtin");
     assert.equal(lines[1], "left_click: left_click action performed; cursor 640,360 (declared)");

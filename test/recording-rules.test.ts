@@ -38,7 +38,11 @@ describe("Recording rules", () => {
 
   it("recording_id must be a UUID: empty or malformed is INVALID_ARGUMENT naming the field", async () => {
     for (const recordingId of ["", "not-a-uuid", "123e4567-e89b-12d3-a456-42661417400", "../../etc/passwd"]) {
-      await assert.rejects(t.grpc.startRecording({ recordingId }), (e) => code(e) === Code.InvalidArgument && /recording_id/.test((e as Error).message), recordingId);
+      await assert.rejects(
+        t.grpc.startRecording({ recordingId }),
+        (e) => code(e) === Code.InvalidArgument && /recording_id/.test((e as Error).message),
+        recordingId,
+      );
       await assert.rejects(stopRecording(t.grpc, recordingId), (e) => code(e) === Code.InvalidArgument, recordingId);
     }
   });
@@ -174,9 +178,16 @@ describe("Recording rules", () => {
   it("buf curl starts a recording (gRPC, h2c)", async () => {
     const id = randomUUID();
     const r = await execa("node_modules/.bin/buf", [
-      "curl", "--schema", "proto", "--protocol", "grpc", "--http2-prior-knowledge",
-      "-H", `Authorization: Bearer ${t.token}`,
-      "-d", JSON.stringify({ recording_id: id, idle_speedup: false }),
+      "curl",
+      "--schema",
+      "proto",
+      "--protocol",
+      "grpc",
+      "--http2-prior-knowledge",
+      "-H",
+      `Authorization: Bearer ${t.token}`,
+      "-d",
+      JSON.stringify({ recording_id: id, idle_speedup: false }),
       `${t.url}/desktop.v1.DesktopService/StartRecording`,
     ]);
     assert.equal(r.stdout.trim(), "{}");

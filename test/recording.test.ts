@@ -63,8 +63,14 @@ for (const backend of contractBackends()) {
 
       assert.equal(rec.kinds[0], "info", "the first message is info");
       const firstThumb = rec.kinds.indexOf("thumbnailChunk");
-      assert.ok(rec.kinds.slice(1, firstThumb).every((k) => k === "videoChunk"), "video chunks, then thumbnail chunks");
-      assert.ok(rec.chunkSizes.every((n) => n > 0 && n <= CHUNK_BYTES), "every chunk is at most 1 MiB");
+      assert.ok(
+        rec.kinds.slice(1, firstThumb).every((k) => k === "videoChunk"),
+        "video chunks, then thumbnail chunks",
+      );
+      assert.ok(
+        rec.chunkSizes.every((n) => n > 0 && n <= CHUNK_BYTES),
+        "every chunk is at most 1 MiB",
+      );
       assert.equal(Number(rec.info.videoSize), rec.video.length);
       assert.equal(Number(rec.info.thumbnailSize), rec.thumbnail.length);
 
@@ -84,7 +90,8 @@ for (const backend of contractBackends()) {
       const leaving = new AbortController();
       await assert.rejects(
         (async () => {
-          for await (const m of t.grpc.stopRecording({ recordingId: id }, { signal: leaving.signal })) if (m.part.case === "videoChunk") leaving.abort();
+          for await (const m of t.grpc.stopRecording({ recordingId: id }, { signal: leaving.signal }))
+            if (m.part.case === "videoChunk") leaving.abort();
         })(),
         (e) => code(e) === Code.Canceled,
       );
@@ -142,14 +149,19 @@ describe("desktopd record (CLI)", () => {
       await t.grpc.action({ action: { case: "mouseMove", value: { coordinate: { x: 200, y: 200 } } } });
       await sleep(800);
       const [video, thumbnail] = [join(dir, "out.mp4"), join(dir, "out.jpg")];
-      const stopped = await execa("node", ["--import", "tsx", MAIN, "record", "stop", "--id", id, "-o", video, "--thumbnail", thumbnail], { env });
+      const stopped = await execa("node", ["--import", "tsx", MAIN, "record", "stop", "--id", id, "-o", video, "--thumbnail", thumbnail], {
+        env,
+      });
       assert.match(stopped.stderr, /100% /);
       const p = await probe(video);
       assert.deepEqual([p.codec, p.width, p.height], ["h264", 640, 480]);
       assert.equal((await sharp(await readFile(thumbnail)).metadata()).format, "jpeg");
       assert.deepEqual((await readdir(dir)).sort(), ["out.jpg", "out.mp4"]);
 
-      const unknown = await execa("node", ["--import", "tsx", MAIN, "record", "stop", "--id", randomUUID(), "-o", join(dir, "x.mp4")], { env, reject: false });
+      const unknown = await execa("node", ["--import", "tsx", MAIN, "record", "stop", "--id", randomUUID(), "-o", join(dir, "x.mp4")], {
+        env,
+        reject: false,
+      });
       assert.equal(unknown.exitCode, 1);
       assert.match(unknown.stderr, /not found/);
       assert.deepEqual((await readdir(dir)).sort(), ["out.jpg", "out.mp4"], "nothing written for a failed stop");

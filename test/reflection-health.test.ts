@@ -25,21 +25,41 @@ describe("reflection and health", () => {
   before(async () => {
     t = await startTestServer({ geometry: { width: 800, height: 600 } });
     curl = async (path, ...args) =>
-      (await execa("node_modules/.bin/buf", ["curl", "--http2-prior-knowledge", "-H", `Authorization: Bearer ${t.token}`, "--reflect-header", "*", ...args, `${t.url}${path}`])).stdout;
+      (
+        await execa("node_modules/.bin/buf", [
+          "curl",
+          "--http2-prior-knowledge",
+          "-H",
+          `Authorization: Bearer ${t.token}`,
+          "--reflect-header",
+          "*",
+          ...args,
+          `${t.url}${path}`,
+        ])
+      ).stdout;
   });
   after(() => t.close());
 
   it("buf curl lists the services and calls GetDisplay, Action and a one-frame Screenshot with no schema", async () => {
     const services = (await curl("", "--list-services")).trim().split("\n");
-    assert.deepEqual(services.sort(), ["desktop.v1.DesktopService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]);
+    assert.deepEqual(services.sort(), [
+      "desktop.v1.DesktopService",
+      "grpc.health.v1.Health",
+      "grpc.reflection.v1.ServerReflection",
+      "grpc.reflection.v1alpha.ServerReflection",
+    ]);
     const display = JSON.parse(await curl("/desktop.v1.DesktopService/GetDisplay"));
     assert.deepEqual(display.nativeSize, { width: 800, height: 600 });
     const action = JSON.parse(await curl("/desktop.v1.DesktopService/Action", "-d", '{"mouseMove":{"coordinate":{"x":123,"y":45}}}'));
     assert.deepEqual(action.cursor, { x: 123, y: 45 });
-    const shot = JSON.parse(await curl("/desktop.v1.DesktopService/Screenshot", "-d", '{"maxFps":0,"scaledSize":{"width":80,"height":60}}'));
+    const shot = JSON.parse(
+      await curl("/desktop.v1.DesktopService/Screenshot", "-d", '{"maxFps":0,"scaledSize":{"width":80,"height":60}}'),
+    );
     assert.deepEqual([shot.image.width, shot.image.height], [80, 60]);
     assert.ok(Buffer.from(shot.image.data, "base64").subarray(1, 4).equals(Buffer.from("PNG")));
-    const health = JSON.parse(await curl("/grpc.health.v1.Health/Check", "--protocol", "grpc", "-d", '{"service":"desktop.v1.DesktopService"}'));
+    const health = JSON.parse(
+      await curl("/grpc.health.v1.Health/Check", "--protocol", "grpc", "-d", '{"service":"desktop.v1.DesktopService"}'),
+    );
     assert.deepEqual(health, { status: "SERVING" });
   });
 
@@ -49,22 +69,34 @@ describe("reflection and health", () => {
     const alpha = createClient(ReflectionV1Alpha, createGrpcTransport({ baseUrl: t.url }));
     await assert.rejects(
       (async () => {
-        for await (const _ of alpha.serverReflectionInfo(each([create(ServerReflectionRequestSchema, { messageRequest: { case: "listServices", value: "" } })])));
+        for await (const _ of alpha.serverReflectionInfo(
+          each([create(ServerReflectionRequestSchema, { messageRequest: { case: "listServices", value: "" } })]),
+        ));
       })(),
       (e) => code(e) === Code.Unauthenticated,
     );
   });
 
   it("v1alpha answers too: the file defining a symbol comes with its imports", async () => {
-    const alpha = createClient(ReflectionV1Alpha, createGrpcTransport({ baseUrl: t.url, interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${t.token}`), next(req))] }));
+    const alpha = createClient(
+      ReflectionV1Alpha,
+      createGrpcTransport({
+        baseUrl: t.url,
+        interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${t.token}`), next(req))],
+      }),
+    );
     const reqs = [
-      create(ServerReflectionRequestSchema, { messageRequest: { case: "fileContainingSymbol", value: "desktop.v1.DesktopService.Screenshot" } }),
+      create(ServerReflectionRequestSchema, {
+        messageRequest: { case: "fileContainingSymbol", value: "desktop.v1.DesktopService.Screenshot" },
+      }),
       create(ServerReflectionRequestSchema, { messageRequest: { case: "fileByFilename", value: "no/such.proto" } }),
     ];
     const answers = [];
     for await (const res of alpha.serverReflectionInfo(each(reqs))) answers.push(res);
     assert.equal(answers[0].messageResponse.case, "fileDescriptorResponse");
-    const names = (answers[0].messageResponse.value as { fileDescriptorProto: Uint8Array[] }).fileDescriptorProto.map((b) => fromBinary(FileDescriptorProtoSchema, b).name);
+    const names = (answers[0].messageResponse.value as { fileDescriptorProto: Uint8Array[] }).fileDescriptorProto.map(
+      (b) => fromBinary(FileDescriptorProtoSchema, b).name,
+    );
     assert.deepEqual(names.sort(), ["desktop/v1/desktop.proto", "google/protobuf/timestamp.proto"]);
     assert.equal(answers[1].messageResponse.case, "errorResponse");
   });

@@ -24,7 +24,10 @@ async function pixel(img: Image, x: number, y: number): Promise<[number, number,
 
 function near(actual: [number, number, number], rgb: number, tolerance = 24): void {
   const want = [(rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff];
-  assert.ok(actual.every((v, i) => Math.abs(v - want[i]) <= tolerance), `pixel ${actual} is not near ${want}`);
+  assert.ok(
+    actual.every((v, i) => Math.abs(v - want[i]) <= tolerance),
+    `pixel ${actual} is not near ${want}`,
+  );
 }
 
 describe("Screenshots of a real desktop", () => {
@@ -46,7 +49,11 @@ describe("Screenshots of a real desktop", () => {
     await t.close();
   });
 
-  for (const [name, format] of [["PNG", ImageFormat.PNG], ["JPEG", ImageFormat.JPEG], ["WebP", ImageFormat.WEBP]] as const) {
+  for (const [name, format] of [
+    ["PNG", ImageFormat.PNG],
+    ["JPEG", ImageFormat.JPEG],
+    ["WebP", ImageFormat.WEBP],
+  ] as const) {
     it(`${name}: known colours at native and at scaled pixels`, async () => {
       const native = await t.grpc.action({ action: { case: "screenshot", value: { format, quality: 90 } } });
       assert.equal(native.output, "screenshot");
@@ -56,7 +63,10 @@ describe("Screenshots of a real desktop", () => {
       near(await pixel(img, 1350, 750), BLUE);
       near(await pixel(img, 100, 800), 0x000000);
 
-      const small = await t.grpc.action({ scaledSize: { width: 1280, height: 720 }, action: { case: "screenshot", value: { format, quality: 90 } } });
+      const small = await t.grpc.action({
+        scaledSize: { width: 1280, height: 720 },
+        action: { case: "screenshot", value: { format, quality: 90 } },
+      });
       const s = small.screenshot!;
       assert.deepEqual([s.width, s.height], [1280, 720]);
       near(await pixel(s, 400, 200), RED); // native (600,300)
@@ -87,7 +97,10 @@ describe("Screenshots of a real desktop", () => {
   });
 
   it("zoom returns a declared-space region at native resolution", async () => {
-    const res = await t.grpc.action({ scaledSize: { width: 1280, height: 720 }, action: { case: "zoom", value: { region: { x: 180, y: 80, width: 40, height: 40 } } } });
+    const res = await t.grpc.action({
+      scaledSize: { width: 1280, height: 720 },
+      action: { case: "zoom", value: { region: { x: 180, y: 80, width: 40, height: 40 } } },
+    });
     const img = res.screenshot!;
     assert.deepEqual([img.width, img.height], [60, 60]);
     near(await pixel(img, 5, 5), 0x000000); // native (270,120)
@@ -98,12 +111,15 @@ describe("Screenshots of a real desktop", () => {
     await t.grpc.action({ action: { case: "mouseMove", value: { coordinate: { x: 600, y: 300 } } } });
     const region = { x: 560, y: 260, width: 80, height: 80 };
     const grab = async (includeCursor: boolean) => {
-      for await (const f of t.grpc.screenshot({ region, includeCursor })) return (await sharp(Buffer.from(f.image!.data)).raw().toBuffer());
+      for await (const f of t.grpc.screenshot({ region, includeCursor })) return await sharp(Buffer.from(f.image!.data)).raw().toBuffer();
       throw new Error("no frame");
     };
     const without = await grab(false);
     const withCursor = await grab(true);
-    assert.ok(without.every((v, i) => i % 3 !== 0 ? v < 30 : v > 230), "plain red without the pointer");
+    assert.ok(
+      without.every((v, i) => (i % 3 !== 0 ? v < 30 : v > 230)),
+      "plain red without the pointer",
+    );
     assert.ok(!withCursor.equals(without), "the pointer changes pixels");
   });
 
@@ -129,7 +145,10 @@ describe("Screenshots of a real desktop", () => {
     const seen: bigint[] = [];
     const ac = new AbortController();
     let i = 0;
-    const stream = t.grpc.screenshot({ maxFps: 20, format: ImageFormat.JPEG, scaledSize: { width: 320, height: 180 } }, { signal: ac.signal });
+    const stream = t.grpc.screenshot(
+      { maxFps: 20, format: ImageFormat.JPEG, scaledSize: { width: 320, height: 180 } },
+      { signal: ac.signal },
+    );
     const timer = setInterval(() => void w.recolor(changing, colours[++i % colours.length]), 150);
     const start = Date.now();
     try {
@@ -141,7 +160,11 @@ describe("Screenshots of a real desktop", () => {
       clearInterval(timer);
       ac.abort();
     }
-    assert.deepEqual(seen, seen.map((_, k) => BigInt(k + 1)), "1, 2, 3, ...");
+    assert.deepEqual(
+      seen,
+      seen.map((_, k) => BigInt(k + 1)),
+      "1, 2, 3, ...",
+    );
     // ~8 colour changes in 1.2 s at 20 fps (24 ticks): changes are sent, repeats skipped.
     assert.ok(seen.length >= 4 && seen.length <= 14, `got ${seen.length} frames`);
   });
@@ -152,7 +175,11 @@ describe("Screenshots of a real desktop", () => {
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 600);
       try {
-        for await (const _ of t.grpc.screenshot({ maxFps: 20, allFrames, format: ImageFormat.JPEG, region: { x: 0, y: 0, width: 200, height: 200 } }, { signal: ac.signal })) n++;
+        for await (const _ of t.grpc.screenshot(
+          { maxFps: 20, allFrames, format: ImageFormat.JPEG, region: { x: 0, y: 0, width: 200, height: 200 } },
+          { signal: ac.signal },
+        ))
+          n++;
       } catch {
         // cancelled
       }

@@ -45,7 +45,11 @@ describe("DesktopService contract", () => {
     ["type without text", { action: { case: "type", value: { text: "" } } }, "type.text"],
     ["type over 64 KiB", { action: { case: "type", value: { text: "a".repeat(64 * 1024 + 1) } } }, "type.text"],
     ["mouse_move without coordinate", { action: { case: "mouseMove", value: {} } }, "mouse_move.coordinate"],
-    ["drag without start", { action: { case: "leftClickDrag", value: { coordinate: { x: 1, y: 1 } } } }, "left_click_drag.start_coordinate"],
+    [
+      "drag without start",
+      { action: { case: "leftClickDrag", value: { coordinate: { x: 1, y: 1 } } } },
+      "left_click_drag.start_coordinate",
+    ],
     ["drag without end", { action: { case: "leftClickDrag", value: { startCoordinate: { x: 1, y: 1 } } } }, "left_click_drag.coordinate"],
     ["scroll amount > 100", { action: { case: "scroll", value: { amount: 101 } } }, "scroll.amount"],
     ["negative scroll amount", { action: { case: "scroll", value: { amount: -1 } } }, "scroll.amount"],
@@ -106,7 +110,13 @@ describe("DesktopService contract", () => {
 
   it("buf curl calls GetDisplay over gRPC (h2c) and Action over Connect (HTTP/1.1)", async () => {
     const buf = ["curl", "--schema", "proto", "-H", `Authorization: Bearer ${t.token}`];
-    const get = await execa("node_modules/.bin/buf", [...buf, "--protocol", "grpc", "--http2-prior-knowledge", `${t.url}/desktop.v1.DesktopService/GetDisplay`]);
+    const get = await execa("node_modules/.bin/buf", [
+      ...buf,
+      "--protocol",
+      "grpc",
+      "--http2-prior-knowledge",
+      `${t.url}/desktop.v1.DesktopService/GetDisplay`,
+    ]);
     assert.equal(JSON.parse(get.stdout).backend, "builtin");
     const act = await execa("node_modules/.bin/buf", [
       ...buf,
@@ -115,7 +125,9 @@ describe("DesktopService contract", () => {
       `${t.url}/desktop.v1.DesktopService/Action`,
     ]);
     assert.deepEqual(JSON.parse(act.stdout), { output: "mouse_move action performed", cursor: { x: 640, y: 360 } });
-    const denied = await execa("node_modules/.bin/buf", ["curl", "--schema", "proto", `${t.url}/desktop.v1.DesktopService/GetDisplay`], { reject: false });
+    const denied = await execa("node_modules/.bin/buf", ["curl", "--schema", "proto", `${t.url}/desktop.v1.DesktopService/GetDisplay`], {
+      reject: false,
+    });
     assert.equal(denied.exitCode, Code.Unauthenticated << 3);
   });
 });

@@ -24,6 +24,7 @@ describe("TLS", () => {
   let t: TestServer;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "desktopd-tls-"));
+    // biome-ignore format: openssl's flag/value pairs
     await execa("openssl", [
       "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
       "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
@@ -60,7 +61,9 @@ describe("TLS", () => {
       const page = await browser.page();
       const res = await page.goto(`${t.url}/?token=${encodeURIComponent(t.token)}`);
       assert.equal(res?.status(), 200);
-      const protocol = await page.evaluate(() => (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming).nextHopProtocol);
+      const protocol = await page.evaluate(
+        () => (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming).nextHopProtocol,
+      );
       assert.equal(protocol, "h2");
       await page.waitForSelector('body[data-state="connected"]', { timeout: 15_000 });
     } finally {
@@ -77,18 +80,46 @@ describe("TLS", () => {
 
   it("buf curl trusts it with --cacert and uses reflection over TLS", async () => {
     const r = await execa("node_modules/.bin/buf", [
-      "curl", "--cacert", join(dir, "cert.pem"), "-H", `Authorization: Bearer ${t.token}`, "--reflect-header", "*", `${t.url}/desktop.v1.DesktopService/GetDisplay`,
+      "curl",
+      "--cacert",
+      join(dir, "cert.pem"),
+      "-H",
+      `Authorization: Bearer ${t.token}`,
+      "--reflect-header",
+      "*",
+      `${t.url}/desktop.v1.DesktopService/GetDisplay`,
     ]);
     assert.equal(JSON.parse(r.stdout).backend, "builtin");
   });
 
   it("`desktopd serve` refuses a non-loopback address in cleartext, and serves it with --tls-cert/--tls-key", async () => {
     const env = { DESKTOPD_TOKEN: "a-test-token-of-enough-length", DESKTOPD_RUNTIME_DIR: join(dir, "rt"), DESKTOPD_LOG_LEVEL: "error" };
-    const refused = await execa("node", ["--import", "tsx", MAIN, "serve", "--listen", "0.0.0.0:0"], { env, reject: false, timeout: 20_000 });
+    const refused = await execa("node", ["--import", "tsx", MAIN, "serve", "--listen", "0.0.0.0:0"], {
+      env,
+      reject: false,
+      timeout: 20_000,
+    });
     assert.equal(refused.exitCode, 1);
     assert.match(refused.stderr, /refusing a non-loopback address without TLS/);
 
-    const serve = execa("node", ["--import", "tsx", MAIN, "serve", "--listen", "0.0.0.0:0", "--geometry", "320x240", "--tls-cert", join(dir, "cert.pem"), "--tls-key", join(dir, "key.pem")], { env, reject: false });
+    const serve = execa(
+      "node",
+      [
+        "--import",
+        "tsx",
+        MAIN,
+        "serve",
+        "--listen",
+        "0.0.0.0:0",
+        "--geometry",
+        "320x240",
+        "--tls-cert",
+        join(dir, "cert.pem"),
+        "--tls-key",
+        join(dir, "key.pem"),
+      ],
+      { env, reject: false },
+    );
     try {
       const port = await new Promise<string>((resolve, reject) => {
         let err = "";

@@ -18,7 +18,11 @@ import { TestWindows } from "./helpers/xwindow.js";
 const wsUrl = (t: TestServer, query = "") => `${t.url.replace(/^http/, "ws")}/vnc${query}`;
 
 /** GET (or another method) of a raw path, unnormalised, over HTTP/1.1. */
-function request(t: TestServer, path: string, method = "GET"): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function request(
+  t: TestServer,
+  path: string,
+  method = "GET",
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(`${t.url}/`, { method, path }, (res) => {
       let body = "";
@@ -101,7 +105,8 @@ class RawViewer {
 }
 
 const pointerEvent = (x: number, y: number, mask = 0) => Buffer.from([5, mask, x >> 8, x & 255, y >> 8, y & 255]);
-const keyEvent = (down: boolean, keysym: number) => Buffer.from([4, down ? 1 : 0, 0, 0, keysym >> 24, (keysym >> 16) & 255, (keysym >> 8) & 255, keysym & 255]);
+const keyEvent = (down: boolean, keysym: number) =>
+  Buffer.from([4, down ? 1 : 0, 0, 0, keysym >> 24, (keysym >> 16) & 255, (keysym >> 8) & 255, keysym & 255]);
 
 describe("live view: page, files and the /vnc WebSocket", () => {
   let t: TestServer;
@@ -135,7 +140,14 @@ describe("live view: page, files and the /vnc WebSocket", () => {
   });
 
   it("serves nothing else: other files, path traversal and other methods are refused", async () => {
-    for (const path of ["/nope.js", "/novnc/core/../../package.json", "/novnc/core/..%2f..%2fpackage.json", "/%2e%2e/package.json", "/novnc/README.md", "/viewer.js%00"]) {
+    for (const path of [
+      "/nope.js",
+      "/novnc/core/../../package.json",
+      "/novnc/core/..%2f..%2fpackage.json",
+      "/%2e%2e/package.json",
+      "/novnc/README.md",
+      "/viewer.js%00",
+    ]) {
       assert.equal((await request(t, path)).status, 404, path);
     }
     assert.equal((await request(t, "/", "POST")).status, 405);
@@ -182,7 +194,9 @@ describe("live view: page, files and the /vnc WebSocket", () => {
     v.ws.close();
   });
 
-  it("view_only=1: a client the filter cannot follow (RFB 3.3) is cut off, though the VNC server itself takes it", { timeout: 20_000 }, async () => {
+  it("view_only=1: a client the filter cannot follow (RFB 3.3) is cut off, though the VNC server itself takes it", {
+    timeout: 20_000,
+  }, async () => {
     const rfb33 = async (query: string) => {
       const v = await RawViewer.open(wsUrl(t, `?token=${encodeURIComponent(t.token)}${query}`));
       await v.read(12);

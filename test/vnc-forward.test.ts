@@ -37,7 +37,10 @@ describe("desktopd vnc-forward", () => {
 
   /** Starts the forwarder as a real process; resolves with its port. */
   async function forwarder(env: Record<string, string>) {
-    const proc = execa("node", ["--import", "tsx", MAIN, "vnc-forward", "--listen", "127.0.0.1:0"], { env: { DESKTOPD_LOG_LEVEL: "error", ...env }, reject: false });
+    const proc = execa("node", ["--import", "tsx", MAIN, "vnc-forward", "--listen", "127.0.0.1:0"], {
+      env: { DESKTOPD_LOG_LEVEL: "error", ...env },
+      reject: false,
+    });
     const port = await new Promise<number>((resolve, reject) => {
       let err = "";
       proc.stderr!.on("data", (b: Buffer) => {
@@ -54,11 +57,15 @@ describe("desktopd vnc-forward", () => {
     const { proc, port } = await forwarder({ DESKTOPD_URL: t.url, DESKTOPD_TOKEN: t.token });
     try {
       const shots = [join(dir, "a.jpg"), join(dir, "b.jpg")];
-      await Promise.all(shots.map((file) => execa("vncsnapshot", ["-quiet", ...VNCSNAPSHOT_ENCODINGS, `127.0.0.1::${port}`, file], { timeout: 30_000 })));
+      await Promise.all(
+        shots.map((file) => execa("vncsnapshot", ["-quiet", ...VNCSNAPSHOT_ENCODINGS, `127.0.0.1::${port}`, file], { timeout: 30_000 })),
+      );
       for (const file of shots) {
         const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
         assert.deepEqual([info.width, info.height], [640, 480]);
-        const at = (x: number, y: number) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
+        const at = (x: number, y: number) => [
+          ...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3),
+        ];
         const [r, g, b] = at(200, 175);
         assert.ok(r > 200 && g < 60 && b < 60, `red inside the window, got ${[r, g, b]}`);
       }
@@ -71,7 +78,10 @@ describe("desktopd vnc-forward", () => {
   it("with a wrong token the viewer gets nothing and the forwarder says why", async () => {
     const { proc, port } = await forwarder({ DESKTOPD_URL: t.url, DESKTOPD_TOKEN: "wrong-token-wrong-token", DESKTOPD_LOG_LEVEL: "warn" });
     try {
-      const r = await execa("vncsnapshot", ["-quiet", ...VNCSNAPSHOT_ENCODINGS, `127.0.0.1::${port}`, join(dir, "c.jpg")], { reject: false, timeout: 30_000 });
+      const r = await execa("vncsnapshot", ["-quiet", ...VNCSNAPSHOT_ENCODINGS, `127.0.0.1::${port}`, join(dir, "c.jpg")], {
+        reject: false,
+        timeout: 30_000,
+      });
       assert.notEqual(r.exitCode, 0);
     } finally {
       proc.kill("SIGTERM");

@@ -42,7 +42,13 @@ export async function createBackend(o: BackendOptions): Promise<Desktop> {
     case "builtin":
       return builtin();
     case "portabledesktop": {
-      const r = await resolvePortableDesktop({ logger: o.logger, explicit: o.binary, release: releaseFromEnv(), download: true, signal: o.signal });
+      const r = await resolvePortableDesktop({
+        logger: o.logger,
+        explicit: o.binary,
+        release: releaseFromEnv(),
+        download: true,
+        signal: o.signal,
+      });
       return portable(r!.path);
     }
     case "auto": {

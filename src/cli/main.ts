@@ -6,7 +6,13 @@ import { screenshot, SCREENSHOT_USAGE } from "./screenshot.js";
 import { serve, SERVE_USAGE } from "./serve.js";
 import { vncForward, VNC_FORWARD_USAGE } from "./vnc-forward.js";
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { serve, screenshot, record, "vnc-forward": vncForward, portabledesktop };
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  serve,
+  screenshot,
+  record,
+  "vnc-forward": vncForward,
+  portabledesktop,
+};
 const USAGE = `usage:\n  ${[SERVE_USAGE, SCREENSHOT_USAGE, RECORD_USAGE, VNC_FORWARD_USAGE, PORTABLEDESKTOP_USAGE].join("\n\n  ")}\n`;
 
 const [cmd, ...rest] = process.argv.slice(2);

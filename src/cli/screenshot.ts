@@ -11,7 +11,12 @@ export const SCREENSHOT_USAGE = `desktopd screenshot -o FILE [--scaled WxH] [--u
   --scaled    output size (default: native)
 ${CLIENT_USAGE}`;
 
-const FORMATS: Record<string, ImageFormat> = { ".png": ImageFormat.PNG, ".jpg": ImageFormat.JPEG, ".jpeg": ImageFormat.JPEG, ".webp": ImageFormat.WEBP };
+const FORMATS: Record<string, ImageFormat> = {
+  ".png": ImageFormat.PNG,
+  ".jpg": ImageFormat.JPEG,
+  ".jpeg": ImageFormat.JPEG,
+  ".webp": ImageFormat.WEBP,
+};
 
 export async function screenshot(argv: string[]): Promise<void> {
   const { values } = parseArgs({

@@ -47,12 +47,15 @@ export async function serve(argv: string[]): Promise<void> {
   if (!values["tls-cert"] !== !values["tls-key"]) throw new Error("--tls-cert and --tls-key go together");
   const tls = values["tls-cert"] ? { cert: readFileSync(values["tls-cert"]), key: readFileSync(values["tls-key"]!) } : undefined;
   if (!isLoopback(host) && !tls && !values.insecure) {
-    throw new Error(`--listen ${host}: refusing a non-loopback address without TLS; pass --tls-cert/--tls-key, or --insecure to allow cleartext`);
+    throw new Error(
+      `--listen ${host}: refusing a non-loopback address without TLS; pass --tls-cert/--tls-key, or --insecure to allow cleartext`,
+    );
   }
   const geometry = parseSize(values.geometry!, "--geometry");
   const open = values.open!.map(parseCommand);
   const factor = Number(values["idle-speedup"]);
-  if (!(factor === 0 || (factor > 1 && factor <= 1000))) throw new Error(`--idle-speedup: expected 0 (off) or a factor above 1 up to 1000, got "${values["idle-speedup"]}"`);
+  if (!(factor === 0 || (factor > 1 && factor <= 1000)))
+    throw new Error(`--idle-speedup: expected 0 (off) or a factor above 1 up to 1000, got "${values["idle-speedup"]}"`);
   const logger = createLogger();
   const runtimeDir = await serviceRuntimeDir(values["runtime-dir"] ?? runtimeDirPath());
   const desktop = await createBackend({ backend: values.backend!, binary: values.portabledesktop, geometry, open, logger });

@@ -17,13 +17,15 @@ export async function vncForward(argv: string[]): Promise<void> {
     options: { listen: { type: "string", default: "127.0.0.1:5901" }, insecure: { type: "boolean", default: false }, ...CLIENT_FLAGS },
   });
   const { host, port } = parseListen(values.listen!);
-  if (!isLoopback(host) && !values.insecure) throw new Error(`--listen ${host}: the forwarded port has no authentication; keep it on loopback or pass --insecure`);
+  if (!isLoopback(host) && !values.insecure)
+    throw new Error(`--listen ${host}: the forwarded port has no authentication; keep it on loopback or pass --insecure`);
   const logger = createLogger();
   const fwd = await forwardVnc({
     client: cliClient(values),
     host,
     port,
-    onConnection: (e) => (e.error ? logger.warn(e, "viewer connection failed") : logger.info(e, e.closed ? "viewer left" : "viewer connected")),
+    onConnection: (e) =>
+      e.error ? logger.warn(e, "viewer connection failed") : logger.info(e, e.closed ? "viewer left" : "viewer connected"),
   });
   process.stderr.write(`desktopd: VNC on ${host}:${fwd.port} (e.g. vncviewer ${host}::${fwd.port})\n`);
   const stop = () => void fwd.close().then(() => process.exit(0));

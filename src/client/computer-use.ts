@@ -85,7 +85,10 @@ export function toActionRequest(
     case "scroll": {
       const direction = input.scroll_direction === undefined ? ScrollDirection.DOWN : DIRECTIONS[input.scroll_direction];
       if (direction === undefined) throw new Error(`unknown scroll_direction "${input.scroll_direction}"`);
-      action = { case: "scroll", value: { coordinate: point(input.coordinate), direction, amount: input.scroll_amount ?? 0, modifiers: text } };
+      action = {
+        case: "scroll",
+        value: { coordinate: point(input.coordinate), direction, amount: input.scroll_amount ?? 0, modifiers: text },
+      };
       break;
     }
     case "hold_key":

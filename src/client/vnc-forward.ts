@@ -34,13 +34,15 @@ export async function forwardVnc(opts: VncForwardOptions): Promise<VncForward> {
     opts.onConnection?.({ remote });
     sock.on("close", () => conn.abort.abort());
     sock.on("error", () => undefined);
-    void pump(opts.client, sock, conn.abort.signal).then(
-      () => opts.onConnection?.({ remote, closed: true }),
-      (err: Error) => opts.onConnection?.({ remote, closed: true, error: err.message }),
-    ).finally(() => {
-      open.delete(conn);
-      sock.destroy();
-    });
+    void pump(opts.client, sock, conn.abort.signal)
+      .then(
+        () => opts.onConnection?.({ remote, closed: true }),
+        (err: Error) => opts.onConnection?.({ remote, closed: true, error: err.message }),
+      )
+      .finally(() => {
+        open.delete(conn);
+        sock.destroy();
+      });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -17,7 +17,17 @@ import { Geometry, type Point } from "../desktop/geometry.js";
 import { encodeFrame, type Encoded, type EncodeOptions } from "../desktop/image.js";
 import { parseCombo } from "../desktop/keys.js";
 import { sleep } from "./sleep.js";
-import { imageFormat, intInRange, modifiers, MAX_TYPE_BYTES, requiredPoint, requiredRect, requiredText, scaledSize, FORMAT_ENUM } from "./validate.js";
+import {
+  imageFormat,
+  intInRange,
+  modifiers,
+  MAX_TYPE_BYTES,
+  requiredPoint,
+  requiredRect,
+  requiredText,
+  scaledSize,
+  FORMAT_ENUM,
+} from "./validate.js";
 
 type ActionCase = NonNullable<ActionRequest["action"]["case"]>;
 type ActionValue<C extends ActionCase> = Extract<ActionRequest["action"], { case: C }>["value"];
@@ -107,7 +117,10 @@ const ACTIONS: { [C in ActionCase]: Handler<ActionValue<C>> } = {
       await c.desktop.keyUp(keys);
     }
   },
-  screenshot: async (v, c) => ({ output: "screenshot", image: await declaredScreenshot(c, imageFormat(v.format, v.quality, `${c.field}`)) }),
+  screenshot: async (v, c) => ({
+    output: "screenshot",
+    image: await declaredScreenshot(c, imageFormat(v.format, v.quality, `${c.field}`)),
+  }),
   wait: async (v, c) => {
     await sleep(intInRange(v.durationMs, `${c.field}.duration_ms`, 0, MAX_DURATION_MS), c.signal);
     return { image: await declaredScreenshot(c, PNG) };

@@ -19,7 +19,8 @@ export const MAX_FPS = 60;
 export async function* screenshotStream(desktop: Desktop, req: ScreenshotRequest, signal: AbortSignal): AsyncGenerator<ScreenshotResponse> {
   const size = scaledSize(req.scaledSize, "scaled_size");
   const enc = imageFormat(req.format, req.quality, "screenshot");
-  if (!(req.maxFps >= 0 && req.maxFps <= MAX_FPS)) throw new InvalidInputError("max_fps", `must be between 0 and ${MAX_FPS}, got ${req.maxFps}`);
+  if (!(req.maxFps >= 0 && req.maxFps <= MAX_FPS))
+    throw new InvalidInputError("max_fps", `must be between 0 and ${MAX_FPS}, got ${req.maxFps}`);
   const { native } = await desktop.start();
   let region: Rect | undefined;
   if (req.region) {

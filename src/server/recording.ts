@@ -48,10 +48,19 @@ export async function* stopRecordingStream(
   const thumb = thumbnail ? await open(thumbnail).catch(() => undefined) : undefined;
   try {
     yield create(StopRecordingResponseSchema, {
-      part: { case: "info", value: { videoSize: BigInt(art.videoSize), thumbnailSize: BigInt(thumb ? art.thumbnailSize : 0), durationSeconds: art.durationSeconds } },
+      part: {
+        case: "info",
+        value: {
+          videoSize: BigInt(art.videoSize),
+          thumbnailSize: BigInt(thumb ? art.thumbnailSize : 0),
+          durationSeconds: art.durationSeconds,
+        },
+      },
     });
     for await (const chunk of chunks(video)) yield create(StopRecordingResponseSchema, { part: { case: "videoChunk", value: chunk } });
-    if (thumb) for await (const chunk of chunks(thumb)) yield create(StopRecordingResponseSchema, { part: { case: "thumbnailChunk", value: chunk } });
+    if (thumb)
+      for await (const chunk of chunks(thumb))
+        yield create(StopRecordingResponseSchema, { part: { case: "thumbnailChunk", value: chunk } });
   } finally {
     await video.close();
     await thumb?.close();

@@ -37,7 +37,8 @@ class DescriptorIndex {
       for (const t of nestedTypes(file)) {
         this.bySymbol.set(t.typeName, file);
         if (t.kind === "service") for (const m of t.methods) this.bySymbol.set(`${t.typeName}.${m.name}`, file);
-        if (t.kind === "extension") this.extensions.set(t.extendee.typeName, [...(this.extensions.get(t.extendee.typeName) ?? []), t.number]);
+        if (t.kind === "extension")
+          this.extensions.set(t.extendee.typeName, [...(this.extensions.get(t.extendee.typeName) ?? []), t.number]);
       }
     };
     files.forEach(add);
@@ -81,14 +82,23 @@ function respond(index: DescriptorIndex, services: string[], req: ServerReflecti
   const base = { validHost: req.host, originalRequest: req };
   const files = (file: DescFile | undefined, what: string) =>
     file
-      ? create(ResponseV1, { ...base, messageResponse: { case: "fileDescriptorResponse", value: { fileDescriptorProto: index.withDependencies(file) } } })
+      ? create(ResponseV1, {
+          ...base,
+          messageResponse: { case: "fileDescriptorResponse", value: { fileDescriptorProto: index.withDependencies(file) } },
+        })
       : notFound(what);
   const notFound = (what: string) =>
-    create(ResponseV1, { ...base, messageResponse: { case: "errorResponse", value: { errorCode: Code.NotFound, errorMessage: `${what} not found` } } });
+    create(ResponseV1, {
+      ...base,
+      messageResponse: { case: "errorResponse", value: { errorCode: Code.NotFound, errorMessage: `${what} not found` } },
+    });
   const m = req.messageRequest;
   switch (m.case) {
     case "listServices":
-      return create(ResponseV1, { ...base, messageResponse: { case: "listServicesResponse", value: { service: services.map((name) => ({ name })) } } });
+      return create(ResponseV1, {
+        ...base,
+        messageResponse: { case: "listServicesResponse", value: { service: services.map((name) => ({ name })) } },
+      });
     case "fileByFilename":
       return files(index.byName.get(m.value), `file ${m.value}`);
     case "fileContainingSymbol":
@@ -100,9 +110,18 @@ function respond(index: DescriptorIndex, services: string[], req: ServerReflecti
     }
     case "allExtensionNumbersOfType":
       return index.bySymbol.has(m.value)
-        ? create(ResponseV1, { ...base, messageResponse: { case: "allExtensionNumbersResponse", value: { baseTypeName: m.value, extensionNumber: index.extensions.get(m.value) ?? [] } } })
+        ? create(ResponseV1, {
+            ...base,
+            messageResponse: {
+              case: "allExtensionNumbersResponse",
+              value: { baseTypeName: m.value, extensionNumber: index.extensions.get(m.value) ?? [] },
+            },
+          })
         : notFound(`type ${m.value}`);
     default:
-      return create(ResponseV1, { ...base, messageResponse: { case: "errorResponse", value: { errorCode: Code.InvalidArgument, errorMessage: "empty request" } } });
+      return create(ResponseV1, {
+        ...base,
+        messageResponse: { case: "errorResponse", value: { errorCode: Code.InvalidArgument, errorMessage: "empty request" } },
+      });
   }
 }

@@ -25,7 +25,15 @@ export async function launchChromium(opts: { ignoreHTTPSErrors?: boolean } = {})
     executablePath: CHROMIUM,
     headless: true,
     ignoreHTTPSErrors: opts.ignoreHTTPSErrors,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   return {
     context,

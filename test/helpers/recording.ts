@@ -33,11 +33,30 @@ export async function stopRecording(client: DesktopClient, recordingId: string):
 }
 
 /** What ffprobe says about an MP4's first video stream. */
-export async function probe(file: string): Promise<{ codec: string; width: number; height: number; pixFmt: string; fps: string; duration: number }> {
-  const { stdout } = await execa("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name,width,height,pix_fmt,avg_frame_rate:format=duration", "-of", "json", file]);
+export async function probe(
+  file: string,
+): Promise<{ codec: string; width: number; height: number; pixFmt: string; fps: string; duration: number }> {
+  const { stdout } = await execa("ffprobe", [
+    "-v",
+    "error",
+    "-select_streams",
+    "v:0",
+    "-show_entries",
+    "stream=codec_name,width,height,pix_fmt,avg_frame_rate:format=duration",
+    "-of",
+    "json",
+    file,
+  ]);
   const j = JSON.parse(stdout);
   const s = j.streams[0];
-  return { codec: s.codec_name, width: s.width, height: s.height, pixFmt: s.pix_fmt, fps: s.avg_frame_rate, duration: Number(j.format.duration) };
+  return {
+    codec: s.codec_name,
+    width: s.width,
+    height: s.height,
+    pixFmt: s.pix_fmt,
+    fps: s.avg_frame_rate,
+    duration: Number(j.format.duration),
+  };
 }
 
 /** Pids of running processes whose command line mentions `marker` (an encoder writing under a recording's directory). */

@@ -49,12 +49,25 @@ export interface RecordingSetup {
   tls?: TlsFiles;
 }
 
-async function serve<D extends Desktop>(desktop: D, x11: () => { display: string; cookie: string }, setup: RecordingSetup = {}): Promise<TestServer<D>> {
+async function serve<D extends Desktop>(
+  desktop: D,
+  x11: () => { display: string; cookie: string },
+  setup: RecordingSetup = {},
+): Promise<TestServer<D>> {
   const token = generateToken();
   const logger = testLogger();
   const runtimeDir = await mkdtemp(join(tmpdir(), "desktopd-test-"));
   const recordings = await Recordings.create({ desktop, logger, runtimeDir, ...setup.recordings });
-  const server = await startServer({ desktop, token, logger, port: 0, shutdownGraceMs: 500, recordings, recordingLimits: setup.recordingLimits, tls: setup.tls });
+  const server = await startServer({
+    desktop,
+    token,
+    logger,
+    port: 0,
+    shutdownGraceMs: 500,
+    recordings,
+    recordingLimits: setup.recordingLimits,
+    tls: setup.tls,
+  });
   const ca = setup.tls?.cert;
   await desktop.start();
   return {
@@ -88,7 +101,12 @@ export async function startTestServer(opts: TestServerOptions & { ffmpeg?: strin
 }
 
 export async function startPortableServer(opts: TestServerOptions & { binary?: string } = {}): Promise<TestServer<PortableDesktop>> {
-  const desktop = new PortableDesktop({ binary: opts.binary ?? PORTABLEDESKTOP_STANDIN, geometry: opts.geometry, open: opts.open, logger: testLogger() });
+  const desktop = new PortableDesktop({
+    binary: opts.binary ?? PORTABLEDESKTOP_STANDIN,
+    geometry: opts.geometry,
+    open: opts.open,
+    logger: testLogger(),
+  });
   return serve(desktop, () => ({ display: desktop.sessionInfo!.display, cookie: "" }), opts);
 }
 

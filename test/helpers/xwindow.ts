@@ -31,11 +31,19 @@ export class TestWindows {
 
   static async open(display: string, cookie: string): Promise<TestWindows> {
     const d = await new Promise<any>((resolve, reject) => {
-      const c = x11.createClient({ display, auth: { name: "MIT-MAGIC-COOKIE-1", data: cookie } }, (e: unknown, dpy: any) => (e ? reject(e) : resolve(dpy)));
+      const c = x11.createClient({ display, auth: { name: "MIT-MAGIC-COOKIE-1", data: cookie } }, (e: unknown, dpy: any) =>
+        e ? reject(e) : resolve(dpy),
+      );
       c.once("error", reject);
     });
     const t = new TestWindows(d.client, d);
-    const names: Record<number, RecordedEvent["type"]> = { 2: "KeyPress", 3: "KeyRelease", 4: "ButtonPress", 5: "ButtonRelease", 6: "MotionNotify" };
+    const names: Record<number, RecordedEvent["type"]> = {
+      2: "KeyPress",
+      3: "KeyRelease",
+      4: "ButtonPress",
+      5: "ButtonRelease",
+      6: "MotionNotify",
+    };
     d.client.on("event", (ev: any) => {
       const type = names[ev.type];
       if (type) t.events.push({ type, detail: ev.keycode, rootX: ev.rootx, rootY: ev.rooty, state: ev.buttons, at: Date.now() });
@@ -49,7 +57,14 @@ export class TestWindows {
    * `grabKeyboard`, key events go to it whatever the window manager does with
    * the focus (an active grab), for backends whose WM may still be starting.
    */
-  async window(x: number, y: number, width: number, height: number, rgb: number, opts: { record?: boolean; focus?: boolean; grabKeyboard?: boolean } = {}): Promise<number> {
+  async window(
+    x: number,
+    y: number,
+    width: number,
+    height: number,
+    rgb: number,
+    opts: { record?: boolean; focus?: boolean; grabKeyboard?: boolean } = {},
+  ): Promise<number> {
     const X = this.X;
     const root = this.display.screen[0].root;
     const wid = X.AllocID();

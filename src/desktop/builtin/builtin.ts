@@ -147,7 +147,14 @@ export class BuiltinDesktop implements Desktop {
   async record(opts: RecordOptions): Promise<Recorder> {
     const s = await this.ensure();
     const { display, xauthority } = s.server;
-    return recordX11({ ...opts, ffmpeg: this.opts.ffmpeg, display, xauthority, size: { width: s.x.width, height: s.x.height }, logger: this.opts.logger });
+    return recordX11({
+      ...opts,
+      ffmpeg: this.opts.ffmpeg,
+      display,
+      xauthority,
+      size: { width: s.x.width, height: s.x.height },
+      logger: this.opts.logger,
+    });
   }
 
   async cursorPosition(): Promise<Point> {

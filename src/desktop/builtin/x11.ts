@@ -20,7 +20,6 @@ const MOTION_NOTIFY = 6;
 const Z_PIXMAP = 2;
 const ALL_PLANES = 0xffffffff;
 
-
 /** Calls a callback-style x11 method as a promise. */
 function call<T>(fn: (...args: any[]) => void, ...args: unknown[]): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -79,9 +78,8 @@ export class X11Connection {
    */
   static async connect(display: string, cookie: string): Promise<X11Connection> {
     const d = await new Promise<any>((resolve, reject) => {
-      const client = x11.createClient(
-        { display, auth: { name: "MIT-MAGIC-COOKIE-1", data: cookie } },
-        (err: unknown, dpy: any) => (err ? reject(err) : resolve(dpy)),
+      const client = x11.createClient({ display, auth: { name: "MIT-MAGIC-COOKIE-1", data: cookie } }, (err: unknown, dpy: any) =>
+        err ? reject(err) : resolve(dpy),
       );
       client.once("error", reject);
     });

@@ -58,11 +58,20 @@ export class XServer {
    */
   spawn(argv: string[]): Promise<unknown> {
     const env = { DISPLAY: this.display, XAUTHORITY: this.xauthority };
-    const p = execa(argv[0], argv.slice(1), { detached: true, reject: false, stdio: "ignore", env, cwd: process.env.HOME ?? this.runtimeDir }) as unknown as Proc;
+    const p = execa(argv[0], argv.slice(1), {
+      detached: true,
+      reject: false,
+      stdio: "ignore",
+      env,
+      cwd: process.env.HOME ?? this.runtimeDir,
+    }) as unknown as Proc;
     this.children.push(p);
     return p.then((r) => {
       const why = r.code === "ENOENT" ? "not found" : undefined;
-      this.logger[this.stopping ? "debug" : "info"]({ cmd: argv[0], exitCode: r.exitCode, signal: r.signal, why }, "desktop process exited");
+      this.logger[this.stopping ? "debug" : "info"](
+        { cmd: argv[0], exitCode: r.exitCode, signal: r.signal, why },
+        "desktop process exited",
+      );
     });
   }
 
@@ -84,6 +93,7 @@ export class XServer {
     const cookie = randomBytes(16).toString("latin1");
     await writeFile(xauthority, xauthEntry(Buffer.from(cookie, "latin1")), { mode: 0o600 });
     const { width, height } = opts.geometry;
+    // biome-ignore format: flag/value pairs read best one pair per line
     const args = [
       "-displayfd", "3",
       "-geometry", `${width}x${height}`,
@@ -122,7 +132,10 @@ export class XServer {
       killGroup(xvnc.pid, "SIGKILL");
       const result = await xvnc;
       await rm(runtimeDir, { recursive: true, force: true });
-      const why = result.code === "ENOENT" ? "Xvnc is not installed (Debian: tigervnc-standalone-server)" : `${(err as Error).message}; Xvnc stderr: ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
+      const why =
+        result.code === "ENOENT"
+          ? "Xvnc is not installed (Debian: tigervnc-standalone-server)"
+          : `${(err as Error).message}; Xvnc stderr: ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
       throw new DesktopUnavailableError(`cannot start Xvnc: ${why}`, { cause: err });
     }
     const server = new XServer(display, cookie, runtimeDir, vncSocket, xauthority, xvnc, log);
@@ -194,5 +207,11 @@ function xauthEntry(cookie: Buffer): Buffer {
   };
   const family = Buffer.alloc(2);
   family.writeUInt16BE(0xffff);
-  return Buffer.concat([family, ...field(Buffer.alloc(0)), ...field(Buffer.alloc(0)), ...field(Buffer.from("MIT-MAGIC-COOKIE-1")), ...field(cookie)]);
+  return Buffer.concat([
+    family,
+    ...field(Buffer.alloc(0)),
+    ...field(Buffer.alloc(0)),
+    ...field(Buffer.from("MIT-MAGIC-COOKIE-1")),
+    ...field(cookie),
+  ]);
 }

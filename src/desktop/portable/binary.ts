@@ -86,7 +86,11 @@ export interface Resolved {
   source: "explicit" | "PATH" | "cache" | "download";
 }
 
-const executable = (p: string) => access(p, constants.X_OK).then(() => true, () => false);
+const executable = (p: string) =>
+  access(p, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 
 async function sha256Of(file: string): Promise<string> {
   const h = createHash("sha256");
@@ -129,7 +133,10 @@ export async function resolvePortableDesktop(opts: ResolveOptions): Promise<Reso
       log.info({ path: cached }, "portabledesktop: using the cached binary");
       return { path: cached, source: "cache" };
     }
-    log.warn({ path: cached, sha256: sum, expected: rel.sha256 }, "portabledesktop: cached binary does not match its sha256; fetching it again");
+    log.warn(
+      { path: cached, sha256: sum, expected: rel.sha256 },
+      "portabledesktop: cached binary does not match its sha256; fetching it again",
+    );
     await rm(cached, { force: true });
   } else {
     log.info({ path: cached }, "portabledesktop: not cached");
@@ -140,7 +147,11 @@ export async function resolvePortableDesktop(opts: ResolveOptions): Promise<Reso
 }
 
 /** Downloads `rel` to `dest` (see the module comment). Throws after the last attempt. */
-export async function download(rel: Release, dest: string, opts: Pick<ResolveOptions, "logger" | "signal" | "attempts" | "backoffMs" | "onProgress">): Promise<void> {
+export async function download(
+  rel: Release,
+  dest: string,
+  opts: Pick<ResolveOptions, "logger" | "signal" | "attempts" | "backoffMs" | "onProgress">,
+): Promise<void> {
   const log = opts.logger;
   const attempts = opts.attempts ?? 3;
   await mkdir(dirname(dest), { recursive: true, mode: 0o700 });
@@ -159,7 +170,9 @@ export async function download(rel: Release, dest: string, opts: Pick<ResolveOpt
       if (attempt < attempts) await abortableSleep((opts.backoffMs ?? 1000) * attempt, opts.signal);
     }
   }
-  throw new Error(`download of portabledesktop ${rel.version} failed after ${attempts} attempts: ${(last as Error).message}`, { cause: last });
+  throw new Error(`download of portabledesktop ${rel.version} failed after ${attempts} attempts: ${(last as Error).message}`, {
+    cause: last,
+  });
 }
 
 class ChecksumError extends Error {}
@@ -185,7 +198,9 @@ async function downloadOnce(rel: Release, dest: string, opts: Pick<ResolveOption
         done(null, chunk);
       },
     });
-    await pipeline(Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), meter, createWriteStream(tmp, { mode: 0o600 }), { signal: opts.signal });
+    await pipeline(Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), meter, createWriteStream(tmp, { mode: 0o600 }), {
+      signal: opts.signal,
+    });
     const sum = hash.digest("hex");
     if (sum !== rel.sha256) throw new ChecksumError(`sha256 mismatch for ${rel.url}: got ${sum}, want ${rel.sha256}`);
     await chmod(tmp, 0o700);

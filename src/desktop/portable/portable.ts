@@ -144,14 +144,28 @@ export class PortableDesktop implements Desktop {
     }
     this.session = session;
     for (const argv of this.opts.open ?? []) this.spawnApp(session, argv);
-    log.info({ display: session.display, vncPort: session.vncPort, pids: session.pids, native: `${session.native.width}x${session.native.height}` }, "portabledesktop session started");
+    log.info(
+      {
+        display: session.display,
+        vncPort: session.vncPort,
+        pids: session.pids,
+        native: `${session.native.width}x${session.native.height}`,
+      },
+      "portabledesktop session started",
+    );
     this.watch();
     return session;
   }
 
   /** Starts an `--open` app on the session's display, in its own process group (stopped on close). */
   private spawnApp(session: Session, argv: string[]): void {
-    const p = execa(argv[0], argv.slice(1), { detached: true, reject: false, stdio: "ignore", env: { DISPLAY: session.display }, cwd: process.env.HOME });
+    const p = execa(argv[0], argv.slice(1), {
+      detached: true,
+      reject: false,
+      stdio: "ignore",
+      env: { DISPLAY: session.display },
+      cwd: process.env.HOME,
+    });
     if (p.pid) session.appGroups.push(p.pid);
     void p.then((r) => this.opts.logger.info({ cmd: argv[0], exitCode: r.exitCode, signal: r.signal }, "desktop process exited"));
   }
@@ -209,7 +223,8 @@ export class PortableDesktop implements Desktop {
   async cursorPosition(): Promise<Point> {
     await this.ensure();
     const p = await this.cli!.json<{ x?: unknown; y?: unknown }>(["cursor", "--json"]);
-    if (!Number.isInteger(p.x) || !Number.isInteger(p.y)) throw new PortableDesktopCommandError(["cursor"], 0, "", `bad cursor output ${JSON.stringify(p)}`);
+    if (!Number.isInteger(p.x) || !Number.isInteger(p.y))
+      throw new PortableDesktopCommandError(["cursor"], 0, "", `bad cursor output ${JSON.stringify(p)}`);
     return { x: p.x as number, y: p.y as number };
   }
 
@@ -293,7 +308,9 @@ export class PortableDesktop implements Desktop {
     this.session = undefined;
     const budget = this.opts.closeBudgetMs ?? 10_000;
     if (s && this.cli) {
-      await this.cli.run(["down"], [], { timeoutMs: Math.max(1000, budget - 1000) }).catch((err) => this.opts.logger.warn({ err: err.message }, "portabledesktop down failed"));
+      await this.cli
+        .run(["down"], [], { timeoutMs: Math.max(1000, budget - 1000) })
+        .catch((err) => this.opts.logger.warn({ err: err.message }, "portabledesktop down failed"));
       // Whatever `down` left behind goes too, and the apps we started.
       for (const pid of s.pids.filter(alive)) signal(pid, "SIGKILL");
       for (const group of s.appGroups) signal(-group, "SIGKILL");

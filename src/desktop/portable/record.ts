@@ -10,7 +10,10 @@ import type { RecordOptions, Recorder } from "../desktop.js";
 import { EncoderProcess } from "../recording/encoder.js";
 import type { PortableDesktopCli } from "./cli.js";
 
-export async function recordWithCli(cli: PortableDesktopCli, opts: RecordOptions & { logger: Logger; startTimeoutMs?: number }): Promise<Recorder> {
+export async function recordWithCli(
+  cli: PortableDesktopCli,
+  opts: RecordOptions & { logger: Logger; startTimeoutMs?: number },
+): Promise<Recorder> {
   const s = opts.idleSpeedup;
   // `=` keeps a negative dB value from being read as a flag.
   const speedup = s ? [`--idle-speedup=${s.factor}`, `--idle-min-duration=${s.minDurationS}`, `--idle-noise-tolerance=${s.noiseDb}`] : [];

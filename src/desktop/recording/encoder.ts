@@ -84,7 +84,10 @@ export class EncoderProcess {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       if (await ready()) return;
-      if (!this.running) throw new DesktopUnavailableError(`${this.opts.name} exited before ${what} (${describe(this.exit!)}): ${this.lastLines() || "no output"}`);
+      if (!this.running)
+        throw new DesktopUnavailableError(
+          `${this.opts.name} exited before ${what} (${describe(this.exit!)}): ${this.lastLines() || "no output"}`,
+        );
       if (performance.now() > deadline) {
         this.kill();
         throw new DesktopUnavailableError(`${this.opts.name}: no ${what} after ${timeoutMs} ms: ${this.lastLines() || "no output"}`);

@@ -64,7 +64,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Throws InvalidInputError naming recording_id unless `id` is a UUID. */
 function checkId(id: string): void {
   if (!id) throw new InvalidInputError("recording_id", "required (a UUID)");
-  if (!UUID.test(id)) throw new InvalidInputError("recording_id", `must be a UUID such as ${randomUUID()}, got ${JSON.stringify(id.slice(0, 64))}`);
+  if (!UUID.test(id))
+    throw new InvalidInputError("recording_id", `must be a UUID such as ${randomUUID()}, got ${JSON.stringify(id.slice(0, 64))}`);
 }
 
 export class Recordings {
@@ -155,7 +156,10 @@ export class Recordings {
       });
     } catch (err) {
       if (this.entries.get(id) === entry) this.entries.delete(id);
-      void entry.recorder.then((r) => r.kill(), () => undefined);
+      void entry.recorder.then(
+        (r) => r.kill(),
+        () => undefined,
+      );
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
@@ -191,11 +195,16 @@ export class Recordings {
         const video = join(entry.dir, "recording.mp4");
         const durationSeconds = finalised ? await mp4Duration(video) : undefined;
         if (durationSeconds === undefined) {
-          throw new DataLossError(`recording ${entry.id} corrupted: the encoder did not finish the MP4 (${finalised ? "no movie header" : "it was killed or failed"})`);
+          throw new DataLossError(
+            `recording ${entry.id} corrupted: the encoder did not finish the MP4 (${finalised ? "no movie header" : "it was killed or failed"})`,
+          );
         }
         const videoSize = (await stat(video)).size;
         const thumbnail = join(entry.dir, "thumbnail.jpg");
-        const thumbnailSize = await stat(thumbnail).then((s) => s.size, () => 0);
+        const thumbnailSize = await stat(thumbnail).then(
+          (s) => s.size,
+          () => 0,
+        );
         log.info({ recording: entry.id, videoSize, thumbnailSize, durationSeconds }, "recording stopped");
         return { id: entry.id, video, videoSize, thumbnail: thumbnailSize > 0 ? thumbnail : undefined, thumbnailSize, durationSeconds };
       } catch (err) {

@@ -45,6 +45,7 @@ export async function recordX11(opts: X11RecordOptions): Promise<Recorder> {
   // yuv420p needs even sides; an odd screen loses its last row/column.
   const graph = "[0:v]setpts=PTS-STARTPTS,crop=trunc(iw/2)*2:trunc(ih/2)*2" + (opts.idleSpeedup ? ",split=2[rec][fd]" : "[rec]");
   const freeze = opts.idleSpeedup ? `;[fd]freezedetect=n=${opts.idleSpeedup.noiseDb}dB:d=${opts.idleSpeedup.minDurationS},nullsink` : "";
+  // biome-ignore format: ffmpeg's arguments grouped by input, filters and output
   const args = [
     // -progress: "frame=N" lines on stdout tell when capture has begun.
     "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-progress", "pipe:1", "-stats_period", "0.1", "-y",
@@ -80,10 +81,25 @@ export async function recordX11(opts: X11RecordOptions): Promise<Recorder> {
         // Killed: no index was written. Otherwise the MP4 itself tells (the caller checks it).
         if (!(await encoder.stop(graceMs))) return false;
         if (opts.idleSpeedup) {
-          const o = { ffmpeg, raw, out: opts.video, speedup: opts.idleSpeedup, spans, logger: opts.logger, timeoutMs: opts.speedupTimeoutMs ?? 30_000 };
+          const o = {
+            ffmpeg,
+            raw,
+            out: opts.video,
+            speedup: opts.idleSpeedup,
+            spans,
+            logger: opts.logger,
+            timeoutMs: opts.speedupTimeoutMs ?? 30_000,
+          };
           await speedUpOrKeep({ ...o, onSpawn: (p) => (pass = p) });
         }
-        const thumb = await runPass(ffmpeg, ["-i", opts.video, "-frames:v", "1", "-q:v", "3", opts.thumbnail], "thumbnail", opts.logger, 30_000, (p) => (pass = p));
+        const thumb = await runPass(
+          ffmpeg,
+          ["-i", opts.video, "-frames:v", "1", "-q:v", "3", opts.thumbnail],
+          "thumbnail",
+          opts.logger,
+          30_000,
+          (p) => (pass = p),
+        );
         if (!thumb.ok) opts.logger.warn({ err: thumb.err }, "no thumbnail: ffmpeg could not read the first frame");
         return true;
       })()),
@@ -149,12 +165,29 @@ async function speedUpOrKeep(o: SpeedupPass): Promise<void> {
   await writeFile(script, `setpts='${speedupExpression(spans, o.speedup.factor)}',fps=${RECORDING_FPS}`, { mode: 0o600 });
   const started = performance.now();
   const timeoutMs = Math.max(o.timeoutMs, duration * 500);
-  const args = ["-i", o.raw, "-filter_script:v", script, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-movflags", "+faststart", o.out];
+  const args = [
+    "-i",
+    o.raw,
+    "-filter_script:v",
+    script,
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-pix_fmt",
+    "yuv420p",
+    "-movflags",
+    "+faststart",
+    o.out,
+  ];
   const pass = await runPass(o.ffmpeg, args, "speed-up", o.logger, timeoutMs, o.onSpawn);
   await rm(script, { force: true });
   if (pass.ok && (await mp4Duration(o.out)) !== undefined) {
     await rm(o.raw, { force: true });
-    o.logger.info({ spans: spans.length, before: duration, after: await mp4Duration(o.out), ms: Math.round(performance.now() - started) }, "idle spans sped up");
+    o.logger.info(
+      { spans: spans.length, before: duration, after: await mp4Duration(o.out), ms: Math.round(performance.now() - started) },
+      "idle spans sped up",
+    );
     return;
   }
   o.logger.warn({ err: pass.err, timeoutMs }, "idle speed-up failed; keeping the recording at normal speed");
@@ -162,8 +195,20 @@ async function speedUpOrKeep(o: SpeedupPass): Promise<void> {
 }
 
 /** One short ffmpeg run over a finished file, killed after `timeoutMs`. */
-async function runPass(ffmpeg: string, args: string[], name: string, logger: Logger, timeoutMs: number, onSpawn: (p: EncoderProcess) => void): Promise<{ ok: boolean; err: string }> {
-  const p = EncoderProcess.spawn({ name: `ffmpeg ${name}`, command: ffmpeg, args: ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y", ...args], logger });
+async function runPass(
+  ffmpeg: string,
+  args: string[],
+  name: string,
+  logger: Logger,
+  timeoutMs: number,
+  onSpawn: (p: EncoderProcess) => void,
+): Promise<{ ok: boolean; err: string }> {
+  const p = EncoderProcess.spawn({
+    name: `ffmpeg ${name}`,
+    command: ffmpeg,
+    args: ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y", ...args],
+    logger,
+  });
   onSpawn(p);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), timeoutMs)));

@@ -72,7 +72,9 @@ async function serveFile(served: [string, string][], req: Request, res: Response
   if (req.method !== "GET" && req.method !== "HEAD") return reply(res, 405, "method not allowed", { allow: "GET, HEAD" });
   res.writeHead(200, { ...HEADERS, "content-type": TYPES[extname(file)], "content-length": info.size });
   if (req.method === "HEAD") return void res.end();
-  createReadStream(file).on("error", () => res.destroy()).pipe(res as NodeJS.WritableStream);
+  createReadStream(file)
+    .on("error", () => res.destroy())
+    .pipe(res as NodeJS.WritableStream);
 }
 
 /** The file `path` names under the first matching root, or undefined (unknown prefix, traversal, other types). */

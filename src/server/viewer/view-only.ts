@@ -19,8 +19,14 @@ type Verdict = "pass" | "drop";
 /** A message's total length once `b` holds enough of it, else undefined (need more bytes). */
 type Framer = (b: Buffer, extendedPointer: boolean) => number | undefined;
 
-const at = (n: number, len: (b: Buffer) => number): Framer => (b) => (b.length >= n ? len(b) : undefined);
-const fixed = (n: number): Framer => () => n;
+const at =
+  (n: number, len: (b: Buffer) => number): Framer =>
+  (b) =>
+    b.length >= n ? len(b) : undefined;
+const fixed =
+  (n: number): Framer =>
+  () =>
+    n;
 
 /** Client-to-server message types by number: how long, and whether a view-only viewer may send it. */
 const MESSAGES: Record<number, { name: string; verdict: Verdict; length: Framer }> = {
@@ -82,7 +88,8 @@ export class ViewOnlyFilter extends Transform {
     if (!this.versionSeen) {
       if (b.length < 12) return undefined;
       const version = b.subarray(0, 12).toString("latin1");
-      if (!/^RFB 003\.00[78]\n$/.test(version)) throw new Error(`view-only: unsupported RFB version ${JSON.stringify(version)} (3.7 or 3.8 needed)`);
+      if (!/^RFB 003\.00[78]\n$/.test(version))
+        throw new Error(`view-only: unsupported RFB version ${JSON.stringify(version)} (3.7 or 3.8 needed)`);
       this.versionSeen = true;
       this.push(b.subarray(0, 12));
       return 12;
