@@ -6,8 +6,9 @@
  * Argument "portabledesktop": the PortableDesktop backend through the stand-in
  * CLI (test/fixtures) instead of the built-in one.
  */
-import { startPortableServer, startTestServer, type TestServer } from "../test/helpers/server.js";
+
 import type { Desktop } from "../src/desktop/desktop.js";
+import { startPortableServer, startTestServer, type TestServer } from "../test/helpers/server.js";
 
 const send = (msg: unknown) => process.send?.(msg);
 

@@ -7,8 +7,8 @@ import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { createDesktopClient } from "../src/client/client.js";
 import { BuiltinDesktop } from "../src/desktop/builtin/builtin.js";
-import { generateToken } from "../src/server/auth.js";
 import { startServer } from "../src/server/server.js";
+import { generateToken } from "../src/server/transport/auth.js";
 import { launchChromium } from "../test/helpers/browser.js";
 
 const OUT = fileURLToPath(new URL("../docs/live-view.png", import.meta.url));

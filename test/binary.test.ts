@@ -10,7 +10,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
-import { release, resolvePortableDesktop, UnsupportedPlatformError, type ResolveOptions } from "../src/desktop/portable/binary.js";
+import { type ResolveOptions, release, resolvePortableDesktop, UnsupportedPlatformError } from "../src/desktop/portable/binary.js";
 import { testLogger } from "./helpers/server.js";
 
 const BODY = Buffer.concat([Buffer.from("#!/bin/sh\necho stand-in release\n"), Buffer.alloc(256 * 1024, 7)]);

@@ -12,10 +12,10 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import sharp from "sharp";
 import { ImageFormat, ScrollDirection } from "../gen/desktop/v1/desktop_pb.js";
 import type { DesktopClient } from "../src/client/client.js";
-import { CONTROL_MASK, SHIFT_MASK, TestWindows, type RecordedEvent } from "./helpers/xwindow.js";
 import type { Desktop } from "../src/desktop/desktop.js";
-import { contractBackends, type TestServer } from "./helpers/server.js";
 import { eventually } from "./helpers/process.js";
+import { contractBackends, type TestServer } from "./helpers/server.js";
+import { CONTROL_MASK, type RecordedEvent, SHIFT_MASK, TestWindows } from "./helpers/xwindow.js";
 
 const scaled = { width: 1280, height: 720 };
 const presses = (evs: RecordedEvent[], type: RecordedEvent["type"] = "ButtonPress") => evs.filter((e) => e.type === type);

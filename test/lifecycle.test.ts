@@ -12,9 +12,9 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
 import { pino } from "pino";
 import { BuiltinDesktop } from "../src/desktop/builtin/builtin.js";
+import { alive, eventually } from "./helpers/process.js";
 import { startTestServer } from "./helpers/server.js";
 import { TestWindows } from "./helpers/xwindow.js";
-import { alive, eventually } from "./helpers/process.js";
 
 describe("Desktop lifecycle", () => {
   it("start returns once openbox is up, so a window focused at once keeps the focus (even with a slow openbox)", async () => {

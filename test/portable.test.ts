@@ -12,9 +12,9 @@ import { afterEach, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { PortableDesktopCommandError } from "../src/desktop/portable/cli.js";
 import { PortableDesktop } from "../src/desktop/portable/portable.js";
-import { PORTABLEDESKTOP_STANDIN, startPortableServer, testLogger } from "./helpers/server.js";
 import { alive } from "./helpers/process.js";
 import { processesMentioning, stopRecording } from "./helpers/recording.js";
+import { PORTABLEDESKTOP_STANDIN, startPortableServer, testLogger } from "./helpers/server.js";
 
 /** Sets the stand-in's failure-injection variables for one test. */
 function inject(vars: Record<string, string>): void {

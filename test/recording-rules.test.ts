@@ -13,7 +13,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
-import { DEFAULT_RECORDING_LIMITS } from "../src/server/recording.js";
+import { DEFAULT_RECORDING_LIMITS } from "../src/server/rpc/stop-recording.js";
 import { FakeClock } from "./helpers/clock.js";
 import { until } from "./helpers/process.js";
 import { processesMentioning, stopRecording } from "./helpers/recording.js";

@@ -13,11 +13,11 @@ import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
 import sharp from "sharp";
-import { CHUNK_BYTES } from "../src/server/recording.js";
-import { contractBackends, startTestServer, type TestServer } from "./helpers/server.js";
-import { eventually } from "./helpers/process.js";
-import { probe, stopRecording, type StoppedRecording } from "./helpers/recording.js";
 import type { Desktop } from "../src/desktop/desktop.js";
+import { CHUNK_BYTES } from "../src/server/rpc/stop-recording.js";
+import { eventually } from "./helpers/process.js";
+import { probe, type StoppedRecording, stopRecording } from "./helpers/recording.js";
+import { contractBackends, startTestServer, type TestServer } from "./helpers/server.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import sharp from "sharp";
-import { ImageFormat, type Image } from "../gen/desktop/v1/desktop_pb.js";
+import { type Image, ImageFormat } from "../gen/desktop/v1/desktop_pb.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { TestWindows } from "./helpers/xwindow.js";
 

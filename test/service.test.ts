@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
-import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ActionRequestSchema, ImageFormat, ScrollDirection } from "../gen/desktop/v1/desktop_pb.js";
 import { createDesktopClient } from "../src/client/client.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";

@@ -4,9 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
-import { VncRequestSchema, type VncRequest } from "../gen/desktop/v1/desktop_pb.js";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type VncRequest, VncRequestSchema } from "../gen/desktop/v1/desktop_pb.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
 /** A minimal RFB 3.8 client over one Vnc call. */

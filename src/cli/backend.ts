@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import { BuiltinDesktop } from "../desktop/builtin/builtin.js";
 import type { Desktop } from "../desktop/desktop.js";
 import type { Size } from "../desktop/geometry.js";
-import { resolvePortableDesktop, UnsupportedPlatformError, type Release } from "../desktop/portable/binary.js";
+import { type Release, resolvePortableDesktop, UnsupportedPlatformError } from "../desktop/portable/binary.js";
 import { PortableDesktop } from "../desktop/portable/portable.js";
 
 export interface BackendOptions {

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /** The `desktopd` command: subcommand dispatch. */
-import { portabledesktop, PORTABLEDESKTOP_USAGE } from "./portabledesktop.js";
-import { record, RECORD_USAGE } from "./record.js";
-import { screenshot, SCREENSHOT_USAGE } from "./screenshot.js";
-import { serve, SERVE_USAGE } from "./serve.js";
-import { vncForward, VNC_FORWARD_USAGE } from "./vnc-forward.js";
+import { PORTABLEDESKTOP_USAGE, portabledesktop } from "./portabledesktop.js";
+import { RECORD_USAGE, record } from "./record.js";
+import { SCREENSHOT_USAGE, screenshot } from "./screenshot.js";
+import { SERVE_USAGE, serve } from "./serve.js";
+import { VNC_FORWARD_USAGE, vncForward } from "./vnc-forward.js";
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   serve,

@@ -4,7 +4,7 @@
  * never leaves a truncated video under the real name.
  */
 import { randomUUID } from "node:crypto";
-import { open, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { type FileHandle, open, rename, rm, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import type { DesktopClient } from "../client/client.js";
 import { CLIENT_FLAGS, CLIENT_USAGE, cliClient } from "./client.js";

@@ -3,11 +3,11 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DEFAULT_IDLE_SPEEDUP } from "../desktop/desktop.js";
 import { Recordings } from "../desktop/recording/recordings.js";
-import { runtimeDirPath, serviceRuntimeDir } from "../runtime-dir.js";
-import { createBackend } from "./backend.js";
 import { createLogger } from "../logger.js";
+import { runtimeDirPath, serviceRuntimeDir } from "../runtime-dir.js";
 import { startServer } from "../server/server.js";
 import { isLoopback, parseCommand, parseListen, parseSize } from "./args.js";
+import { createBackend } from "./backend.js";
 import { serverToken } from "./token.js";
 
 export const SERVE_USAGE = `desktopd serve [--listen HOST:PORT] [--backend auto|builtin|portabledesktop]

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { generateToken } from "../server/auth.js";
+import { generateToken } from "../server/transport/auth.js";
 
 export function tokenFile(): string {
   if (process.env.DESKTOPD_TOKEN_FILE) return process.env.DESKTOPD_TOKEN_FILE;

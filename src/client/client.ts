@@ -3,7 +3,7 @@
  * HTTP/2 by default (every RPC, bidi Vnc included); `protocol: "connect"` for
  * Connect over HTTP/1.1 or h2.
  */
-import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { DesktopService } from "../../gen/desktop/v1/desktop_pb.js";
 

@@ -5,7 +5,7 @@
  * and milliseconds in the proto; zoom `region` is [x1, y1, x2, y2].
  */
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { ActionRequestSchema, ScrollDirection, type ActionRequest } from "../../gen/desktop/v1/desktop_pb.js";
+import { type ActionRequest, ActionRequestSchema, ScrollDirection } from "../../gen/desktop/v1/desktop_pb.js";
 
 export interface ComputerUseInput {
   action: string;

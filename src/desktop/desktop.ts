@@ -1,7 +1,7 @@
 /**
  * The Desktop contract: one virtual desktop session, behind which the backends
  * (built-in X11, PortableDesktop CLI) live. All coordinates are native pixels;
- * declared-space mapping belongs to the API layer (src/server/actions.ts).
+ * declared-space mapping belongs to the API layer (src/server/rpc/action.ts).
  *
  * Errors: InvalidInputError (bad input), DesktopUnavailableError (cannot
  * start or reach the desktop), DesktopClosedError (after close), anything else

@@ -1,6 +1,6 @@
 /**
  * Typed desktop errors. Backends throw these; the API layer maps them to gRPC
- * codes (src/server/errors.ts) so no backend needs to know about Connect.
+ * codes (src/server/rpc/errors.ts) so no backend needs to know about Connect.
  */
 
 /** Bad input: maps to INVALID_ARGUMENT. `field` is the request field at fault. */

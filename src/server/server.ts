@@ -1,6 +1,6 @@
 /**
  * The server bootstrap: one TCP port serving Connect, gRPC and gRPC-Web over
- * HTTP/2 and HTTP/1.1, in cleartext or TLS (src/server/listener.ts), and the
+ * HTTP/2 and HTTP/1.1, in cleartext or TLS (src/server/transport/listener.ts), and the
  * browser live view (page at `/`, `/vnc` WebSocket: src/server/viewer/); the
  * desktop started at once; graceful shutdown.
  */
@@ -10,12 +10,12 @@ import type { Logger } from "pino";
 import type { Desktop } from "../desktop/desktop.js";
 import { Recordings } from "../desktop/recording/recordings.js";
 import { serviceRuntimeDir } from "../runtime-dir.js";
-import { bearerAuth } from "./auth.js";
-import { PUBLIC_SERVICES, routes } from "./connect.js";
-import { HealthState, ServingStatus } from "./health.js";
-import { createListener, type TlsFiles } from "./listener.js";
-import { callLogger } from "./logging.js";
-import type { RecordingLimits } from "./recording.js";
+import { HealthState, ServingStatus } from "./grpc/health.js";
+import { PUBLIC_SERVICES, routes } from "./routes.js";
+import type { RecordingLimits } from "./rpc/stop-recording.js";
+import { bearerAuth } from "./transport/auth.js";
+import { createListener, type TlsFiles } from "./transport/listener.js";
+import { callLogger } from "./transport/logging.js";
 import { staticFiles } from "./viewer/static.js";
 import { vncWebSocket } from "./viewer/websocket.js";
 
@@ -35,7 +35,7 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** The desktop's recordings; by default created in the service runtime dir (src/runtime-dir.ts). */
   recordings?: Recordings;
-  /** Size limits of what StopRecording sends (src/server/recording.ts). */
+  /** Size limits of what StopRecording sends (src/server/rpc/stop-recording.ts). */
   recordingLimits?: RecordingLimits;
 }
 

@@ -15,10 +15,10 @@ import type { Desktop } from "../../src/desktop/desktop.js";
 import type { Size } from "../../src/desktop/geometry.js";
 import { PortableDesktop } from "../../src/desktop/portable/portable.js";
 import { Recordings, type RecordingsOptions } from "../../src/desktop/recording/recordings.js";
-import { generateToken } from "../../src/server/auth.js";
-import type { TlsFiles } from "../../src/server/listener.js";
-import type { RecordingLimits } from "../../src/server/recording.js";
-import { startServer, type RunningServer } from "../../src/server/server.js";
+import type { RecordingLimits } from "../../src/server/rpc/stop-recording.js";
+import { type RunningServer, startServer } from "../../src/server/server.js";
+import { generateToken } from "../../src/server/transport/auth.js";
+import type { TlsFiles } from "../../src/server/transport/listener.js";
 
 export interface TestServer<D extends Desktop = BuiltinDesktop> {
   url: string;

@@ -5,12 +5,12 @@
  */
 import { connect, type Socket } from "node:net";
 import type { Logger } from "pino";
-import type { CaptureOptions, Desktop, DisplayConfig, Frame, MouseButton, RecordOptions, Recorder } from "../desktop.js";
+import type { CaptureOptions, Desktop, DisplayConfig, Frame, MouseButton, Recorder, RecordOptions } from "../desktop.js";
 import { DesktopClosedError, DesktopUnavailableError } from "../errors.js";
 import type { Point, Size } from "../geometry.js";
 import { drawPointer } from "../image.js";
-import { keysymForCodePoint, type Key } from "../keys.js";
-import { recordX11 } from "../recording/x11grab.js";
+import { type Key, keysymForCodePoint } from "../keys.js";
+import { recordX11 } from "./record.js";
 import { X11Connection } from "./x11.js";
 import { XServer } from "./xserver.js";
 
@@ -143,7 +143,7 @@ export class BuiltinDesktop implements Desktop {
     return frame;
   }
 
-  /** An `ffmpeg -f x11grab` recording of this display (src/desktop/recording/x11grab.ts). */
+  /** An `ffmpeg -f x11grab` recording of this display (src/desktop/builtin/record.ts). */
   async record(opts: RecordOptions): Promise<Recorder> {
     const s = await this.ensure();
     const { display, xauthority } = s.server;

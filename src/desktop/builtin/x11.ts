@@ -5,11 +5,11 @@
  * one Unix socket.
  */
 import x11 from "x11";
-import type { Point, Rect } from "../geometry.js";
 import type { Frame } from "../desktop.js";
 import { DesktopUnavailableError } from "../errors.js";
-import { Keymap } from "./keymap.js";
+import type { Point, Rect } from "../geometry.js";
 import type { PointerSprite } from "../image.js";
+import { Keymap } from "./keymap.js";
 
 // XTEST FakeInput event types (XTEST spec, section 2).
 const KEY_PRESS = 2;

@@ -13,8 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import type { Logger } from "pino";
-import type { Size } from "../geometry.js";
 import { DesktopUnavailableError } from "../errors.js";
+import type { Size } from "../geometry.js";
 
 export interface XServerOptions {
   geometry: Size;

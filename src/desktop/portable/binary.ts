@@ -14,9 +14,8 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { access, chmod, constants, mkdir, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
-import { Transform } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { Readable } from "node:stream";
 import type { Logger } from "pino";
 
 export const DEFAULT_VERSION = "v0.0.8";

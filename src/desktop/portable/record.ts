@@ -6,7 +6,7 @@
  * `saved: PATH` and exits 0. The CLI does its own idle speed-up.
  */
 import type { Logger } from "pino";
-import type { RecordOptions, Recorder } from "../desktop.js";
+import type { Recorder, RecordOptions } from "../desktop.js";
 import { EncoderProcess } from "../recording/encoder.js";
 import type { PortableDesktopCli } from "./cli.js";
 

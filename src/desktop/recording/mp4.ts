@@ -4,7 +4,7 @@
  * encoder killed before it finished writes no `moov`, so "no duration" also
  * means "not a usable file".
  */
-import { open, type FileHandle } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 
 /** Duration in seconds, or undefined when the file has no movie header. */
 export async function mp4Duration(path: string): Promise<number | undefined> {

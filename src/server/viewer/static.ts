@@ -7,10 +7,10 @@
  */
 import { createReadStream, existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 import { createRequire } from "node:module";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 
 /** A plain Node request handler, as connectNodeAdapter's fallback takes it. */
 type Handler = NonNullable<ConnectNodeAdapterOptions["fallback"]>;

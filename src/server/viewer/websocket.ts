@@ -13,9 +13,9 @@ import type http from "node:http";
 import type { Duplex } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Logger } from "pino";
-import { createWebSocketStream, WebSocketServer, type WebSocket } from "ws";
+import { createWebSocketStream, type WebSocket, WebSocketServer } from "ws";
 import type { Desktop } from "../../desktop/desktop.js";
-import { checkBearer } from "../auth.js";
+import { checkBearer } from "../transport/auth.js";
 import { ViewOnlyFilter } from "./view-only.js";
 
 /** The endpoint's path. */

@@ -14,10 +14,10 @@
  */
 import { rename, rm, writeFile } from "node:fs/promises";
 import type { Logger } from "pino";
-import type { IdleSpeedup, RecordOptions, Recorder } from "../desktop.js";
+import type { IdleSpeedup, Recorder, RecordOptions } from "../desktop.js";
 import type { Size } from "../geometry.js";
-import { EncoderProcess } from "./encoder.js";
-import { mp4Duration } from "./mp4.js";
+import { EncoderProcess } from "../recording/encoder.js";
+import { mp4Duration } from "../recording/mp4.js";
 
 /** Recording frame rate, frames per second (reference section 4). */
 export const RECORDING_FPS = 30;

@@ -5,14 +5,14 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import { DesktopService, GetDisplayResponseSchema, StartRecordingResponseSchema } from "../../gen/desktop/v1/desktop_pb.js";
-import type { Desktop } from "../desktop/desktop.js";
-import { defaultDeclaredSize } from "../desktop/geometry.js";
-import type { Recordings } from "../desktop/recording/recordings.js";
-import { runAction } from "./actions.js";
+import { DesktopService, GetDisplayResponseSchema, StartRecordingResponseSchema } from "../../../gen/desktop/v1/desktop_pb.js";
+import type { Desktop } from "../../desktop/desktop.js";
+import { defaultDeclaredSize } from "../../desktop/geometry.js";
+import type { Recordings } from "../../desktop/recording/recordings.js";
+import { runAction } from "./action.js";
 import { toConnectError } from "./errors.js";
-import { screenshotStream } from "./frames.js";
-import { DEFAULT_RECORDING_LIMITS, stopRecordingStream, type RecordingLimits } from "./recording.js";
+import { screenshotStream } from "./screenshot.js";
+import { DEFAULT_RECORDING_LIMITS, type RecordingLimits, stopRecordingStream } from "./stop-recording.js";
 import { vncBridge } from "./vnc.js";
 
 export interface ServiceOptions {

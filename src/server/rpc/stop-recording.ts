@@ -6,12 +6,13 @@
  * sent. The stop itself is not tied to the call: a caller that leaves does not
  * cut it short, and the next StopRecording gets the same bytes.
  */
+
+import { type FileHandle, open } from "node:fs/promises";
 import { create } from "@bufbuild/protobuf";
-import { open, type FileHandle } from "node:fs/promises";
 import type { Logger } from "pino";
-import { StopRecordingResponseSchema, type StopRecordingResponse } from "../../gen/desktop/v1/desktop_pb.js";
-import { NotFoundError, ResourceExhaustedError } from "../desktop/errors.js";
-import type { Recordings } from "../desktop/recording/recordings.js";
+import { type StopRecordingResponse, StopRecordingResponseSchema } from "../../../gen/desktop/v1/desktop_pb.js";
+import { NotFoundError, ResourceExhaustedError } from "../../desktop/errors.js";
+import type { Recordings } from "../../desktop/recording/recordings.js";
 
 /** Largest chunk sent, bytes (1 MiB). */
 export const CHUNK_BYTES = 1024 * 1024;

@@ -2,11 +2,11 @@
  * Request field checks. Each throws InvalidInputError naming the field, which
  * the service maps to INVALID_ARGUMENT.
  */
-import { ImageFormat, type Point as PbPoint, type Rect as PbRect, type Size as PbSize } from "../../gen/desktop/v1/desktop_pb.js";
-import { InvalidInputError } from "../desktop/errors.js";
-import type { Point, Rect, Size } from "../desktop/geometry.js";
-import { DEFAULT_QUALITY, type Format } from "../desktop/image.js";
-import { parseCombo, type Key } from "../desktop/keys.js";
+import { ImageFormat, type Point as PbPoint, type Rect as PbRect, type Size as PbSize } from "../../../gen/desktop/v1/desktop_pb.js";
+import { InvalidInputError } from "../../desktop/errors.js";
+import type { Point, Rect, Size } from "../../desktop/geometry.js";
+import { DEFAULT_QUALITY, type Format } from "../../desktop/image.js";
+import { type Key, parseCombo } from "../../desktop/keys.js";
 
 /** Largest declared/scaled edge accepted, pixels. */
 export const MAX_SCALED_EDGE = 8192;

@@ -5,12 +5,12 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { ScreenshotResponseSchema, type ScreenshotRequest, type ScreenshotResponse } from "../../gen/desktop/v1/desktop_pb.js";
-import type { Desktop } from "../desktop/desktop.js";
-import { InvalidInputError } from "../desktop/errors.js";
-import type { Rect } from "../desktop/geometry.js";
-import { encodeFrame } from "../desktop/image.js";
-import { sleep } from "./sleep.js";
+import { type ScreenshotRequest, type ScreenshotResponse, ScreenshotResponseSchema } from "../../../gen/desktop/v1/desktop_pb.js";
+import type { Desktop } from "../../desktop/desktop.js";
+import { InvalidInputError } from "../../desktop/errors.js";
+import type { Rect } from "../../desktop/geometry.js";
+import { encodeFrame } from "../../desktop/image.js";
+import { sleep } from "../../desktop/sleep.js";
 import { FORMAT_ENUM, imageFormat, requiredRect, scaledSize } from "./validate.js";
 
 /** Highest frame rate a stream may ask for, frames per second. */

@@ -6,22 +6,22 @@
  * the same messages in different packages, so v1alpha is served by
  * re-reading its bytes as v1.
  */
-import { create, fromBinary, toBinary, type DescFile } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { create, type DescFile, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { nestedTypes } from "@bufbuild/protobuf/reflect";
+import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code, type ConnectRouter } from "@connectrpc/connect";
 import {
-  ServerReflection as ServerReflectionV1,
   ServerReflectionRequestSchema as RequestV1,
   ServerReflectionResponseSchema as ResponseV1,
   type ServerReflectionRequest,
   type ServerReflectionResponse,
-} from "../../gen/grpc/reflection/v1/reflection_pb.js";
+  ServerReflection as ServerReflectionV1,
+} from "../../../gen/grpc/reflection/v1/reflection_pb.js";
 import {
-  ServerReflection as ServerReflectionV1Alpha,
   ServerReflectionRequestSchema as RequestV1Alpha,
   ServerReflectionResponseSchema as ResponseV1Alpha,
-} from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
+  ServerReflection as ServerReflectionV1Alpha,
+} from "../../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 
 /** Files by name and by every fully-qualified symbol they define. */
 class DescriptorIndex {

@@ -9,7 +9,7 @@
  *   anything else -> INTERNAL with the cause's message
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { DataLossError, DesktopUnavailableError, InvalidInputError, NotFoundError, ResourceExhaustedError } from "../desktop/errors.js";
+import { DataLossError, DesktopUnavailableError, InvalidInputError, NotFoundError, ResourceExhaustedError } from "../../desktop/errors.js";
 
 const CODES: [new (...a: never[]) => Error, Code][] = [
   [InvalidInputError, Code.InvalidArgument],

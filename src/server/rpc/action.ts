@@ -5,28 +5,28 @@
  */
 import { create } from "@bufbuild/protobuf";
 import {
-  ActionResponseSchema,
-  ScrollDirection,
   type ActionRequest,
   type ActionResponse,
+  ActionResponseSchema,
   type ClickAction,
-} from "../../gen/desktop/v1/desktop_pb.js";
-import type { Desktop, MouseButton } from "../desktop/desktop.js";
-import { InvalidInputError } from "../desktop/errors.js";
-import { Geometry, type Point } from "../desktop/geometry.js";
-import { encodeFrame, type Encoded, type EncodeOptions } from "../desktop/image.js";
-import { parseCombo } from "../desktop/keys.js";
-import { sleep } from "./sleep.js";
+  ScrollDirection,
+} from "../../../gen/desktop/v1/desktop_pb.js";
+import type { Desktop, MouseButton } from "../../desktop/desktop.js";
+import { InvalidInputError } from "../../desktop/errors.js";
+import { Geometry, type Point } from "../../desktop/geometry.js";
+import { type Encoded, type EncodeOptions, encodeFrame } from "../../desktop/image.js";
+import { parseCombo } from "../../desktop/keys.js";
+import { sleep } from "../../desktop/sleep.js";
 import {
+  FORMAT_ENUM,
   imageFormat,
   intInRange,
-  modifiers,
   MAX_TYPE_BYTES,
+  modifiers,
   requiredPoint,
   requiredRect,
   requiredText,
   scaledSize,
-  FORMAT_ENUM,
 } from "./validate.js";
 
 type ActionCase = NonNullable<ActionRequest["action"]["case"]>;

@@ -8,8 +8,8 @@
 import { once } from "node:events";
 import type { Duplex } from "node:stream";
 import { create } from "@bufbuild/protobuf";
-import { VncResponseSchema, type VncRequest, type VncResponse } from "../../gen/desktop/v1/desktop_pb.js";
-import type { Desktop } from "../desktop/desktop.js";
+import { type VncRequest, type VncResponse, VncResponseSchema } from "../../../gen/desktop/v1/desktop_pb.js";
+import type { Desktop } from "../../desktop/desktop.js";
 
 /** Largest chunk relayed in one VncResponse, bytes (gRPC peers default to 4 MiB). */
 const MAX_CHUNK = 256 * 1024;

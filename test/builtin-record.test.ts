@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { execa } from "execa";
+import { FreezeSpans, speedupExpression } from "../src/desktop/builtin/record.js";
 import { mp4Duration } from "../src/desktop/recording/mp4.js";
-import { FreezeSpans, speedupExpression } from "../src/desktop/recording/x11grab.js";
 
 describe("idle speed-up", () => {
   it("reads idle spans from freezedetect's log lines; a span still open at the stop ends with the video", () => {
