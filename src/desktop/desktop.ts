@@ -14,6 +14,9 @@ import type { Key } from "./keys.js";
 
 export type MouseButton = "left" | "middle" | "right";
 
+/** Native framebuffer size of a desktop when none is asked for, pixels. */
+export const DEFAULT_GEOMETRY: Size = { width: 1920, height: 1080 };
+
 export interface DisplayConfig {
   /** Framebuffer size, native pixels. */
   native: Size;

@@ -1,5 +1,15 @@
-/** Process facts the backends and recordings need. */
+/**
+ * The processes a desktop starts and the sockets it dials, for both backends:
+ * liveness from /proc, signals to a process or to its whole group, programs
+ * started on the desktop's display in their own process group, and the
+ * connection to the desktop's VNC server. Programs get argument arrays, never
+ * a shell string.
+ */
 import { readFileSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { execa } from "execa";
+import type { Logger } from "pino";
+import { DesktopUnavailableError } from "./errors.js";
 
 /**
  * Whether `pid` runs. Desktop processes are often not our children, and a
@@ -14,3 +24,90 @@ export const alive = (pid: number): boolean => {
     return false;
   }
 };
+
+/** Sends `signal` to `pid`; false when there is no such process (ESRCH) or no pid. */
+export function signalProcess(pid: number | undefined, signal: NodeJS.Signals): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sends `signal` to the process group `pgid` (a program started in its own
+ * group is its leader: pgid = its pid), so what it started goes too (the
+ * shell under an xterm). False when the group is gone.
+ */
+export function killGroup(pgid: number | undefined, signal: NodeJS.Signals): boolean {
+  return pgid ? signalProcess(-pgid, signal) : false;
+}
+
+/** How a program ended. */
+export interface ProcessExit {
+  exitCode?: number;
+  signal?: string;
+  /** The program could not start (not installed, not executable). */
+  failedToStart: boolean;
+}
+
+/** A program running on the desktop, leader of its own process group. */
+export interface DisplayProcess {
+  /** Its pid, which is also its process group id; undefined when it could not start. */
+  readonly pid: number | undefined;
+  /** Settles when it exits, however it ends; never rejects. */
+  readonly exited: Promise<ProcessExit>;
+}
+
+export interface SpawnOnDisplayOptions {
+  /** X display, ":N". */
+  display: string;
+  /** Xauthority file holding the display's cookie; none when the server needs none. */
+  xauthority?: string;
+  /** The environment the program starts from (DISPLAY and XAUTHORITY are set on top). */
+  env: NodeJS.ProcessEnv;
+  /** Working directory. */
+  cwd?: string;
+  logger: Logger;
+  /** True while the desktop is being stopped: exits are then expected and logged at debug level. */
+  stopping?: () => boolean;
+}
+
+/**
+ * Starts `argv` (no shell) on a display, detached into its own process group
+ * with no stdio, so stopping the desktop can signal the whole group. Its exit
+ * is logged.
+ */
+export function spawnOnDisplay(argv: string[], opts: SpawnOnDisplayOptions): DisplayProcess {
+  const env = { ...opts.env, DISPLAY: opts.display, ...(opts.xauthority ? { XAUTHORITY: opts.xauthority } : {}) };
+  const child = execa(argv[0], argv.slice(1), { detached: true, reject: false, stdio: "ignore", env, extendEnv: false, cwd: opts.cwd });
+  const exited = child.then((r): ProcessExit => {
+    // A program that could not start has neither an exit code nor a signal.
+    const exit = { exitCode: r.exitCode, signal: r.signal, failedToStart: r.exitCode === undefined && r.signal === undefined };
+    const why = exit.failedToStart ? (r.code === "ENOENT" ? "not found" : String(r.code)) : undefined;
+    opts.logger[opts.stopping?.() ? "debug" : "info"]({ cmd: argv[0], ...exit, why }, "desktop process exited");
+    return exit;
+  });
+  return { pid: child.pid, exited };
+}
+
+/** Where a desktop's VNC server listens: a Unix socket path, or a TCP port on loopback. */
+export type VncAddress = { path: string } | { port: number; host?: string };
+
+/**
+ * A new raw RFB byte stream to the VNC server at `address`. Rejects with
+ * DesktopUnavailableError when it cannot be reached.
+ */
+export function dialVnc(address: VncAddress): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = "path" in address ? connect(address.path) : connect(address.port, address.host ?? "127.0.0.1");
+    const fail = (err: Error) => reject(new DesktopUnavailableError(`cannot reach VNC server: ${err.message}`, { cause: err }));
+    sock.once("error", fail);
+    sock.once("connect", () => {
+      sock.off("error", fail);
+      resolve(sock);
+    });
+  });
+}

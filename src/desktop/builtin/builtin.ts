@@ -3,55 +3,86 @@
  * in process over X11 (XTEST input, GetImage frames). No process is spawned
  * per action or per screenshot.
  */
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { Logger } from "pino";
-import type { CaptureOptions, Desktop, DisplayConfig, Frame, MouseButton, Recorder, RecordOptions } from "../desktop.js";
-import { DesktopClosedError, DesktopUnavailableError } from "../errors.js";
+import { withDefaults } from "../defaults.js";
+import {
+  type CaptureOptions,
+  DEFAULT_GEOMETRY,
+  type Desktop,
+  type DisplayConfig,
+  type Frame,
+  type MouseButton,
+  type Recorder,
+  type RecordOptions,
+} from "../desktop.js";
+import { DesktopUnavailableError } from "../errors.js";
 import type { Point, Size } from "../geometry.js";
 import { drawPointer } from "../image.js";
 import { type Key, keysymForCodePoint } from "../keys.js";
+import { dialVnc } from "../process.js";
+import { SessionKeeper } from "../session.js";
 import { recordX11 } from "./record.js";
 import { X11Connection } from "./x11.js";
 import { XServer } from "./xserver.js";
 
 export interface BuiltinOptions {
-  /** Native framebuffer size; 1920x1080 by default. */
+  /** Native framebuffer size, pixels. */
   geometry?: Size;
   /** Applications to start inside the desktop (argv arrays). */
   open?: string[][];
+  /** Parent of each desktop's private runtime directory. */
   runtimeParent?: string;
-  /** The ffmpeg binary recordings use; "ffmpeg" (PATH) by default. */
+  /** Environment of every process the desktop starts (Xvnc, openbox, apps, ffmpeg). */
+  env?: NodeJS.ProcessEnv;
+  /** The ffmpeg binary recordings use. */
   ffmpeg?: string;
-  /** How long to wait for openbox to finish starting before going on without it, ms; 10000. */
+  /** How long to wait for openbox to finish starting before going on without it, ms. */
   windowManagerTimeoutMs?: number;
   logger: Logger;
 }
+
+export const DEFAULTS = {
+  geometry: DEFAULT_GEOMETRY,
+  open: [] as string[][],
+  ffmpeg: "ffmpeg",
+  windowManagerTimeoutMs: 10_000,
+  env: process.env,
+};
 
 const BUTTONS: Record<MouseButton, number> = { left: 1, middle: 2, right: 3 };
 // X core buttons for wheel notches.
 const WHEEL = { up: 4, down: 5, left: 6, right: 7 };
 const SHIFT_L = 0xffe1;
+/** Time a replaced (dead) desktop's processes get before SIGKILL, ms. */
+const REPLACE_GRACE_MS = 500;
 
+/** One running desktop: its processes and the X connection that drives it. */
 interface Session {
   server: XServer;
   x: X11Connection;
-  alive: boolean;
 }
 
 export class BuiltinDesktop implements Desktop {
   readonly backend = "builtin";
-  private session?: Session;
-  private starting?: Promise<Session>;
-  private closed = false;
-  private readonly geometry: Size;
+  private readonly opts: typeof DEFAULTS & BuiltinOptions;
+  private readonly sessions: SessionKeeper<Session>;
 
-  constructor(private readonly opts: BuiltinOptions) {
-    this.geometry = opts.geometry ?? { width: 1920, height: 1080 };
+  constructor(options: BuiltinOptions) {
+    this.opts = withDefaults(DEFAULTS, options);
+    this.sessions = new SessionKeeper<Session>(
+      {
+        launch: () => this.launch(),
+        stop: (s, why) => this.stop(s, why),
+        describe: (s) => ({ display: s.server.display }),
+      },
+      this.opts.logger,
+    );
   }
 
   async start(): Promise<DisplayConfig> {
-    const s = await this.ensure();
-    return { native: { width: s.x.width, height: s.x.height }, backend: this.backend };
+    const { x } = await this.sessions.get();
+    return { native: { width: x.width, height: x.height }, backend: this.backend };
   }
 
   /**
@@ -59,80 +90,62 @@ export class BuiltinDesktop implements Desktop {
    * the display (":N"), its MIT-MAGIC-COOKIE-1 (latin1) and Xauthority file.
    */
   get x11Endpoint(): { display: string; cookie: string; xauthority: string } | undefined {
-    const s = this.session;
-    return s?.alive ? { display: s.server.display, cookie: s.server.cookie, xauthority: s.server.xauthority } : undefined;
+    const server = this.sessions.current()?.server;
+    return server && { display: server.display, cookie: server.cookie, xauthority: server.xauthority };
   }
 
   /** Process ids of the running desktop (for tests and diagnostics). */
   get pids(): number[] {
-    return this.session?.alive ? this.session.server.pids : [];
+    return this.sessions.current()?.server.pids ?? [];
   }
 
-  private ensure(): Promise<Session> {
-    if (this.closed) return Promise.reject(new DesktopClosedError());
-    if (this.session?.alive) return Promise.resolve(this.session);
-    this.starting ??= this.launch().finally(() => {
-      this.starting = undefined;
-    });
-    return this.starting;
-  }
-
+  /** Xvnc, the X connection, openbox, then the `open` apps; the session is lost when Xvnc or the connection goes. */
   private async launch(): Promise<Session> {
     const log = this.opts.logger;
-    if (this.session) {
-      log.warn({ display: this.session.server.display }, "desktop died; starting a new one");
-      await this.session.server.stop(500);
-      this.session = undefined;
-    }
-    const server = await XServer.start({ geometry: this.geometry, runtimeParent: this.opts.runtimeParent, logger: log });
+    const server = await XServer.start({
+      geometry: this.opts.geometry,
+      runtimeParent: this.opts.runtimeParent,
+      env: this.opts.env,
+      logger: log,
+    });
     let x: X11Connection;
     try {
       x = await X11Connection.connect(server.display, server.cookie);
     } catch (err) {
-      await server.stop(500);
+      await server.stop(REPLACE_GRACE_MS);
       throw new DesktopUnavailableError(`cannot connect to X display ${server.display}: ${(err as Error).message}`, { cause: err });
     }
-    const session: Session = { server, x, alive: true };
-    const die = (why: string) => {
-      if (!session.alive) return;
-      session.alive = false;
-      x.close();
-      log.warn({ display: server.display, why }, "desktop lost");
-    };
-    x.onLost = (err) => die(err.message);
+    const session: Session = { server, x };
+    x.onLost = (err) => this.sessions.lost(session, err.message);
     x.onProtocolError = (err) => log.warn({ display: server.display, err: err.message }, "X protocol error");
-    server.exited.then(() => die("Xvnc exited"));
+    void server.exited.then(() => this.sessions.lost(session, "Xvnc exited"));
     log.info({ display: server.display, shm: x.usesShm, spareKeycodes: x.keys.spareCount }, "X11 connected");
     // Apps start once openbox is up, so they get managed and focused; a
     // desktop without a window manager still works, so this only warns.
-    const wmReady = await x.windowManagerReady(this.opts.windowManagerTimeoutMs ?? 10_000, server.windowManagerExited).catch(() => false);
+    const wmReady = await x.windowManagerReady(this.opts.windowManagerTimeoutMs, server.windowManagerExited).catch((err: Error) => {
+      log.debug({ err: err.message }, "waiting for the window manager failed");
+      return false;
+    });
     if (!wmReady) log.warn({ display: server.display }, "window manager (openbox) did not come up; going on without it");
-    for (const argv of this.opts.open ?? []) void server.spawn(argv);
-    log.info({ display: server.display, open: (this.opts.open ?? []).map((a) => a.join(" ")) }, "desktop ready");
-    if (this.closed) {
-      session.alive = false;
-      x.close();
-      await server.stop();
-      throw new DesktopClosedError();
-    }
-    this.session = session;
+    for (const argv of this.opts.open) server.spawn(argv);
+    log.info({ display: server.display, open: this.opts.open.map((a) => a.join(" ")) }, "desktop ready");
     return session;
   }
 
+  /** At close, lent keycodes are given back first, so a client still connected sees the original keymap. */
+  private async stop(s: Session, why: "replaced" | "closed"): Promise<void> {
+    if (why === "closed" && s.x.connected) await s.x.keys.restore().catch(() => undefined);
+    s.x.close();
+    await s.server.stop(why === "replaced" ? REPLACE_GRACE_MS : undefined);
+  }
+
   private async x(): Promise<X11Connection> {
-    return (await this.ensure()).x;
+    return (await this.sessions.get()).x;
   }
 
   async connectVnc(): Promise<Socket> {
-    const s = await this.ensure();
-    return new Promise((resolve, reject) => {
-      const sock = connect(s.server.vncSocket);
-      sock.once("connect", () => {
-        sock.off("error", reject);
-        resolve(sock);
-      });
-      sock.once("error", (err) => reject(new DesktopUnavailableError(`cannot reach VNC server: ${err.message}`, { cause: err })));
-    });
+    const { server } = await this.sessions.get();
+    return dialVnc({ path: server.vncSocket });
   }
 
   async capture(opts: CaptureOptions = {}): Promise<Frame> {
@@ -145,7 +158,7 @@ export class BuiltinDesktop implements Desktop {
 
   /** An `ffmpeg -f x11grab` recording of this display (src/desktop/builtin/record.ts). */
   async record(opts: RecordOptions): Promise<Recorder> {
-    const s = await this.ensure();
+    const s = await this.sessions.get();
     const { display, xauthority } = s.server;
     return recordX11({
       ...opts,
@@ -259,16 +272,7 @@ export class BuiltinDesktop implements Desktop {
     return out;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.starting?.catch(() => undefined);
-    const s = this.session;
-    this.session = undefined;
-    if (!s) return;
-    if (s.alive) await s.x.keys.restore().catch(() => undefined);
-    s.alive = false;
-    s.x.close();
-    await s.server.stop();
+  close(): Promise<void> {
+    return this.sessions.close();
   }
 }

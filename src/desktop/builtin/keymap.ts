@@ -10,6 +10,8 @@
  * close.
  */
 
+import { sleep } from "../sleep.js";
+
 /** Where a keysym lives: its keycode and whether Shift selects it (column 1). */
 export interface KeyLocation {
   keycode: number;
@@ -83,7 +85,7 @@ export class Keymap {
     let victim = this.spare[0];
     for (const s of this.spare) if (s.lastUsed < victim.lastUsed) victim = s;
     const idle = this.now() - victim.lastUsed;
-    if (idle < REMAP_GRACE_MS) await new Promise((r) => setTimeout(r, REMAP_GRACE_MS - idle));
+    if (idle < REMAP_GRACE_MS) await sleep(REMAP_GRACE_MS - idle);
     if (victim.keysym) this.index.delete(victim.keysym);
     // Same keysym on both levels so a held Shift cannot change it.
     await this.io.changeMapping(victim.keycode, [keysym, keysym]);

@@ -14,31 +14,54 @@
  */
 import { rename, rm, writeFile } from "node:fs/promises";
 import type { Logger } from "pino";
+import { withDefaults } from "../defaults.js";
 import type { IdleSpeedup, Recorder, RecordOptions } from "../desktop.js";
 import type { Size } from "../geometry.js";
 import { EncoderProcess } from "../recording/encoder.js";
 import { mp4Duration } from "../recording/mp4.js";
+import { TIMED_OUT, withTimeout } from "../sleep.js";
 
-/** Recording frame rate, frames per second (reference section 4). */
+/** Recording frame rate, frames per second. */
 export const RECORDING_FPS = 30;
 
 export interface X11RecordOptions extends RecordOptions {
-  /** The ffmpeg binary; "ffmpeg" (PATH) by default. */
+  /** The ffmpeg binary. */
   ffmpeg?: string;
+  /** The environment ffmpeg runs in (DISPLAY and XAUTHORITY are set on top). */
+  env?: NodeJS.ProcessEnv;
   /** X display (":N") and its Xauthority file. */
   display: string;
   xauthority: string;
   /** Screen size, native pixels. */
   size: Size;
   logger: Logger;
-  /** Time the speed-up pass may take before the unsped video is kept, ms: this, or half the video's duration if longer (30000). */
+  /** Time the speed-up pass may take before the unsped video is kept, ms: this, or half the video's duration if longer. */
   speedupTimeoutMs?: number;
-  /** Time allowed for the first captured frame, ms (15000). */
+  /** Time allowed for the first captured frame, ms. */
   startTimeoutMs?: number;
+  /** Time allowed for the thumbnail, ms. */
+  thumbnailTimeoutMs?: number;
 }
 
-export async function recordX11(opts: X11RecordOptions): Promise<Recorder> {
-  const ffmpeg = opts.ffmpeg ?? "ffmpeg";
+export const DEFAULTS = {
+  ffmpeg: "ffmpeg",
+  env: process.env,
+  speedupTimeoutMs: 30_000,
+  startTimeoutMs: 15_000,
+  thumbnailTimeoutMs: 30_000,
+};
+
+/** What every ffmpeg run of one recording shares. */
+interface Runner {
+  ffmpeg: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** Told about each pass started after the stop, so a kill reaches it too. */
+  onSpawn: (p: EncoderProcess) => void;
+}
+
+export async function recordX11(options: X11RecordOptions): Promise<Recorder> {
+  const opts = withDefaults(DEFAULTS, options);
   const raw = opts.idleSpeedup ? `${opts.video}.raw.mp4` : opts.video;
   const spans = new FreezeSpans();
   const { width, height } = opts.size;
@@ -53,23 +76,22 @@ export async function recordX11(opts: X11RecordOptions): Promise<Recorder> {
     "-filter_complex", graph + freeze,
     "-map", "[rec]", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-r", String(RECORDING_FPS), "-movflags", "+faststart", raw,
   ];
-  let frames = 0;
+  const env = { ...opts.env, DISPLAY: opts.display, XAUTHORITY: opts.xauthority };
   const encoder = EncoderProcess.spawn({
     name: "ffmpeg x11grab",
-    command: ffmpeg,
+    command: opts.ffmpeg,
     args,
-    env: { DISPLAY: opts.display, XAUTHORITY: opts.xauthority },
+    env,
     logger: opts.logger,
-    onLine: (line) => {
-      if (line.startsWith("frame=")) frames = Number(line.slice(6)) || 0;
-      else spans.line(line);
-    },
+    onLine: (line) => spans.line(line),
+    readyWhen: (line) => /^frame=[1-9]/.test(line),
   });
-  await encoder.waitUntil(() => frames > 0, opts.startTimeoutMs ?? 15_000, "first frame");
+  await encoder.ready(opts.startTimeoutMs, "first frame");
   opts.logger.debug({ pid: encoder.pid, video: opts.video, idleSpeedup: opts.idleSpeedup }, "x11grab recording");
 
   let stopped: Promise<boolean> | undefined;
   let pass: EncoderProcess | undefined;
+  const runner: Runner = { ffmpeg: opts.ffmpeg, env, logger: opts.logger, onSpawn: (p) => (pass = p) };
   return {
     exited: encoder.exited.then(() => undefined),
     kill: () => {
@@ -81,25 +103,10 @@ export async function recordX11(opts: X11RecordOptions): Promise<Recorder> {
         // Killed: no index was written. Otherwise the MP4 itself tells (the caller checks it).
         if (!(await encoder.stop(graceMs))) return false;
         if (opts.idleSpeedup) {
-          const o = {
-            ffmpeg,
-            raw,
-            out: opts.video,
-            speedup: opts.idleSpeedup,
-            spans,
-            logger: opts.logger,
-            timeoutMs: opts.speedupTimeoutMs ?? 30_000,
-          };
-          await speedUpOrKeep({ ...o, onSpawn: (p) => (pass = p) });
+          await speedUpOrKeep(runner, { raw, out: opts.video, speedup: opts.idleSpeedup, spans, timeoutMs: opts.speedupTimeoutMs });
         }
-        const thumb = await runPass(
-          ffmpeg,
-          ["-i", opts.video, "-frames:v", "1", "-q:v", "3", opts.thumbnail],
-          "thumbnail",
-          opts.logger,
-          30_000,
-          (p) => (pass = p),
-        );
+        const thumbArgs = ["-i", opts.video, "-frames:v", "1", "-q:v", "3", opts.thumbnail];
+        const thumb = await runPass(runner, thumbArgs, "thumbnail", opts.thumbnailTimeoutMs);
         if (!thumb.ok) opts.logger.warn({ err: thumb.err }, "no thumbnail: ffmpeg could not read the first frame");
         return true;
       })()),
@@ -140,17 +147,14 @@ export function speedupExpression(spans: [number, number][], factor: number): st
 }
 
 interface SpeedupPass {
-  ffmpeg: string;
   raw: string;
   out: string;
   speedup: IdleSpeedup;
   spans: FreezeSpans;
-  logger: Logger;
   timeoutMs: number;
-  onSpawn: (p: EncoderProcess) => void;
 }
 
-async function speedUpOrKeep(o: SpeedupPass): Promise<void> {
+async function speedUpOrKeep(runner: Runner, o: SpeedupPass): Promise<void> {
   const duration = (await mp4Duration(o.raw)) ?? 0;
   const spans = o.spans.closed(duration);
   // The pass decodes everything and re-encodes what it keeps (about 5x real
@@ -165,55 +169,32 @@ async function speedUpOrKeep(o: SpeedupPass): Promise<void> {
   await writeFile(script, `setpts='${speedupExpression(spans, o.speedup.factor)}',fps=${RECORDING_FPS}`, { mode: 0o600 });
   const started = performance.now();
   const timeoutMs = Math.max(o.timeoutMs, duration * 500);
-  const args = [
-    "-i",
-    o.raw,
-    "-filter_script:v",
-    script,
-    "-c:v",
-    "libx264",
-    "-preset",
-    "ultrafast",
-    "-pix_fmt",
-    "yuv420p",
-    "-movflags",
-    "+faststart",
-    o.out,
-  ];
-  const pass = await runPass(o.ffmpeg, args, "speed-up", o.logger, timeoutMs, o.onSpawn);
+  // biome-ignore format: ffmpeg's arguments in reading order
+  const args = ["-i", o.raw, "-filter_script:v", script, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-movflags", "+faststart", o.out];
+  const pass = await runPass(runner, args, "speed-up", timeoutMs);
   await rm(script, { force: true });
   if (pass.ok && (await mp4Duration(o.out)) !== undefined) {
     await rm(o.raw, { force: true });
-    o.logger.info(
-      { spans: spans.length, before: duration, after: await mp4Duration(o.out), ms: Math.round(performance.now() - started) },
-      "idle spans sped up",
-    );
+    const ms = Math.round(performance.now() - started);
+    runner.logger.info({ spans: spans.length, before: duration, after: await mp4Duration(o.out), ms }, "idle spans sped up");
     return;
   }
-  o.logger.warn({ err: pass.err, timeoutMs }, "idle speed-up failed; keeping the recording at normal speed");
+  runner.logger.warn({ err: pass.err, timeoutMs }, "idle speed-up failed; keeping the recording at normal speed");
   await rename(o.raw, o.out);
 }
 
 /** One short ffmpeg run over a finished file, killed after `timeoutMs`. */
-async function runPass(
-  ffmpeg: string,
-  args: string[],
-  name: string,
-  logger: Logger,
-  timeoutMs: number,
-  onSpawn: (p: EncoderProcess) => void,
-): Promise<{ ok: boolean; err: string }> {
+async function runPass(runner: Runner, args: string[], name: string, timeoutMs: number): Promise<{ ok: boolean; err: string }> {
   const p = EncoderProcess.spawn({
     name: `ffmpeg ${name}`,
-    command: ffmpeg,
+    command: runner.ffmpeg,
     args: ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y", ...args],
-    logger,
+    env: runner.env,
+    logger: runner.logger,
   });
-  onSpawn(p);
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), timeoutMs)));
-  const exit = await Promise.race([p.exited, timedOut]);
-  clearTimeout(timer);
+  runner.onSpawn(p);
+  const exit = await withTimeout(p.exited, timeoutMs);
   p.kill();
-  return { ok: exit?.exitCode === 0, err: exit ? p.lastLines() : `timed out after ${timeoutMs} ms` };
+  if (exit === TIMED_OUT) return { ok: false, err: `timed out after ${timeoutMs} ms` };
+  return { ok: exit.exitCode === 0, err: p.lastLines() };
 }

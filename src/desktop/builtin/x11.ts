@@ -9,6 +9,7 @@ import type { Frame } from "../desktop.js";
 import { DesktopUnavailableError } from "../errors.js";
 import type { Point, Rect } from "../geometry.js";
 import type { PointerSprite } from "../image.js";
+import { sleep } from "../sleep.js";
 import { Keymap } from "./keymap.js";
 
 // XTEST FakeInput event types (XTEST spec, section 2).
@@ -113,6 +114,11 @@ export class X11Connection {
     return Promise.race([call<T>(fn, ...args), this.lost]);
   }
 
+  /** False once closed or lost. */
+  get connected(): boolean {
+    return !this.closed;
+  }
+
   get usesShm(): boolean {
     return this.shmSegment !== undefined;
   }
@@ -148,7 +154,7 @@ export class X11Connection {
         const focus = await this.request<any>(X.GetInputFocus.bind(X));
         // Focus 0 is None, 1 is PointerRoot.
         if (prop.data?.length >= 4 && focus.focus > 1) return true;
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
       return false;
     } finally {

@@ -9,35 +9,40 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import type { Logger } from "pino";
+import { withDefaults } from "../defaults.js";
 import { DesktopUnavailableError } from "../errors.js";
 import type { Size } from "../geometry.js";
+import { type DisplayProcess, killGroup, spawnOnDisplay } from "../process.js";
 
 export interface XServerOptions {
   geometry: Size;
-  /** Colour depth, bits; 24 unless told. */
+  /** Colour depth, bits. */
   depth?: number;
-  /** Parent for the private runtime directory; the OS temp dir by default. */
+  /** Parent of the private runtime directory. */
   runtimeParent?: string;
+  /** Environment of every process the desktop starts (Xvnc, openbox, apps). */
+  env?: NodeJS.ProcessEnv;
   logger: Logger;
   /** Time allowed for Xvnc to report its display, ms. */
   startTimeoutMs?: number;
 }
 
-/** What this module uses of an execa subprocess (reject: false: it always resolves). */
-type Proc = Promise<{ exitCode?: number; signal?: string; code?: string }> & {
-  pid?: number;
-  stdio: unknown[];
-  stderr: NodeJS.ReadableStream | null;
-};
+export const DEFAULTS = { depth: 24, runtimeParent: tmpdir(), env: process.env, startTimeoutMs: 15_000 };
+
+/** Xvnc as execa runs it: fd 3 is where -displayfd writes the display number. */
+function spawnXvnc(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+  return execa("Xvnc", args, { detached: true, reject: false, stdio: ["ignore", "ignore", "pipe", "pipe"], cwd, env, extendEnv: false });
+}
+type Xvnc = ReturnType<typeof spawnXvnc>;
 
 /** A running Xvnc + openbox (+ apps); `exited` settles when Xvnc ends. */
 export class XServer {
   private stopping = false;
-  private readonly children: Proc[] = [];
+  private readonly children: DisplayProcess[] = [];
   /** Settles when the window manager (openbox) exits or fails to start. */
   readonly windowManagerExited: Promise<unknown>;
   private constructor(
@@ -46,38 +51,33 @@ export class XServer {
     readonly runtimeDir: string,
     readonly vncSocket: string,
     readonly xauthority: string,
-    private readonly xvnc: Proc,
+    private readonly xvnc: Xvnc,
+    private readonly env: NodeJS.ProcessEnv,
     private readonly logger: Logger,
   ) {
-    this.windowManagerExited = this.spawn(["openbox", "--sm-disable"]);
+    this.windowManagerExited = this.spawn(["openbox", "--sm-disable"]).exited;
   }
 
   /**
    * Starts a program on this display (argv, no shell) in its own process
-   * group, stopped with the desktop. Resolves when it exits; never rejects.
+   * group, in the user's home directory; it is stopped with the desktop.
    */
-  spawn(argv: string[]): Promise<unknown> {
-    const env = { DISPLAY: this.display, XAUTHORITY: this.xauthority };
-    const p = execa(argv[0], argv.slice(1), {
-      detached: true,
-      reject: false,
-      stdio: "ignore",
-      env,
-      cwd: process.env.HOME ?? this.runtimeDir,
-    }) as unknown as Proc;
-    this.children.push(p);
-    return p.then((r) => {
-      const why = r.code === "ENOENT" ? "not found" : undefined;
-      this.logger[this.stopping ? "debug" : "info"](
-        { cmd: argv[0], exitCode: r.exitCode, signal: r.signal, why },
-        "desktop process exited",
-      );
+  spawn(argv: string[]): DisplayProcess {
+    const child = spawnOnDisplay(argv, {
+      display: this.display,
+      xauthority: this.xauthority,
+      env: this.env,
+      cwd: homedir(),
+      logger: this.logger,
+      stopping: () => this.stopping,
     });
+    this.children.push(child);
+    return child;
   }
 
   /** Process ids of everything this server started (Xvnc first). */
   get pids(): number[] {
-    return [this.xvnc, ...this.children].map((p) => p.pid).filter((p): p is number => p !== undefined);
+    return [this.xvnc.pid, ...this.children.map((c) => c.pid)].filter((p): p is number => p !== undefined);
   }
 
   /** Settles when Xvnc exits, for whatever reason. */
@@ -85,9 +85,10 @@ export class XServer {
     return this.xvnc;
   }
 
-  static async start(opts: XServerOptions): Promise<XServer> {
+  static async start(options: XServerOptions): Promise<XServer> {
+    const opts = withDefaults(DEFAULTS, options);
     const log = opts.logger;
-    const runtimeDir = await mkdtemp(join(opts.runtimeParent ?? tmpdir(), "desktopd-"));
+    const runtimeDir = await mkdtemp(join(opts.runtimeParent, "desktopd-"));
     const vncSocket = join(runtimeDir, "vnc.sock");
     const xauthority = join(runtimeDir, "Xauthority");
     const cookie = randomBytes(16).toString("latin1");
@@ -97,7 +98,7 @@ export class XServer {
     const args = [
       "-displayfd", "3",
       "-geometry", `${width}x${height}`,
-      "-depth", String(opts.depth ?? 24),
+      "-depth", String(opts.depth),
       "-auth", xauthority,
       "-nolisten", "tcp",
       "-rfbport", "-1",
@@ -109,25 +110,14 @@ export class XServer {
       "-desktop", "desktopd",
     ];
     log.info({ geometry: `${width}x${height}`, runtimeDir }, "starting Xvnc");
-    let xvnc: Proc;
-    try {
-      xvnc = execa("Xvnc", args, {
-        detached: true,
-        reject: false,
-        stdio: ["ignore", "ignore", "pipe", "pipe"],
-        cwd: runtimeDir,
-      }) as unknown as Proc;
-    } catch (err) {
-      await rm(runtimeDir, { recursive: true, force: true });
-      throw new DesktopUnavailableError(`cannot start Xvnc: ${(err as Error).message}`, { cause: err });
-    }
+    const xvnc = spawnXvnc(args, runtimeDir, opts.env);
     let stderr = "";
-    xvnc.stderr?.on("data", (b: Buffer) => {
+    xvnc.stderr.on("data", (b: Buffer) => {
       stderr = (stderr + b.toString()).slice(-4000);
     });
     let display: string;
     try {
-      display = await readDisplay(xvnc, opts.startTimeoutMs ?? 15_000);
+      display = await readDisplay(xvnc, opts.startTimeoutMs);
     } catch (err) {
       killGroup(xvnc.pid, "SIGKILL");
       const result = await xvnc;
@@ -138,8 +128,8 @@ export class XServer {
           : `${(err as Error).message}; Xvnc stderr: ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
       throw new DesktopUnavailableError(`cannot start Xvnc: ${why}`, { cause: err });
     }
-    const server = new XServer(display, cookie, runtimeDir, vncSocket, xauthority, xvnc, log);
-    xvnc.then((r) => {
+    const server = new XServer(display, cookie, runtimeDir, vncSocket, xauthority, xvnc, opts.env, log);
+    void xvnc.then((r) => {
       if (!server.stopping) log.warn({ display, exitCode: r.exitCode, signal: r.signal, stderr: stderr.slice(-500) }, "Xvnc exited");
     });
     log.info({ display, pid: xvnc.pid }, "Xvnc started");
@@ -153,31 +143,26 @@ export class XServer {
   async stop(graceMs = 3000): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    const all = [...this.children, this.xvnc];
-    for (const p of all) killGroup(p.pid, "SIGTERM");
-    const timer = setTimeout(() => all.forEach((p) => killGroup(p.pid, "SIGKILL")), graceMs);
-    await Promise.allSettled(all);
+    const groups = [...this.children.map((c) => c.pid), this.xvnc.pid];
+    const exits = [...this.children.map((c) => c.exited), this.xvnc];
+    for (const pid of groups) killGroup(pid, "SIGTERM");
+    const killAll = () => {
+      for (const pid of groups) killGroup(pid, "SIGKILL");
+    };
+    const timer = setTimeout(killAll, graceMs);
+    await Promise.allSettled(exits);
     clearTimeout(timer);
     // Grandchildren (a shell under xterm) share the group: make sure they go too.
-    for (const p of all) killGroup(p.pid, "SIGKILL");
+    killAll();
     await rm(this.runtimeDir, { recursive: true, force: true });
     this.logger.info({ display: this.display }, "desktop stopped");
   }
 }
 
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // group already gone
-  }
-}
-
 /** Reads the display number Xvnc writes to fd 3 once it accepts connections. */
-function readDisplay(proc: Proc, timeoutMs: number): Promise<string> {
+function readDisplay(proc: Xvnc, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const fd3 = proc.stdio[3] as unknown as NodeJS.ReadableStream;
+    const fd3 = proc.stdio[3];
     let buf = "";
     const timer = setTimeout(() => reject(new Error(`no display after ${timeoutMs} ms`)), timeoutMs);
     fd3.on("data", (b: Buffer) => {

@@ -17,6 +17,7 @@ import { delimiter, dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Logger } from "pino";
+import { sleep } from "../sleep.js";
 
 export const DEFAULT_VERSION = "v0.0.8";
 const SHA256: Record<string, Record<string, string>> = {
@@ -166,7 +167,7 @@ export async function download(
       last = err;
       if (opts.signal?.aborted || err instanceof ChecksumError) throw err;
       log.warn({ attempt, err: (err as Error).message }, "portabledesktop: download failed");
-      if (attempt < attempts) await abortableSleep((opts.backoffMs ?? 1000) * attempt, opts.signal);
+      if (attempt < attempts) await sleep((opts.backoffMs ?? 1000) * attempt, opts.signal);
     }
   }
   throw new Error(`download of portabledesktop ${rel.version} failed after ${attempts} attempts: ${(last as Error).message}`, {
@@ -207,18 +208,4 @@ async function downloadOnce(rel: Release, dest: string, opts: Pick<ResolveOption
   } finally {
     await rm(tmp, { force: true });
   }
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -1,10 +1,13 @@
 /**
- * Runs `portabledesktop` subcommands (reference section 5): argument arrays
+ * Runs `portabledesktop` subcommands (the CLI of
+ * https://github.com/coder/portabledesktop, as coder/coder's
+ * agent/agentdesktop/portabledesktop.go drives it): argument arrays
  * through execa, never a shell; each bound to one session's state file; each
  * with a timeout after which it is killed; slow ones logged.
  */
 import { execa } from "execa";
 import type { Logger } from "pino";
+import { withDefaults } from "../defaults.js";
 import { DesktopUnavailableError } from "../errors.js";
 
 /** A `portabledesktop` command that failed: exit code, stderr, or a timeout. */
@@ -39,25 +42,33 @@ export interface CliOptions {
   binary: string;
   /** The session's state file; every command gets `--state-file` for it. */
   stateFile: string;
+  /** The environment commands run in (PORTABLEDESKTOP_STATE_FILE is set on top); read at each command. */
+  env?: NodeJS.ProcessEnv;
   logger: Logger;
-  /** Per-command timeout, ms (default 30000); `up` and `down` get their own. */
+  /** Per-command timeout, ms; a command may ask for its own. */
   timeoutMs?: number;
-  /** Commands slower than this are logged as warnings, ms (default 5000). */
+  /** Commands slower than this are logged as warnings, ms. */
   slowMs?: number;
 }
 
+export const DEFAULTS = { env: process.env, timeoutMs: 30_000, slowMs: 5000 };
+
 export class PortableDesktopCli {
-  constructor(private readonly opts: CliOptions) {}
+  private readonly opts: typeof DEFAULTS & CliOptions;
+
+  constructor(options: CliOptions) {
+    this.opts = withDefaults(DEFAULTS, options);
+  }
 
   /**
    * The binary, argv and environment for `portabledesktop <args...>` bound to
    * this session (for long-running commands such as `record`).
    */
-  invocation(args: string[], positional: string[] = []): { command: string; args: string[]; env: Record<string, string> } {
+  invocation(args: string[], positional: string[] = []): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
     return {
       command: this.opts.binary,
       args: [...args, "--state-file", this.opts.stateFile, ...(positional.length ? ["--", ...positional] : [])],
-      env: { PORTABLEDESKTOP_STATE_FILE: this.opts.stateFile },
+      env: { ...this.opts.env, PORTABLEDESKTOP_STATE_FILE: this.opts.stateFile },
     };
   }
 
@@ -69,15 +80,16 @@ export class PortableDesktopCli {
    * timeout or a missing binary; AbortError when `signal` fires.
    */
   async run(args: string[], positional: string[] = [], opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<string> {
-    const { args: argv } = this.invocation(args, positional);
-    const timeout = opts.timeoutMs ?? this.opts.timeoutMs ?? 30_000;
+    const { args: argv, env } = this.invocation(args, positional);
+    const timeout = opts.timeoutMs ?? this.opts.timeoutMs;
     const started = performance.now();
     const r = await execa(this.opts.binary, argv, {
       reject: false,
       timeout,
       cancelSignal: opts.signal,
       stdin: "ignore",
-      env: this.invocation([]).env,
+      env,
+      extendEnv: false,
       forceKillAfterDelay: 1000,
       maxBuffer: 256 * 1024 * 1024,
     });
@@ -85,13 +97,13 @@ export class PortableDesktopCli {
     const log = this.opts.logger;
     const command = [...args, ...positional];
     const shown = label(args);
-    if (ms > (this.opts.slowMs ?? 5000)) log.warn({ command: shown, ms }, "portabledesktop command slow");
+    if (ms > this.opts.slowMs) log.warn({ command: shown, ms }, "portabledesktop command slow");
     else log.debug({ command: shown, ms }, "portabledesktop command");
     if (r.isCanceled) throw opts.signal?.reason instanceof Error ? opts.signal.reason : new DOMException("aborted", "AbortError");
     const stderr = String(r.stderr ?? "").trim();
     if (r.timedOut) throw new PortableDesktopCommandError(command, undefined, stderr, `timed out after ${timeout} ms (killed)`);
     if (r.failed) {
-      const code = (r as { code?: string }).code;
+      const code = r.code;
       const detail =
         code === "ENOENT"
           ? `binary not found at ${this.opts.binary}`

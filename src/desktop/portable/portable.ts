@@ -1,42 +1,73 @@
 /**
  * The PortableDesktop backend: the same Desktop, driven through the
- * `portabledesktop` CLI (reference section 5), one process per command.
+ * `portabledesktop` CLI (https://github.com/coder/portabledesktop), one
+ * process per command.
  *
- * Better than the seed: the session's Xvnc is really watched (a dead desktop is
- * replaced on the next call), every command is bound to this instance's own
- * state file, positional values go after `--`, modifiers and buttons are
- * released even when a command fails, and `close` has a time budget.
+ * The session's Xvnc is watched (a dead desktop is replaced on the next call);
+ * every command is bound to this instance's own state file; positional values
+ * go after `--`; modifiers and buttons are released even when a command
+ * fails; `down` at close has a time limit, after which the session's
+ * processes are killed.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
+import type { Socket } from "node:net";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
 import type { Logger } from "pino";
 import sharp from "sharp";
-import type { CaptureOptions, Desktop, DisplayConfig, Frame, MouseButton, Recorder, RecordOptions } from "../desktop.js";
-import { DesktopClosedError, DesktopUnavailableError } from "../errors.js";
+import { withDefaults } from "../defaults.js";
+import {
+  type CaptureOptions,
+  DEFAULT_GEOMETRY,
+  type Desktop,
+  type DisplayConfig,
+  type Frame,
+  type MouseButton,
+  type Recorder,
+  type RecordOptions,
+} from "../desktop.js";
+import { DesktopUnavailableError } from "../errors.js";
 import type { Point, Size } from "../geometry.js";
 import type { Key } from "../keys.js";
-import { alive } from "../process.js";
+import { alive, type DisplayProcess, dialVnc, killGroup, signalProcess, spawnOnDisplay } from "../process.js";
+import { SessionKeeper } from "../session.js";
 import { PortableDesktopCli, PortableDesktopCommandError } from "./cli.js";
 import { recordWithCli } from "./record.js";
 
 export interface PortableOptions {
   /** Path of the `portabledesktop` binary (see binary.ts for resolution). */
   binary: string;
-  /** Native framebuffer size; 1920x1080 by default. */
+  /** Native framebuffer size, pixels. */
   geometry?: Size;
   /** Applications started in the session once it is up (argv arrays, no shell). */
   open?: string[][];
+  /** Environment of the CLI's commands and of the `open` apps; read at each command. */
+  env?: NodeJS.ProcessEnv;
   logger: Logger;
-  /** Per-command timeout, ms (30000); `up` gets 60000. */
+  /** Per-command timeout, ms. */
   commandTimeoutMs?: number;
-  /** Time budget for `close` (`down`, then signals), ms (10000). */
-  closeBudgetMs?: number;
+  /** Time `up` gets, ms. */
+  upTimeoutMs?: number;
+  /** Time `down` gets at close, ms; then the session's processes are killed. */
+  downTimeoutMs?: number;
+  /** How often a running session's Xvnc is checked between calls, ms. */
+  watchIntervalMs?: number;
 }
 
-/** What `up --json` prints (reference section 5); only what we use. */
+export const DEFAULTS = {
+  geometry: DEFAULT_GEOMETRY,
+  open: [] as string[][],
+  env: process.env,
+  commandTimeoutMs: 30_000,
+  upTimeoutMs: 60_000,
+  downTimeoutMs: 9000,
+  watchIntervalMs: 1000,
+};
+
+/** `down` for a session that died and is being replaced, ms. */
+const REPLACED_DOWN_TIMEOUT_MS = 5000;
+
+/** What `up --json` prints; only what we use. */
 interface UpOutput {
   display?: number | string;
   vncPort?: number;
@@ -55,149 +86,113 @@ interface Session {
   pids: number[];
   /** Xvnc's pid: the desktop is alive while it is. */
   xvncPid?: number;
-  /** Process groups of the `open` apps. */
-  appGroups: number[];
-  alive: boolean;
+  /** The `open` apps, each leading its process group. */
+  apps: DisplayProcess[];
+  /** Checks Xvnc between calls. */
+  watcher?: NodeJS.Timeout;
 }
 
-const signal = (pid: number, sig: NodeJS.Signals) => {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
-  }
-};
-
-const running = (s: Session) => s.alive && (s.xvncPid === undefined || alive(s.xvncPid));
+/** Why a session is dead (its Xvnc is gone), or undefined. */
+const probe = (s: Session) => (s.xvncPid !== undefined && !alive(s.xvncPid) ? "Xvnc exited" : undefined);
 
 export class PortableDesktop implements Desktop {
   readonly backend = "portabledesktop";
-  private session?: Session;
-  private starting?: Promise<Session>;
+  private readonly opts: typeof DEFAULTS & PortableOptions;
+  private readonly sessions: SessionKeeper<Session>;
   private runtimeDir?: string;
-  private cli?: PortableDesktopCli;
-  private closed = false;
-  private watcher?: NodeJS.Timeout;
-  private readonly geometry: Size;
+  private cliPromise?: Promise<PortableDesktopCli>;
 
-  constructor(private readonly opts: PortableOptions) {
-    this.geometry = opts.geometry ?? { width: 1920, height: 1080 };
+  constructor(options: PortableOptions) {
+    this.opts = withDefaults(DEFAULTS, options);
+    this.sessions = new SessionKeeper<Session>(
+      { launch: () => this.launch(), stop: (s, why) => this.stop(s, why), probe, describe: (s) => ({ display: s.display }) },
+      this.opts.logger,
+    );
   }
 
   async start(): Promise<DisplayConfig> {
-    const s = await this.ensure();
+    const s = await this.sessions.get();
     return { native: s.native, backend: this.backend };
   }
 
   /** The running session's X display (":N") and process ids, for tests and diagnostics. */
   get sessionInfo(): { display: string; vncPort: number; pids: number[] } | undefined {
-    const s = this.session;
-    return s?.alive ? { display: s.display, vncPort: s.vncPort, pids: s.pids } : undefined;
+    const s = this.sessions.current();
+    return s && { display: s.display, vncPort: s.vncPort, pids: s.pids };
   }
 
-  private ensure(): Promise<Session> {
-    if (this.closed) return Promise.reject(new DesktopClosedError());
-    const s = this.session;
-    if (s && running(s)) return Promise.resolve(s);
-    this.starting ??= this.launch().finally(() => {
-      this.starting = undefined;
-    });
-    return this.starting;
-  }
-
-  private async commands(): Promise<PortableDesktopCli> {
-    if (!this.cli) {
-      // A private state file: two desktopd instances never share a session.
+  /** The CLI bound to this instance's private state file (two desktopd instances never share a session). */
+  private cli(): Promise<PortableDesktopCli> {
+    this.cliPromise ??= (async () => {
       this.runtimeDir = await mkdtemp(join(tmpdir(), "desktopd-pd-"));
-      this.cli = new PortableDesktopCli({
+      const stateFile = join(this.runtimeDir, "session.json");
+      return new PortableDesktopCli({
         binary: this.opts.binary,
-        stateFile: join(this.runtimeDir, "session.json"),
+        stateFile,
+        env: this.opts.env,
         logger: this.opts.logger,
         timeoutMs: this.opts.commandTimeoutMs,
       });
-    }
-    return this.cli;
+    })();
+    return this.cliPromise;
   }
 
   private async launch(): Promise<Session> {
-    const log = this.opts.logger;
-    const cli = await this.commands();
-    if (this.session) {
-      log.warn({ display: this.session.display }, "portabledesktop session died; starting a new one");
-      this.session.alive = false;
-      for (const group of this.session.appGroups) signal(-group, "SIGKILL");
-      await cli.run(["down"], [], { timeoutMs: 5000 }).catch(() => undefined);
-      this.session = undefined;
-    }
-    const { width, height } = this.geometry;
-    const out = await cli.json<UpOutput>(["up", "--json", "--geometry", `${width}x${height}`], { timeoutMs: 60_000 });
+    const cli = await this.cli();
+    const { width, height } = this.opts.geometry;
+    const out = await cli.json<UpOutput>(["up", "--json", "--geometry", `${width}x${height}`], { timeoutMs: this.opts.upTimeoutMs });
     let session: Session;
     try {
       session = parseUp(out);
     } catch (err) {
-      await cli.run(["down"], [], { timeoutMs: 5000 }).catch(() => undefined);
+      await this.down(cli, REPLACED_DOWN_TIMEOUT_MS);
       throw err;
     }
-    if (this.closed) {
-      await cli.run(["down"], [], { timeoutMs: 5000 }).catch(() => undefined);
-      throw new DesktopClosedError();
+    for (const argv of this.opts.open) {
+      session.apps.push(spawnOnDisplay(argv, { display: session.display, env: this.opts.env, cwd: homedir(), logger: this.opts.logger }));
     }
-    this.session = session;
-    for (const argv of this.opts.open ?? []) this.spawnApp(session, argv);
-    log.info(
-      {
-        display: session.display,
-        vncPort: session.vncPort,
-        pids: session.pids,
-        native: `${session.native.width}x${session.native.height}`,
-      },
+    // Notices a dead desktop between calls (logged; the next call replaces it).
+    session.watcher = setInterval(() => {
+      const why = probe(session);
+      if (why) this.sessions.lost(session, why);
+    }, this.opts.watchIntervalMs).unref();
+    const native = `${session.native.width}x${session.native.height}`;
+    this.opts.logger.info(
+      { display: session.display, vncPort: session.vncPort, pids: session.pids, native },
       "portabledesktop session started",
     );
-    this.watch();
     return session;
   }
 
-  /** Starts an `--open` app on the session's display, in its own process group (stopped on close). */
-  private spawnApp(session: Session, argv: string[]): void {
-    const p = execa(argv[0], argv.slice(1), {
-      detached: true,
-      reject: false,
-      stdio: "ignore",
-      env: { DISPLAY: session.display },
-      cwd: process.env.HOME,
-    });
-    if (p.pid) session.appGroups.push(p.pid);
-    void p.then((r) => this.opts.logger.info({ cmd: argv[0], exitCode: r.exitCode, signal: r.signal }, "desktop process exited"));
+  /** `down`, then whatever it left behind goes too, and the apps we started. */
+  private async stop(s: Session, why: "replaced" | "closed"): Promise<void> {
+    clearInterval(s.watcher);
+    await this.down(await this.cli(), why === "closed" ? this.opts.downTimeoutMs : REPLACED_DOWN_TIMEOUT_MS);
+    for (const pid of s.pids.filter(alive)) signalProcess(pid, "SIGKILL");
+    for (const app of s.apps) killGroup(app.pid, "SIGKILL");
+    this.opts.logger.info({ display: s.display, why }, "portabledesktop session stopped");
   }
 
-  /** Notices a dead desktop between calls (logged; the next call replaces it). */
-  private watch(): void {
-    clearInterval(this.watcher);
-    this.watcher = setInterval(() => {
-      const s = this.session;
-      if (s?.alive && !running(s)) {
-        s.alive = false;
-        this.opts.logger.warn({ display: s.display }, "portabledesktop session lost");
-      }
-    }, 1000);
-    this.watcher.unref();
+  private async down(cli: PortableDesktopCli, timeoutMs: number): Promise<void> {
+    await cli
+      .run(["down"], [], { timeoutMs })
+      .catch((err: Error) => this.opts.logger.warn({ err: err.message }, "portabledesktop down failed"));
   }
 
   private async run(args: string[], positional: string[] = [], signal?: AbortSignal): Promise<string> {
-    await this.ensure();
-    return this.cli!.run(args, positional, { signal });
+    await this.sessions.get();
+    return (await this.cli()).run(args, positional, { signal });
+  }
+
+  /** A CLI command that prints one JSON object, on the running session. */
+  private async json<T>(args: string[]): Promise<T> {
+    await this.sessions.get();
+    return (await this.cli()).json<T>(args);
   }
 
   async connectVnc(): Promise<Socket> {
-    const s = await this.ensure();
-    return new Promise((resolve, reject) => {
-      const sock = connect(s.vncPort, "127.0.0.1");
-      sock.once("connect", () => {
-        sock.off("error", reject);
-        resolve(sock);
-      });
-      sock.once("error", (err) => reject(new DesktopUnavailableError(`cannot reach VNC server: ${err.message}`, { cause: err })));
-    });
+    const s = await this.sessions.get();
+    return dialVnc({ port: s.vncPort });
   }
 
   /**
@@ -205,8 +200,7 @@ export class PortableDesktop implements Desktop {
    * the pointer in, so `includeCursor: false` cannot hide it on this backend.
    */
   async capture(opts: CaptureOptions = {}): Promise<Frame> {
-    await this.ensure();
-    const shot = await this.cli!.json<{ data?: string }>(["screenshot", "--json"]);
+    const shot = await this.json<{ data?: string }>(["screenshot", "--json"]);
     if (typeof shot.data !== "string") throw new PortableDesktopCommandError(["screenshot"], 0, "", "output has no data field");
     let img = sharp(Buffer.from(shot.data, "base64")).removeAlpha();
     if (opts.region) img = img.extract({ left: opts.region.x, top: opts.region.y, width: opts.region.width, height: opts.region.height });
@@ -216,13 +210,12 @@ export class PortableDesktop implements Desktop {
 
   /** `portabledesktop record`, stopped with SIGINT (src/desktop/portable/record.ts). */
   async record(opts: RecordOptions): Promise<Recorder> {
-    await this.ensure();
-    return recordWithCli(this.cli!, { ...opts, logger: this.opts.logger });
+    await this.sessions.get();
+    return recordWithCli(await this.cli(), { ...opts, logger: this.opts.logger });
   }
 
   async cursorPosition(): Promise<Point> {
-    await this.ensure();
-    const p = await this.cli!.json<{ x?: unknown; y?: unknown }>(["cursor", "--json"]);
+    const p = await this.json<{ x?: unknown; y?: unknown }>(["cursor", "--json"]);
     if (!Number.isInteger(p.x) || !Number.isInteger(p.y))
       throw new PortableDesktopCommandError(["cursor"], 0, "", `bad cursor output ${JSON.stringify(p)}`);
     return { x: p.x as number, y: p.y as number };
@@ -300,22 +293,7 @@ export class PortableDesktop implements Desktop {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.watcher);
-    await this.starting?.catch(() => undefined);
-    const s = this.session;
-    this.session = undefined;
-    const budget = this.opts.closeBudgetMs ?? 10_000;
-    if (s && this.cli) {
-      await this.cli
-        .run(["down"], [], { timeoutMs: Math.max(1000, budget - 1000) })
-        .catch((err) => this.opts.logger.warn({ err: err.message }, "portabledesktop down failed"));
-      // Whatever `down` left behind goes too, and the apps we started.
-      for (const pid of s.pids.filter(alive)) signal(pid, "SIGKILL");
-      for (const group of s.appGroups) signal(-group, "SIGKILL");
-      this.opts.logger.info({ display: s.display }, "portabledesktop session stopped");
-    }
+    await this.sessions.close();
     if (this.runtimeDir) await rm(this.runtimeDir, { recursive: true, force: true });
   }
 }
@@ -334,5 +312,5 @@ export function parseUp(out: UpOutput): Session {
   const display = out.display === undefined ? "" : String(out.display).startsWith(":") ? String(out.display) : `:${out.display}`;
   const pids = [out.xvncPid, out.openboxPid].filter((p): p is number => Number.isInteger(p) && (p as number) > 0);
   const xvncPid = Number.isInteger(out.xvncPid) && out.xvncPid! > 0 ? out.xvncPid : undefined;
-  return { native, display, vncPort: port!, pids, xvncPid, appGroups: [], alive: true };
+  return { native, display, vncPort: port!, pids, xvncPid, apps: [] };
 }

@@ -5,20 +5,24 @@
  * its whole group when it does not finish in time.
  */
 import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
 import { execa } from "execa";
 import type { Logger } from "pino";
 import { DesktopUnavailableError } from "../errors.js";
+import { killGroup, signalProcess } from "../process.js";
+import { TIMED_OUT, withTimeout } from "../sleep.js";
 
 export interface EncoderSpawnOptions {
   /** Short name for logs and errors, e.g. "ffmpeg". */
   name: string;
   command: string;
   args: string[];
-  env?: Record<string, string>;
+  /** The whole environment of the process. */
+  env: NodeJS.ProcessEnv;
   logger: Logger;
   /** Each line the process writes (stdout and stderr), without the newline. */
   onLine?: (line: string) => void;
+  /** The line that says the encoder captures (see `ready`). */
+  readyWhen?: (line: string) => boolean;
 }
 
 export interface EncoderExit {
@@ -26,7 +30,9 @@ export interface EncoderExit {
   signal?: string;
 }
 
-type Proc = Promise<EncoderExit & { code?: string }> & { pid?: number; stdout: Readable | null; stderr: Readable | null };
+function spawnEncoder(opts: EncoderSpawnOptions) {
+  return execa(opts.command, opts.args, { detached: true, reject: false, stdin: "ignore", env: opts.env, extendEnv: false, buffer: false });
+}
 
 export class EncoderProcess {
   /** Settles when the process has exited; never rejects. */
@@ -34,16 +40,20 @@ export class EncoderProcess {
   private exit?: EncoderExit;
   private tail: string[] = [];
   private stopping?: Promise<EncoderExit | undefined>;
+  private readonly readyLine: Promise<void>;
 
   private constructor(
-    private readonly proc: Proc,
+    private readonly proc: ReturnType<typeof spawnEncoder>,
     private readonly opts: EncoderSpawnOptions,
   ) {
+    let sawReadyLine = () => {};
+    this.readyLine = new Promise((resolve) => (sawReadyLine = resolve));
     const onLine = (line: string) => {
       this.tail = [...this.tail.slice(-19), line];
       opts.onLine?.(line);
+      if (opts.readyWhen?.(line)) sawReadyLine();
     };
-    for (const stream of [proc.stdout, proc.stderr]) if (stream) createInterface({ input: stream }).on("line", onLine);
+    for (const stream of [proc.stdout, proc.stderr]) createInterface({ input: stream }).on("line", onLine);
     this.exited = proc.then((r) => {
       this.exit = { exitCode: r.exitCode, signal: r.signal };
       const why = r.code === "ENOENT" ? `${opts.command} not found` : undefined;
@@ -52,15 +62,9 @@ export class EncoderProcess {
     });
   }
 
+  /** Starts the process (argument array, its own process group); see `ready` for when it captures. */
   static spawn(opts: EncoderSpawnOptions): EncoderProcess {
-    const proc = execa(opts.command, opts.args, {
-      detached: true,
-      reject: false,
-      stdin: "ignore",
-      env: opts.env,
-      buffer: false,
-    }) as unknown as Proc;
-    return new EncoderProcess(proc, opts);
+    return new EncoderProcess(spawnEncoder(opts), opts);
   }
 
   get pid(): number | undefined {
@@ -77,23 +81,20 @@ export class EncoderProcess {
   }
 
   /**
-   * Polls `ready` every 25 ms until it holds. Throws DesktopUnavailableError
-   * (and kills the process) when the process exits first or `timeoutMs` passes.
+   * Resolves once the process wrote a line `readyWhen` accepts (`what` names
+   * it in errors). Throws DesktopUnavailableError when the process exits
+   * first, or after `timeoutMs`, and then kills it.
    */
-  async waitUntil(ready: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      if (await ready()) return;
-      if (!this.running)
-        throw new DesktopUnavailableError(
-          `${this.opts.name} exited before ${what} (${describe(this.exit!)}): ${this.lastLines() || "no output"}`,
-        );
-      if (performance.now() > deadline) {
-        this.kill();
-        throw new DesktopUnavailableError(`${this.opts.name}: no ${what} after ${timeoutMs} ms: ${this.lastLines() || "no output"}`);
-      }
-      await new Promise((r) => setTimeout(r, 25));
+  async ready(timeoutMs: number, what: string): Promise<void> {
+    const outcome = await withTimeout(Promise.race([this.readyLine.then(() => "ready"), this.exited.then(() => "exited")]), timeoutMs);
+    if (outcome === "ready") return;
+    if (outcome === "exited") {
+      throw new DesktopUnavailableError(
+        `${this.opts.name} exited before ${what} (${describe(this.exit)}): ${this.lastLines() || "no output"}`,
+      );
     }
+    this.kill();
+    throw new DesktopUnavailableError(`${this.opts.name}: no ${what} after ${timeoutMs} ms: ${this.lastLines() || "no output"}`);
   }
 
   /**
@@ -103,19 +104,16 @@ export class EncoderProcess {
    */
   stop(graceMs: number): Promise<EncoderExit | undefined> {
     this.stopping ??= (async () => {
-      if (this.running) signal(this.proc.pid, "SIGINT");
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), graceMs)));
-      const outcome = await Promise.race([this.exited, timedOut]);
-      clearTimeout(timer);
-      if (outcome === "timeout") {
+      if (this.running) signalProcess(this.proc.pid, "SIGINT");
+      const outcome = await withTimeout(this.exited, graceMs);
+      if (outcome === TIMED_OUT) {
         this.opts.logger.warn({ encoder: this.opts.name, pid: this.pid, graceMs }, "encoder ignored SIGINT; killing it");
         this.kill();
         await this.exited;
         return undefined;
       }
       // Helpers the encoder started (its group) must not outlive it.
-      signal(-(this.proc.pid ?? 0), "SIGKILL");
+      killGroup(this.proc.pid, "SIGKILL");
       return outcome;
     })();
     return this.stopping;
@@ -123,20 +121,11 @@ export class EncoderProcess {
 
   /** SIGKILL to the whole process group. */
   kill(): void {
-    signal(-(this.proc.pid ?? 0), "SIGKILL");
-    signal(this.proc.pid, "SIGKILL");
+    killGroup(this.proc.pid, "SIGKILL");
+    signalProcess(this.proc.pid, "SIGKILL");
   }
 }
 
-function signal(pid: number | undefined, sig: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
-  }
-}
-
-function describe(e: EncoderExit): string {
-  return e.signal ? `killed by ${e.signal}` : `exit ${e.exitCode}`;
+function describe(e: EncoderExit | undefined): string {
+  return e?.signal ? `killed by ${e.signal}` : `exit ${e?.exitCode}`;
 }

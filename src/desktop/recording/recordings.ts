@@ -7,12 +7,12 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "../clock.js";
 import { DEFAULT_IDLE_SPEEDUP, type Desktop, type IdleSpeedup, type Recorder } from "../desktop.js";
 import { DataLossError, DesktopUnavailableError, InvalidInputError, NotFoundError, ResourceExhaustedError } from "../errors.js";
 import { alive } from "../process.js";
+import { TIMED_OUT, withTimeout } from "../sleep.js";
 import { mp4Duration } from "./mp4.js";
 
 export interface RecordingsOptions {
@@ -264,7 +264,13 @@ export class Recordings {
     this.closed = true;
     this.cancelTick?.();
     // A recorder still starting is killed by its start() once it resolves.
-    const started = (e: Entry) => Promise.race([e.recorder.catch(() => undefined), sleep(1000, undefined, { ref: false })]);
+    const started = async (e: Entry) => {
+      const r = await withTimeout(
+        e.recorder.catch(() => undefined),
+        1000,
+      );
+      return r === TIMED_OUT ? undefined : r;
+    };
     const recorders = await Promise.all([...this.entries.values()].map(started));
     for (const r of recorders) r?.kill();
     await Promise.all(recorders.map((r) => r?.exited));
