@@ -1,10 +1,18 @@
-/** Route wiring: which services this server exposes. */
-import type { ConnectRouter } from "@connectrpc/connect";
+/**
+ * Route wiring: which services this server exposes, and the interceptors
+ * every call passes through. The HTTP server (src/server/server.ts) and an
+ * in-memory transport (`createRouterTransport`, for specs) serve the same.
+ */
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import type { Logger } from "pino";
 import { DesktopService } from "../../gen/desktop/v1/desktop_pb.js";
 import { Health } from "../../gen/health/v1/health_pb.js";
 import { addHealth, type HealthState } from "./grpc/health.js";
 import { addReflection } from "./grpc/reflection.js";
+import { mapErrors } from "./rpc/errors.js";
 import { desktopService, type ServiceOptions } from "./rpc/service.js";
+import { bearerAuth } from "./transport/auth.js";
+import { callLogger } from "./transport/logging.js";
 
 /** Services reachable without the bearer token. */
 export const PUBLIC_SERVICES = [Health.typeName];
@@ -15,4 +23,12 @@ export function routes(opts: ServiceOptions & { health: HealthState }) {
     addHealth(router, opts.health, [DesktopService.typeName]);
     addReflection(router, [DesktopService, Health]);
   };
+}
+
+/**
+ * Outermost first: one log line per call (with its final code), the bearer
+ * token (all but PUBLIC_SERVICES), desktop errors to codes.
+ */
+export function interceptors(opts: { logger: Logger; token: string; shutdownSignal?: AbortSignal }): Interceptor[] {
+  return [callLogger(opts.logger), bearerAuth(opts.token, (service) => PUBLIC_SERVICES.includes(service)), mapErrors(opts.shutdownSignal)];
 }

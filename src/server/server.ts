@@ -7,15 +7,14 @@
 import type net from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import { withDefaults } from "../desktop/defaults.js";
 import type { Desktop } from "../desktop/desktop.js";
-import { Recordings } from "../desktop/recording/recordings.js";
-import { serviceRuntimeDir } from "../runtime-dir.js";
+import type { Recordings } from "../desktop/recording/recordings.js";
+import { sleep, TIMED_OUT, withTimeout } from "../desktop/sleep.js";
 import { HealthState, ServingStatus } from "./grpc/health.js";
-import { PUBLIC_SERVICES, routes } from "./routes.js";
+import { interceptors, routes } from "./routes.js";
 import type { RecordingLimits } from "./rpc/stop-recording.js";
-import { bearerAuth } from "./transport/auth.js";
 import { createListener, type TlsFiles } from "./transport/listener.js";
-import { callLogger } from "./transport/logging.js";
 import { staticFiles } from "./viewer/static.js";
 import { vncWebSocket } from "./viewer/websocket.js";
 
@@ -26,18 +25,26 @@ export interface ServerOptions {
   desktop: Desktop;
   token: string;
   logger: Logger;
+  /** Address to listen on. */
   host?: string;
-  /** 0 picks a free port. */
+  /** Port; 0 picks a free one. */
   port?: number;
   /** PEM certificate chain and key: serve h2 and HTTP/1.1 over TLS (ALPN). Cleartext (h2c + HTTP/1.1) when unset. */
   tls?: TlsFiles;
-  /** Time streams get to finish after shutdown starts, ms. */
+  /** Time streams get to finish after shutdown starts, ms; then their connections are destroyed. */
   shutdownGraceMs?: number;
-  /** The desktop's recordings; by default created in the service runtime dir (src/runtime-dir.ts). */
-  recordings?: Recordings;
+  /** The desktop's recordings; the server closes them at shutdown (and if it cannot listen). */
+  recordings: Recordings;
   /** Size limits of what StopRecording sends (src/server/rpc/stop-recording.ts). */
   recordingLimits?: RecordingLimits;
 }
+
+export const DEFAULTS = { host: "127.0.0.1", port: 7000, shutdownGraceMs: 2000 };
+
+/** Time health Watch streams get to send NOT_SERVING before streams are ended at shutdown, ms. */
+const WATCH_FLUSH_MS = 50;
+/** Time between attempts to start a desktop that failed to start, ms. */
+const START_RETRY_MS = 5000;
 
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:7000 (https:// with TLS); the live view page is at `${url}/`. */
@@ -47,14 +54,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const opts = withDefaults(DEFAULTS, options);
   const shutdown = new AbortController();
-  const { desktop, logger } = opts;
-  const recordings = opts.recordings ?? (await Recordings.create({ desktop, logger, runtimeDir: await serviceRuntimeDir() }));
+  const { desktop, logger, recordings } = opts;
   const health = new HealthState();
   const handler = connectNodeAdapter({
-    routes: routes({ desktop, recordings, recordingLimits: opts.recordingLimits, logger, shutdownSignal: shutdown.signal, health }),
-    interceptors: [callLogger(opts.logger), bearerAuth(opts.token, (service) => PUBLIC_SERVICES.includes(service))],
+    routes: routes({ desktop, recordings, recordingLimits: opts.recordingLimits, logger, health }),
+    interceptors: interceptors({ logger, token: opts.token, shutdownSignal: shutdown.signal }),
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     shutdownSignal: shutdown.signal,
@@ -62,26 +69,25 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const viewers = vncWebSocket({ desktop, token: opts.token, logger });
   const { server: tcp, sockets, sessions, closeIdle } = createListener(handler, { tls: opts.tls, upgrade: viewers.handleUpgrade });
-  const host = opts.host ?? "127.0.0.1";
+  const { host } = opts;
   await new Promise<void>((resolve, reject) => {
     tcp.once("error", reject);
-    tcp.listen(opts.port ?? 7000, host, () => resolve());
+    tcp.listen(opts.port, host, () => resolve());
   }).catch(async (err) => {
-    if (!opts.recordings) await recordings.close();
+    await recordings.close();
     throw err;
   });
   const port = (tcp.address() as net.AddressInfo).port;
   const url = `${opts.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  opts.logger.info({ url }, "listening");
+  logger.info({ url }, "listening");
   startDesktop(desktop, health, shutdown.signal, logger);
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      opts.logger.info("shutting down");
+      logger.info("shutting down");
       health.set(ServingStatus.NOT_SERVING);
-      // A moment for Watch streams to send NOT_SERVING before streams are ended.
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(WATCH_FLUSH_MS);
       tcp.close();
       shutdown.abort();
       viewers.close();
@@ -89,13 +95,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const recordingsClosed = recordings.close();
       for (const s of sessions) s.close();
       closeIdle();
-      const grace = opts.shutdownGraceMs ?? 2000;
-      const deadline = Date.now() + grace;
-      while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-      for (const sock of sockets) sock.destroy();
+      const open = [...sockets].map((sock) => new Promise((resolve) => sock.once("close", resolve)));
+      if ((await withTimeout(Promise.all(open), opts.shutdownGraceMs)) === TIMED_OUT) for (const sock of sockets) sock.destroy();
       await recordingsClosed;
-      await opts.desktop.close();
-      opts.logger.info("stopped");
+      await desktop.close();
+      logger.info("stopped");
     })());
   return { url, port, close };
 }
@@ -113,8 +117,8 @@ function startDesktop(desktop: Desktop, health: HealthState, stop: AbortSignal, 
       },
       (err: Error) => {
         if (stop.aborted) return;
-        logger.error({ err: err.message }, "desktop failed to start; retrying in 5 s (calls retry too)");
-        setTimeout(attempt, 5000).unref();
+        logger.error({ err: err.message, retryMs: START_RETRY_MS }, "desktop failed to start; retrying (calls retry too)");
+        setTimeout(attempt, START_RETRY_MS).unref();
       },
     );
   };

@@ -1,11 +1,13 @@
 /**
  * The Action RPC: one table entry per `ActionRequest.action` case, mapping the
- * request (declared space) to Desktop calls (native pixels). Output texts keep
- * the seed's: "<action> action performed", "screenshot", "x=<x>,y=<y>".
+ * request (declared space) to Desktop calls (native pixels). Output texts are
+ * those of coder/coder's agent/agentdesktop/api.go, which agents already
+ * parse: "<action> action performed", "screenshot", "x=<x>,y=<y>".
  */
 import { create } from "@bufbuild/protobuf";
 import {
   type ActionRequest,
+  ActionRequestSchema,
   type ActionResponse,
   ActionResponseSchema,
   type ClickAction,
@@ -17,17 +19,8 @@ import { Geometry, type Point } from "../../desktop/geometry.js";
 import { type Encoded, type EncodeOptions, encodeFrame } from "../../desktop/image.js";
 import { parseCombo } from "../../desktop/keys.js";
 import { sleep } from "../../desktop/sleep.js";
-import {
-  FORMAT_ENUM,
-  imageFormat,
-  intInRange,
-  MAX_TYPE_BYTES,
-  modifiers,
-  requiredPoint,
-  requiredRect,
-  requiredText,
-  scaledSize,
-} from "./validate.js";
+import { toPbImage } from "./convert.js";
+import { imageFormat, intInRange, MAX_TYPE_BYTES, modifiers, requiredPoint, requiredRect, requiredText, scaledSize } from "./validate.js";
 
 type ActionCase = NonNullable<ActionRequest["action"]["case"]>;
 type ActionValue<C extends ActionCase> = Extract<ActionRequest["action"], { case: C }>["value"];
@@ -132,25 +125,23 @@ const ACTIONS: { [C in ActionCase]: Handler<ActionValue<C>> } = {
   },
 };
 
-/** "leftClick" -> "left_click": the proto field name, used in outputs and errors. */
-const snake = (s: string) => s.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
-
 /**
  * Runs one action. Throws InvalidInputError for bad fields (checked before the
  * desktop is touched where possible) and desktop errors as they come.
  */
 export async function runAction(desktop: Desktop, req: ActionRequest, signal: AbortSignal): Promise<ActionResponse> {
-  const kase = req.action.case;
-  if (!kase) throw new InvalidInputError("action", "is required (one of key, type, left_click, ...)");
+  const actionCase = req.action.case;
+  if (!actionCase) throw new InvalidInputError("action", "is required (one of key, type, left_click, ...)");
   const declared = scaledSize(req.scaledSize, "scaled_size");
   const after = req.captureAfter;
   const afterOpts = after ? imageFormat(after.format, after.quality, "capture_after") : undefined;
   if (after) intInRange(after.settleMs, "capture_after.settle_ms", 0, MAX_SETTLE_MS);
   const cfg = await desktop.start();
   const geo = new Geometry(cfg.native, declared ?? cfg.native);
-  const field = snake(kase);
+  // The proto field name ("left_click"), used in outputs and errors.
+  const field = ActionRequestSchema.field[actionCase].name;
   const ctx: Ctx = { desktop, geo, signal, field };
-  const handler = ACTIONS[kase] as Handler<unknown>;
+  const handler = ACTIONS[actionCase] as Handler<unknown>;
   const result = (await handler(req.action.value, ctx)) ?? {};
   let image = result.image;
   if (after && afterOpts) {
@@ -161,6 +152,6 @@ export async function runAction(desktop: Desktop, req: ActionRequest, signal: Ab
   return create(ActionResponseSchema, {
     output: result.output ?? `${field} action performed`,
     cursor,
-    screenshot: image ? { data: image.data, format: FORMAT_ENUM[image.format], width: image.width, height: image.height } : undefined,
+    screenshot: image && toPbImage(image),
   });
 }

@@ -8,7 +8,8 @@
  *   an aborted call -> CANCELED, or UNAVAILABLE when the server is shutting down
  *   anything else -> INTERNAL with the cause's message
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { DesktopService } from "../../../gen/desktop/v1/desktop_pb.js";
 import { DataLossError, DesktopUnavailableError, InvalidInputError, NotFoundError, ResourceExhaustedError } from "../../desktop/errors.js";
 
 const CODES: [new (...a: never[]) => Error, Code][] = [
@@ -28,4 +29,38 @@ export function toConnectError(err: unknown, shuttingDown = false): ConnectError
   }
   const message = err instanceof Error ? err.message : String(err);
   return new ConnectError(`desktop failure: ${message}`, Code.Internal, undefined, undefined, err);
+}
+
+/**
+ * For DesktopService calls: maps whatever a handler throws, at once or while
+ * streaming, through `toConnectError` (`shutdownSignal` aborted means the
+ * server is shutting down). A stream that ends because its call was aborted
+ * (cancellation, deadline, shutdown) ends with that reason, not as a normal
+ * end. Other services (health, reflection) keep their own errors. Placed
+ * inside the call logger, so the log sees the final code.
+ */
+export function mapErrors(shutdownSignal?: AbortSignal): Interceptor {
+  const map = (err: unknown) => toConnectError(err, shutdownSignal?.aborted ?? false);
+  return (next) => async (req) => {
+    if (req.service.typeName !== DesktopService.typeName) return next(req);
+    let res: Awaited<ReturnType<typeof next>>;
+    try {
+      res = await next(req);
+    } catch (err) {
+      throw map(err);
+    }
+    if (!res.stream) return res;
+    const inner = res.message;
+    return {
+      ...res,
+      message: (async function* () {
+        try {
+          yield* inner;
+        } catch (err) {
+          throw map(err);
+        }
+        if (req.signal.aborted) throw map(req.signal.reason);
+      })(),
+    };
+  };
 }

@@ -11,7 +11,8 @@ import { InvalidInputError } from "../../desktop/errors.js";
 import type { Rect } from "../../desktop/geometry.js";
 import { encodeFrame } from "../../desktop/image.js";
 import { sleep } from "../../desktop/sleep.js";
-import { FORMAT_ENUM, imageFormat, requiredRect, scaledSize } from "./validate.js";
+import { toPbImage } from "./convert.js";
+import { imageFormat, requiredRect, scaledSize } from "./validate.js";
 
 /** Highest frame rate a stream may ask for, frames per second. */
 export const MAX_FPS = 60;
@@ -40,7 +41,7 @@ export async function* screenshotStream(desktop: Desktop, req: ScreenshotRequest
       const image = await encodeFrame(frame, { ...enc, size });
       sequence++;
       yield create(ScreenshotResponseSchema, {
-        image: { data: image.data, format: FORMAT_ENUM[image.format], width: image.width, height: image.height },
+        image: toPbImage(image),
         nativeSize: native,
         sequence,
         capturedAt: timestampFromDate(frame.capturedAt),

@@ -1,24 +1,22 @@
 /**
- * DesktopService: maps RPCs to the Desktop interface and errors to codes.
- * Nothing here knows which backend runs.
+ * DesktopService: maps each RPC to its handler and the Desktop interface.
+ * Nothing here knows which backend runs; errors become codes in one
+ * interceptor (src/server/rpc/errors.ts).
  */
 import { create } from "@bufbuild/protobuf";
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import { DesktopService, GetDisplayResponseSchema, StartRecordingResponseSchema } from "../../../gen/desktop/v1/desktop_pb.js";
+import { type DesktopService, GetDisplayResponseSchema, StartRecordingResponseSchema } from "../../../gen/desktop/v1/desktop_pb.js";
 import type { Desktop } from "../../desktop/desktop.js";
 import { defaultDeclaredSize } from "../../desktop/geometry.js";
 import type { Recordings } from "../../desktop/recording/recordings.js";
 import { runAction } from "./action.js";
-import { toConnectError } from "./errors.js";
 import { screenshotStream } from "./screenshot.js";
 import { DEFAULT_RECORDING_LIMITS, type RecordingLimits, stopRecordingStream } from "./stop-recording.js";
 import { vncBridge } from "./vnc.js";
 
 export interface ServiceOptions {
   desktop: Desktop;
-  /** Aborted when the server starts shutting down: streams end with UNAVAILABLE. */
-  shutdownSignal?: AbortSignal;
   /** Recordings of this desktop; every Action counts as activity for their idle stop. */
   recordings: Recordings;
   /** Size limits of what StopRecording sends; DEFAULT_RECORDING_LIMITS unless told. */
@@ -27,50 +25,23 @@ export interface ServiceOptions {
 }
 
 export function desktopService(opts: ServiceOptions): ServiceImpl<typeof DesktopService> {
-  const { desktop } = opts;
-  const shuttingDown = () => opts.shutdownSignal?.aborted ?? false;
-  const mapErr = (err: unknown) => toConnectError(err, shuttingDown());
-
-  async function unary<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw mapErr(err);
-    }
-  }
-
-  async function* stream<T>(gen: AsyncGenerator<T>, ctx: HandlerContext): AsyncGenerator<T> {
-    try {
-      yield* gen;
-    } catch (err) {
-      throw mapErr(err);
-    }
-    if (ctx.signal.aborted) throw mapErr(ctx.signal.reason);
-  }
-
+  const { desktop, recordings, logger } = opts;
+  const limits = opts.recordingLimits ?? DEFAULT_RECORDING_LIMITS;
   return {
-    getDisplay: () =>
-      unary(async () => {
-        const cfg = await desktop.start();
-        return create(GetDisplayResponseSchema, {
-          nativeSize: cfg.native,
-          defaultDeclaredSize: defaultDeclaredSize(cfg.native),
-          backend: cfg.backend,
-        });
-      }),
-    action: (req, ctx) =>
-      unary(() => {
-        opts.recordings.activity();
-        return runAction(desktop, req, ctx.signal);
-      }),
-    screenshot: (req, ctx) => stream(screenshotStream(desktop, req, ctx.signal), ctx),
-    vnc: (reqs, ctx) => stream(vncBridge(desktop, reqs, ctx.signal), ctx),
-    startRecording: (req) =>
-      unary(async () => {
-        await opts.recordings.start(req.recordingId, { idleSpeedup: req.idleSpeedup });
-        return create(StartRecordingResponseSchema);
-      }),
-    stopRecording: (req, ctx) =>
-      stream(stopRecordingStream(opts.recordings, req.recordingId, opts.recordingLimits ?? DEFAULT_RECORDING_LIMITS, opts.logger), ctx),
+    async getDisplay() {
+      const { native, backend } = await desktop.start();
+      return create(GetDisplayResponseSchema, { nativeSize: native, defaultDeclaredSize: defaultDeclaredSize(native), backend });
+    },
+    action(req, ctx) {
+      recordings.activity();
+      return runAction(desktop, req, ctx.signal);
+    },
+    screenshot: (req, ctx) => screenshotStream(desktop, req, ctx.signal),
+    vnc: (reqs, ctx) => vncBridge(desktop, reqs, ctx.signal),
+    async startRecording(req) {
+      await recordings.start(req.recordingId, { idleSpeedup: req.idleSpeedup });
+      return create(StartRecordingResponseSchema);
+    },
+    stopRecording: (req) => stopRecordingStream(recordings, req.recordingId, limits, logger),
   };
 }

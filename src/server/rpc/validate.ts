@@ -2,11 +2,12 @@
  * Request field checks. Each throws InvalidInputError naming the field, which
  * the service maps to INVALID_ARGUMENT.
  */
-import { ImageFormat, type Point as PbPoint, type Rect as PbRect, type Size as PbSize } from "../../../gen/desktop/v1/desktop_pb.js";
+import type { ImageFormat, Point as PbPoint, Rect as PbRect, Size as PbSize } from "../../../gen/desktop/v1/desktop_pb.js";
 import { InvalidInputError } from "../../desktop/errors.js";
 import type { Point, Rect, Size } from "../../desktop/geometry.js";
 import { DEFAULT_QUALITY, type Format } from "../../desktop/image.js";
 import { type Key, parseCombo } from "../../desktop/keys.js";
+import { FORMATS } from "./convert.js";
 
 /** Largest declared/scaled edge accepted, pixels. */
 export const MAX_SCALED_EDGE = 8192;
@@ -50,13 +51,6 @@ export function modifiers(text: string, field: string): Key[] {
   return text === "" ? [] : parseCombo(text, field);
 }
 
-const FORMATS: Record<number, Format> = {
-  [ImageFormat.UNSPECIFIED]: "png",
-  [ImageFormat.PNG]: "png",
-  [ImageFormat.JPEG]: "jpeg",
-  [ImageFormat.WEBP]: "webp",
-};
-
 /** Image format + quality; quality 0 -> DEFAULT_QUALITY. */
 export function imageFormat(format: ImageFormat, quality: number, field: string): { format: Format; quality: number } {
   const f = FORMATS[format];
@@ -64,5 +58,3 @@ export function imageFormat(format: ImageFormat, quality: number, field: string)
   intInRange(quality, `${field}.quality`, 0, 100);
   return { format: f, quality: quality || DEFAULT_QUALITY };
 }
-
-export const FORMAT_ENUM: Record<Format, ImageFormat> = { png: ImageFormat.PNG, jpeg: ImageFormat.JPEG, webp: ImageFormat.WEBP };
