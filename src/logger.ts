@@ -1,6 +1,6 @@
-/** The process logger: JSON lines on stderr (pino), level from DESKTOPD_LOG_LEVEL. */
+/** The process logger: JSON lines on stderr (pino). */
 import { type Logger, pino } from "pino";
 
-export function createLogger(level = process.env.DESKTOPD_LOG_LEVEL ?? "info"): Logger {
+export function createLogger(level: string): Logger {
   return pino({ level, base: { svc: "desktopd" } }, pino.destination(2));
 }

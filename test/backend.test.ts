@@ -49,24 +49,17 @@ describe("backend choice and portabledesktop fetch", () => {
   it("auto picks PortableDesktop when portabledesktop is on PATH, builtin when nothing resolves without a download", async () => {
     const bin = await mkdtemp(join(tmpdir(), "desktopd-path-"));
     const cache = await mkdtemp(join(tmpdir(), "desktopd-xdg-"));
-    const saved = { PATH: process.env.PATH, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME };
     try {
       await symlink(PORTABLEDESKTOP_STANDIN, join(bin, "portabledesktop"));
-      process.env.XDG_CACHE_HOME = cache;
-      const opts = { backend: "auto", geometry: { width: 800, height: 600 }, open: [], logger: testLogger() };
-      process.env.PATH = `${bin}:${saved.PATH}`;
-      const pd = await createBackend(opts);
+      const opts = { backend: "auto" as const, geometry: { width: 800, height: 600 }, open: [], release: {}, logger: testLogger() };
+      const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: cache };
+      const pd = await createBackend({ ...opts, env: { ...env, PATH: `${bin}:${env.PATH}` } });
       assert.ok(pd instanceof PortableDesktop);
       const display = await pd.start();
       assert.deepEqual(display, { native: { width: 800, height: 600 }, backend: "portabledesktop" });
       await pd.close();
-      process.env.PATH = saved.PATH;
-      assert.ok((await createBackend(opts)) instanceof BuiltinDesktop);
-      await assert.rejects(createBackend({ ...opts, backend: "vnc" }), /expected auto, builtin or portabledesktop/);
+      assert.ok((await createBackend({ ...opts, env })) instanceof BuiltinDesktop);
     } finally {
-      process.env.PATH = saved.PATH;
-      if (saved.XDG_CACHE_HOME === undefined) delete process.env.XDG_CACHE_HOME;
-      else process.env.XDG_CACHE_HOME = saved.XDG_CACHE_HOME;
       await rm(bin, { recursive: true, force: true });
       await rm(cache, { recursive: true, force: true });
     }

@@ -4,13 +4,12 @@ import { chown, mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { runtimeDirPath, serviceRuntimeDir } from "../src/runtime-dir.js";
+import { defaultRuntimeDir, serviceRuntimeDir } from "../src/runtime-dir.js";
 
 describe("service runtime dir", () => {
-  it("is $DESKTOPD_RUNTIME_DIR, else $XDG_RUNTIME_DIR/desktopd, else a per-user temp dir", () => {
-    assert.equal(runtimeDirPath({ DESKTOPD_RUNTIME_DIR: "/x/y", XDG_RUNTIME_DIR: "/run/user/1" }), "/x/y");
-    assert.equal(runtimeDirPath({ XDG_RUNTIME_DIR: "/run/user/1" }), "/run/user/1/desktopd");
-    assert.equal(runtimeDirPath({}), join(tmpdir(), `desktopd-${process.getuid!()}`));
+  it("is $XDG_RUNTIME_DIR/desktopd by default, else a per-user temp dir", () => {
+    assert.equal(defaultRuntimeDir({ XDG_RUNTIME_DIR: "/run/user/1" }), "/run/user/1/desktopd");
+    assert.equal(defaultRuntimeDir({}), join(tmpdir(), `desktopd-${process.getuid?.()}`));
   });
 
   it("is created 0700, and an existing one with a loose mode is made 0700 again", async () => {

@@ -99,7 +99,7 @@ describe("TLS", () => {
       reject: false,
       timeout: 20_000,
     });
-    assert.equal(refused.exitCode, 1);
+    assert.equal(refused.exitCode, 2, "a usage mistake");
     assert.match(refused.stderr, /refusing a non-loopback address without TLS/);
 
     const serve = execa(

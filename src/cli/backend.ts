@@ -11,57 +11,42 @@ import type { Desktop } from "../desktop/desktop.js";
 import type { Size } from "../desktop/geometry.js";
 import { type Release, resolvePortableDesktop, UnsupportedPlatformError } from "../desktop/portable/binary.js";
 import { PortableDesktop } from "../desktop/portable/portable.js";
+import type { Env } from "./command.js";
 
 export interface BackendOptions {
-  backend: string;
+  backend: "auto" | "builtin" | "portabledesktop";
   geometry: Size;
   open: string[][];
-  logger: Logger;
   /** --portabledesktop PATH */
-  binary?: string;
+  portabledesktop?: string;
+  /** Overrides of the release to download. */
+  release: Partial<Release>;
+  /** The environment: PATH and XDG_CACHE_HOME to find the binary; the desktop's processes inherit it. */
+  env: Env;
+  logger: Logger;
   signal?: AbortSignal;
 }
 
-/**
- * Release overrides for mirrors and tests, from the environment:
- * DESKTOPD_PORTABLEDESKTOP_VERSION, _URL and _SHA256.
- */
-export function releaseFromEnv(): Partial<Release> {
-  const e = process.env;
-  return {
-    version: e.DESKTOPD_PORTABLEDESKTOP_VERSION || undefined,
-    url: e.DESKTOPD_PORTABLEDESKTOP_URL || undefined,
-    sha256: e.DESKTOPD_PORTABLEDESKTOP_SHA256 || undefined,
-  };
-}
-
-export async function createBackend(o: BackendOptions): Promise<Desktop> {
-  const builtin = () => new BuiltinDesktop({ geometry: o.geometry, open: o.open, logger: o.logger });
-  const portable = (binary: string) => new PortableDesktop({ binary, geometry: o.geometry, open: o.open, logger: o.logger });
-  switch (o.backend) {
+export async function createBackend(opts: BackendOptions): Promise<Desktop> {
+  const { geometry, open, logger, release, env } = opts;
+  const resolve = (download: boolean) =>
+    resolvePortableDesktop({ logger, explicit: opts.portabledesktop, release, download, env, signal: opts.signal });
+  const portable = (binary: string) => new PortableDesktop({ binary, geometry, open, env, logger });
+  switch (opts.backend) {
     case "builtin":
-      return builtin();
+      return new BuiltinDesktop({ geometry, open, env, logger });
     case "portabledesktop": {
-      const r = await resolvePortableDesktop({
-        logger: o.logger,
-        explicit: o.binary,
-        release: releaseFromEnv(),
-        download: true,
-        signal: o.signal,
-      });
-      return portable(r!.path);
+      const r = await resolve(true);
+      if (!r) throw new Error("portabledesktop: the binary did not resolve");
+      return portable(r.path);
     }
     case "auto": {
-      let r;
-      try {
-        r = await resolvePortableDesktop({ logger: o.logger, explicit: o.binary, release: releaseFromEnv(), download: false });
-      } catch (err) {
-        if (!(err instanceof UnsupportedPlatformError)) throw err;
-      }
-      o.logger.info({ backend: r ? "portabledesktop" : "builtin", binary: r?.path }, "backend chosen (auto)");
-      return r ? portable(r.path) : builtin();
+      const r = await resolve(false).catch((err) => {
+        if (err instanceof UnsupportedPlatformError) return undefined;
+        throw err;
+      });
+      logger.info({ backend: r ? "portabledesktop" : "builtin", binary: r?.path }, "backend chosen (auto)");
+      return r ? portable(r.path) : new BuiltinDesktop({ geometry, open, env, logger });
     }
-    default:
-      throw new Error(`--backend: expected auto, builtin or portabledesktop, got "${o.backend}"`);
   }
 }

@@ -1,14 +1,17 @@
-/** How the client subcommands reach the service: --url and --token, or their environment defaults. */
+/** How the client commands reach the service: --url and --token, or the environment, or the server's token file. */
 import { createDesktopClient, type DesktopClient } from "../client/client.js";
-import { readToken } from "./token.js";
+import { DEFAULTS as SERVER } from "../server/server.js";
+import { type Env, text, type Values } from "./command.js";
+import { readTokenFile, TOKEN_FILE, tokenFilePath } from "./token.js";
 
-export const CLIENT_FLAGS = { url: { type: "string" }, token: { type: "string" } } as const;
+export const CLIENT_SETTINGS = {
+  url: text({ flag: "url", value: "URL", env: "DESKTOPD_URL", default: `http://${SERVER.host}:${SERVER.port}`, help: "the service's URL" }),
+  token: text({ flag: "token", value: "TOKEN", env: "DESKTOPD_TOKEN", defaultHelp: "the token file's", help: "bearer token" }),
+  tokenFile: TOKEN_FILE,
+};
 
-export const CLIENT_USAGE = `  --url       service URL (env DESKTOPD_URL; default http://127.0.0.1:7000)
-  --token     bearer token (env DESKTOPD_TOKEN; default: the token file)`;
-
-export function cliClient(values: { url?: string; token?: string }): DesktopClient {
-  const token = values.token ?? readToken();
+export function cliClient(values: Values<typeof CLIENT_SETTINGS>, env: Env): DesktopClient {
+  const token = values.token ?? readTokenFile(tokenFilePath(env, values.tokenFile));
   if (!token) throw new Error("no token: pass --token, set DESKTOPD_TOKEN, or run where the server's token file is");
-  return createDesktopClient({ baseUrl: values.url ?? process.env.DESKTOPD_URL ?? "http://127.0.0.1:7000", token });
+  return createDesktopClient({ baseUrl: values.url, token });
 }

@@ -5,47 +5,44 @@
  */
 import { randomUUID } from "node:crypto";
 import { type FileHandle, open, rename, rm, stat } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import type { DesktopClient } from "../client/client.js";
-import { CLIENT_FLAGS, CLIENT_USAGE, cliClient } from "./client.js";
+import { CLIENT_SETTINGS, cliClient } from "./client.js";
+import { defineCommand, flag, text, UsageError } from "./command.js";
 import { progressBar } from "./progress.js";
 
-export const RECORD_USAGE = `desktopd record start [--id UUID] [--idle-speedup | --no-idle-speedup]
-  desktopd record stop --id UUID -o FILE.mp4 [--thumbnail FILE.jpg]
-  start       starts (or continues) a recording; prints its id (new UUID unless --id)
-  stop        stops it and downloads the MP4 (and the JPEG thumbnail), with progress
-  --idle-speedup / --no-idle-speedup   play idle spans 20x faster, or not
-              (default: the server's setting)
-${CLIENT_USAGE}`;
-
-export async function record(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      id: { type: "string" },
-      output: { type: "string", short: "o" },
-      thumbnail: { type: "string" },
-      "idle-speedup": { type: "boolean" },
-      "no-idle-speedup": { type: "boolean" },
-      ...CLIENT_FLAGS,
-    },
-  });
-  const [sub, ...extra] = positionals;
-  if ((sub !== "start" && sub !== "stop") || extra.length > 0) throw new Error(`usage: ${RECORD_USAGE}`);
-  const client = cliClient(values);
-  if (sub === "start") {
-    if (values["idle-speedup"] && values["no-idle-speedup"]) throw new Error("--idle-speedup and --no-idle-speedup contradict each other");
+export const recordStart = defineCommand({
+  name: "record start",
+  summary: "start (or continue) a screen recording; prints its id",
+  settings: {
+    id: text({ flag: "id", value: "UUID", defaultHelp: "a new UUID", help: "the recording's id" }),
+    idleSpeedup: flag({ flag: "idle-speedup", help: "play idle spans faster (default: the server's setting)" }),
+    noIdleSpeedup: flag({ flag: "no-idle-speedup", help: "keep idle spans at normal speed" }),
+    ...CLIENT_SETTINGS,
+  },
+  async run(values, { env }) {
+    if (values.idleSpeedup && values.noIdleSpeedup) throw new UsageError("--idle-speedup and --no-idle-speedup contradict each other");
     const recordingId = values.id ?? randomUUID();
-    const idleSpeedup = values["idle-speedup"] ? true : values["no-idle-speedup"] ? false : undefined;
-    await client.startRecording({ recordingId, idleSpeedup });
+    const idleSpeedup = values.idleSpeedup ? true : values.noIdleSpeedup ? false : undefined;
+    await cliClient(values, env).startRecording({ recordingId, idleSpeedup });
     process.stdout.write(`${recordingId}\n`);
-    return;
-  }
-  if (!values.id) throw new Error("--id UUID is required");
-  if (!values.output) throw new Error("-o FILE.mp4 is required");
-  await download(client, values.id, values.output, values.thumbnail);
-}
+  },
+});
+
+export const recordStop = defineCommand({
+  name: "record stop",
+  summary: "stop a recording and download the MP4 (and its JPEG thumbnail), with progress",
+  settings: {
+    id: text({ flag: "id", value: "UUID", help: "the recording's id (required)" }),
+    output: text({ flag: "output", short: "o", value: "FILE.mp4", help: "where the video goes (required)" }),
+    thumbnail: text({ flag: "thumbnail", value: "FILE.jpg", help: "where the thumbnail goes" }),
+    ...CLIENT_SETTINGS,
+  },
+  async run(values, { env }) {
+    if (!values.id) throw new UsageError("--id UUID is required");
+    if (!values.output) throw new UsageError("-o FILE.mp4 is required");
+    await download(cliClient(values, env), values.id, values.output, values.thumbnail);
+  },
+});
 
 async function download(client: DesktopClient, recordingId: string, output: string, thumbnailPath?: string): Promise<void> {
   const files: { path: string; part: string; fh?: FileHandle }[] = [{ path: output, part: `${output}.part` }];
@@ -70,7 +67,7 @@ async function download(client: DesktopClient, recordingId: string, output: stri
       progress(received, total);
     }
     for (const f of files) {
-      await f.fh!.close();
+      await f.fh?.close();
       f.fh = undefined;
     }
     await rename(files[0].part, files[0].path);

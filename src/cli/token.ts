@@ -1,37 +1,41 @@
 /**
  * Where the bearer token comes from: DESKTOPD_TOKEN, else the token file
- * ($DESKTOPD_TOKEN_FILE, default $XDG_CONFIG_HOME/desktopd/token), created
- * with a new random token (mode 0600) when missing.
+ * (DESKTOPD_TOKEN_FILE, default $XDG_CONFIG_HOME/desktopd/token), which the
+ * server creates with a new random token (mode 0600) when it is missing.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { generateToken } from "../server/transport/auth.js";
+import { type Env, text } from "./command.js";
 
-export function tokenFile(): string {
-  if (process.env.DESKTOPD_TOKEN_FILE) return process.env.DESKTOPD_TOKEN_FILE;
-  const config = process.env.XDG_CONFIG_HOME || join(homedir(), ".config");
-  return join(config, "desktopd", "token");
+export const TOKEN_FILE = text({
+  env: "DESKTOPD_TOKEN_FILE",
+  defaultHelp: "$XDG_CONFIG_HOME/desktopd/token",
+  help: "where the server keeps its token, made at first start with mode 0600",
+});
+
+/** The token file: `explicit` (DESKTOPD_TOKEN_FILE), else under $XDG_CONFIG_HOME (~/.config). */
+export function tokenFilePath(env: Env, explicit?: string): string {
+  return explicit ?? join(env.XDG_CONFIG_HOME || join(homedir(), ".config"), "desktopd", "token");
 }
 
-/** The token for a client: env, then the token file. */
-export function readToken(): string | undefined {
-  if (process.env.DESKTOPD_TOKEN) return process.env.DESKTOPD_TOKEN;
+/** The token in `file`, or undefined when there is none. */
+export function readTokenFile(file: string): string | undefined {
   try {
-    return readFileSync(tokenFile(), "utf8").trim() || undefined;
+    return readFileSync(file, "utf8").trim() || undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The token for the server; `generated` is true when it was just created. */
-export function serverToken(): { token: string; source: string; generated: boolean } {
-  if (process.env.DESKTOPD_TOKEN) return { token: process.env.DESKTOPD_TOKEN, source: "DESKTOPD_TOKEN", generated: false };
-  const file = tokenFile();
-  const existing = readToken();
+/** The server's token: `given` (DESKTOPD_TOKEN), the file's, or a new one saved to the file. */
+export function serverToken(given: string | undefined, file: string): { token: string; source: string; generated: boolean } {
+  if (given) return { token: given, source: "DESKTOPD_TOKEN", generated: false };
+  const existing = readTokenFile(file);
   if (existing) return { token: existing, source: file, generated: false };
   const token = generateToken();
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, token + "\n", { mode: 0o600 });
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return { token, source: file, generated: true };
 }

@@ -1,34 +1,42 @@
 /** `desktopd vnc-forward`: a local port any VNC viewer can open (src/client/vnc-forward.ts). */
-import { parseArgs } from "node:util";
 import { forwardVnc } from "../client/vnc-forward.js";
 import { createLogger } from "../logger.js";
-import { isLoopback, parseListen } from "./args.js";
-import { CLIENT_FLAGS, CLIENT_USAGE, cliClient } from "./client.js";
+import { CLIENT_SETTINGS, cliClient } from "./client.js";
+import { defineCommand, flag, text, UsageError } from "./command.js";
+import { isLoopback, LOG_LEVEL, parseListen } from "./settings.js";
 
-export const VNC_FORWARD_USAGE = `desktopd vnc-forward [--listen 127.0.0.1:5901]
-  each connection to the local port is one Vnc call to the service; point a
-  viewer at it (vncviewer 127.0.0.1::5901). A non-loopback --listen needs
-  --insecure: the port itself has no authentication.
-${CLIENT_USAGE}`;
-
-export async function vncForward(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { listen: { type: "string", default: "127.0.0.1:5901" }, insecure: { type: "boolean", default: false }, ...CLIENT_FLAGS },
-  });
-  const { host, port } = parseListen(values.listen!);
-  if (!isLoopback(host) && !values.insecure)
-    throw new Error(`--listen ${host}: the forwarded port has no authentication; keep it on loopback or pass --insecure`);
-  const logger = createLogger();
-  const fwd = await forwardVnc({
-    client: cliClient(values),
-    host,
-    port,
-    onConnection: (e) =>
-      e.error ? logger.warn(e, "viewer connection failed") : logger.info(e, e.closed ? "viewer left" : "viewer connected"),
-  });
-  process.stderr.write(`desktopd: VNC on ${host}:${fwd.port} (e.g. vncviewer ${host}::${fwd.port})\n`);
-  const stop = () => void fwd.close().then(() => process.exit(0));
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-}
+export const vncForward = defineCommand({
+  name: "vnc-forward",
+  summary: "a local port for VNC viewers, each connection one Vnc call to the service",
+  description: "Point a viewer at the port (vncviewer 127.0.0.1::5901). The port has no authentication of its own.",
+  settings: {
+    listen: text({
+      flag: "listen",
+      value: "HOST:PORT",
+      default: "127.0.0.1:5901",
+      help: "local address; port 0 picks a free one",
+      parse: parseListen,
+    }),
+    insecure: flag({ flag: "insecure", help: "allow a non-loopback --listen (anyone who reaches it gets the desktop)" }),
+    ...CLIENT_SETTINGS,
+    logLevel: LOG_LEVEL,
+  },
+  async run(values, { env }) {
+    const { host, port } = values.listen;
+    if (!isLoopback(host) && !values.insecure) {
+      throw new UsageError(`--listen ${host}: the forwarded port has no authentication; keep it on loopback or pass --insecure`);
+    }
+    const logger = createLogger(values.logLevel);
+    const fwd = await forwardVnc({
+      client: cliClient(values, env),
+      host,
+      port,
+      onConnection: (e) =>
+        e.error ? logger.warn(e, "viewer connection failed") : logger.info(e, e.closed ? "viewer left" : "viewer connected"),
+    });
+    process.stderr.write(`desktopd: VNC on ${host}:${fwd.port} (e.g. vncviewer ${host}::${fwd.port})\n`);
+    const stop = () => void fwd.close().then(() => process.exit(0));
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  },
+});

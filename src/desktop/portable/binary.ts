@@ -4,7 +4,8 @@
  *   2. `portabledesktop` on PATH,
  *   3. the cache, $XDG_CACHE_HOME/desktopd/portabledesktop/<version>/portabledesktop,
  *      used only if its sha256 still matches,
- *   4. a download of the pinned release (reference section 5), when allowed:
+ *   4. a download of the pinned release (github.com/coder/portabledesktop
+ *      releases; the sha256 of each version is pinned below), when allowed:
  *      streamed into a temp file beside the cache entry while hashing, sha256
  *      compared, chmod 0700, atomic rename; 3 attempts with backoff;
  *      cancellable with an AbortSignal; a failure leaves nothing behind.
@@ -17,6 +18,7 @@ import { delimiter, dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Logger } from "pino";
+import { withDefaults } from "../defaults.js";
 import { sleep } from "../sleep.js";
 
 export const DEFAULT_VERSION = "v0.0.8";
@@ -59,8 +61,9 @@ export function release(override: Partial<Release> = {}, platform: string = proc
   return { version, url, sha256 };
 }
 
-export function defaultCacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "desktopd", "portabledesktop");
+/** $XDG_CACHE_HOME/desktopd/portabledesktop (~/.cache when XDG_CACHE_HOME is unset). */
+export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "desktopd", "portabledesktop");
 }
 
 export interface ResolveOptions {
@@ -68,11 +71,14 @@ export interface ResolveOptions {
   /** --portabledesktop PATH: used as is (must be executable). */
   explicit?: string;
   release?: Partial<Release>;
+  /** The environment: PATH to search, XDG_CACHE_HOME for the default cache. */
+  env?: NodeJS.ProcessEnv;
+  /** The cache directory; defaultCacheDir(env) unless told. */
   cacheDir?: string;
   /** May step 4 download? (`--backend auto` says no.) */
   download: boolean;
   signal?: AbortSignal;
-  /** Download attempts (3) and the backoff unit, ms (1000: waits 1 s, then 2 s). */
+  /** Download attempts, and the backoff unit, ms (the n-th retry waits n units). */
   attempts?: number;
   backoffMs?: number;
   /** Download progress: bytes so far, and the total when the server said. */
@@ -98,26 +104,29 @@ async function sha256Of(file: string): Promise<string> {
   return h.digest("hex");
 }
 
+export const DEFAULTS = { env: process.env, attempts: 3, backoffMs: 1000 };
+
 /** The cache path of a release. */
-export function cachePath(rel: Release, cacheDir = defaultCacheDir()): string {
+export function cachePath(rel: Release, cacheDir: string): string {
   return join(cacheDir, rel.version, "portabledesktop");
 }
 
 /** Whether the cache holds `rel` with a matching sha256. */
-export async function isCached(rel: Release, cacheDir?: string): Promise<boolean> {
+export async function isCached(rel: Release, cacheDir: string): Promise<boolean> {
   const p = cachePath(rel, cacheDir);
   return (await executable(p)) && (await sha256Of(p)) === rel.sha256;
 }
 
 /** Resolves the binary; undefined when it is not found and downloading is not allowed. */
-export async function resolvePortableDesktop(opts: ResolveOptions): Promise<Resolved | undefined> {
+export async function resolvePortableDesktop(options: ResolveOptions): Promise<Resolved | undefined> {
+  const opts = withDefaults(DEFAULTS, options);
   const log = opts.logger;
   if (opts.explicit) {
     if (!(await executable(opts.explicit))) throw new Error(`--portabledesktop ${opts.explicit}: not an executable file`);
     log.info({ path: opts.explicit }, "portabledesktop: using the explicit path");
     return { path: opts.explicit, source: "explicit" };
   }
-  for (const dir of (process.env.PATH ?? "").split(delimiter).filter(Boolean)) {
+  for (const dir of (opts.env.PATH ?? "").split(delimiter).filter(Boolean)) {
     const p = join(dir, "portabledesktop");
     if (await executable(p)) {
       log.info({ path: p }, "portabledesktop: found on PATH");
@@ -126,7 +135,7 @@ export async function resolvePortableDesktop(opts: ResolveOptions): Promise<Reso
   }
   log.info("portabledesktop: not on PATH");
   const rel = release(opts.release, opts.platform, opts.arch);
-  const cached = cachePath(rel, opts.cacheDir);
+  const cached = cachePath(rel, opts.cacheDir ?? defaultCacheDir(opts.env));
   if (await executable(cached)) {
     const sum = await sha256Of(cached);
     if (sum === rel.sha256) {
@@ -150,10 +159,10 @@ export async function resolvePortableDesktop(opts: ResolveOptions): Promise<Reso
 export async function download(
   rel: Release,
   dest: string,
-  opts: Pick<ResolveOptions, "logger" | "signal" | "attempts" | "backoffMs" | "onProgress">,
+  options: Pick<ResolveOptions, "logger" | "signal" | "attempts" | "backoffMs" | "onProgress">,
 ): Promise<void> {
-  const log = opts.logger;
-  const attempts = opts.attempts ?? 3;
+  const opts = withDefaults(DEFAULTS, options);
+  const { logger: log, attempts } = opts;
   await mkdir(dirname(dest), { recursive: true, mode: 0o700 });
   let last: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -167,7 +176,7 @@ export async function download(
       last = err;
       if (opts.signal?.aborted || err instanceof ChecksumError) throw err;
       log.warn({ attempt, err: (err as Error).message }, "portabledesktop: download failed");
-      if (attempt < attempts) await sleep((opts.backoffMs ?? 1000) * attempt, opts.signal);
+      if (attempt < attempts) await sleep(opts.backoffMs * attempt, opts.signal);
     }
   }
   throw new Error(`download of portabledesktop ${rel.version} failed after ${attempts} attempts: ${(last as Error).message}`, {

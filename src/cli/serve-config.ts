@@ -1,0 +1,147 @@
+/**
+ * `desktopd serve`'s configuration: one settings table (flags, then
+ * environment, then defaults), the typed ServeConfig built from it in one
+ * place, and the checks that span settings. `serve --help` is generated from
+ * the same table.
+ */
+import { DEFAULT_GEOMETRY, DEFAULT_IDLE_SPEEDUP } from "../desktop/desktop.js";
+import type { Size } from "../desktop/geometry.js";
+import type { Release } from "../desktop/portable/binary.js";
+import { defaultRuntimeDir } from "../runtime-dir.js";
+import { DEFAULTS as SERVER } from "../server/server.js";
+import { type Env, flag, list, oneOf, parse, text, UsageError, type Values } from "./command.js";
+import { formatSize, isLoopback, LOG_LEVEL, parseCommand, parseListen, parseSize, releaseSettings } from "./settings.js";
+import { TOKEN_FILE, tokenFilePath } from "./token.js";
+
+/** Highest idle speed-up factor a server may set. */
+const MAX_IDLE_SPEEDUP = 1000;
+
+function parseIdleSpeedup(raw: string, source: string): number {
+  const factor = Number(raw);
+  if (raw.trim() === "" || !(factor === 0 || (factor > 1 && factor <= MAX_IDLE_SPEEDUP))) {
+    throw new Error(`${source}: expected 0 (off) or a factor above 1 up to ${MAX_IDLE_SPEEDUP}, got "${raw}"`);
+  }
+  return factor;
+}
+
+export const SERVE_SETTINGS = {
+  listen: text({
+    flag: "listen",
+    value: "HOST:PORT",
+    env: "DESKTOPD_LISTEN",
+    default: `${SERVER.host}:${SERVER.port}`,
+    help: "address to listen on; a non-loopback host needs TLS, or --insecure for cleartext",
+    parse: parseListen,
+  }),
+  tlsCert: text({
+    flag: "tls-cert",
+    value: "FILE",
+    help: "PEM certificate chain: HTTP/2 and HTTP/1.1 over TLS on the same port (ALPN); needs --tls-key",
+  }),
+  tlsKey: text({ flag: "tls-key", value: "FILE", help: "PEM private key of --tls-cert" }),
+  insecure: flag({ flag: "insecure", help: "allow a non-loopback --listen address without TLS" }),
+  backend: oneOf(["auto", "builtin", "portabledesktop"], {
+    flag: "backend",
+    env: "DESKTOPD_BACKEND",
+    default: "auto",
+    help: "desktop backend; auto is portabledesktop when its binary resolves without a download, else builtin",
+  }),
+  portabledesktop: text({
+    flag: "portabledesktop",
+    value: "PATH",
+    help: "the portabledesktop binary to use (first in the resolution order)",
+  }),
+  ...releaseSettings(false),
+  geometry: text({
+    flag: "geometry",
+    value: "WxH",
+    default: formatSize(DEFAULT_GEOMETRY),
+    help: "native framebuffer size, pixels, depth 24",
+    parse: parseSize,
+  }),
+  open: list({
+    flag: "open",
+    value: "CMD",
+    help: 'app started in the desktop once it is up, split on spaces, no shell: --open "xterm -geometry 100x30"',
+    parse: parseCommand,
+  }),
+  idleSpeedup: text({
+    flag: "idle-speedup",
+    value: "F",
+    default: String(DEFAULT_IDLE_SPEEDUP.factor),
+    help: "recordings play idle spans F times faster, 0 turns it off; a recording may choose for itself",
+    parse: parseIdleSpeedup,
+  }),
+  runtimeDir: text({
+    flag: "runtime-dir",
+    value: "DIR",
+    env: "DESKTOPD_RUNTIME_DIR",
+    defaultHelp: "$XDG_RUNTIME_DIR/desktopd, else /tmp/desktopd-<uid>",
+    help: "private state (recordings); created 0700, refused if another user owns it",
+  }),
+  token: text({ env: "DESKTOPD_TOKEN", defaultHelp: "the token file's, generated at first start", help: "the bearer token" }),
+  tokenFile: TOKEN_FILE,
+  logLevel: LOG_LEVEL,
+};
+
+export interface ServeConfig {
+  listen: { host: string; port: number };
+  /** Certificate chain and key files; cleartext when unset. */
+  tls?: { certFile: string; keyFile: string };
+  insecure: boolean;
+  backend: "auto" | "builtin" | "portabledesktop";
+  /** --portabledesktop PATH. */
+  portabledesktop?: string;
+  /** Overrides of the portabledesktop release to download. */
+  release: Partial<Release>;
+  /** Native framebuffer size, pixels. */
+  geometry: Size;
+  /** Apps to start on the desktop (argv arrays). */
+  open: string[][];
+  /** Idle speed-up factor of recordings; 0 = off. */
+  idleSpeedup: number;
+  runtimeDir: string;
+  /** The bearer token when DESKTOPD_TOKEN gives it. */
+  token?: string;
+  tokenFile: string;
+  logLevel: string;
+}
+
+/**
+ * The serve configuration from parsed settings: computed defaults filled in
+ * from `env`, and the checks that span settings (UsageError).
+ */
+export function serveConfig(v: Values<typeof SERVE_SETTINGS>, env: Env): ServeConfig {
+  if (!v.tlsCert !== !v.tlsKey) throw new UsageError("--tls-cert and --tls-key go together");
+  const tls = v.tlsCert && v.tlsKey ? { certFile: v.tlsCert, keyFile: v.tlsKey } : undefined;
+  if (!isLoopback(v.listen.host) && !tls && !v.insecure) {
+    throw new UsageError(
+      `--listen ${v.listen.host}: refusing a non-loopback address without TLS; pass --tls-cert/--tls-key, or --insecure to allow cleartext`,
+    );
+  }
+  return {
+    listen: v.listen,
+    tls,
+    insecure: v.insecure,
+    backend: v.backend,
+    portabledesktop: v.portabledesktop,
+    release: { version: v.version, url: v.url, sha256: v.sha256 },
+    geometry: v.geometry,
+    open: v.open,
+    idleSpeedup: v.idleSpeedup,
+    runtimeDir: v.runtimeDir ?? defaultRuntimeDir(env),
+    token: v.token,
+    tokenFile: tokenFilePath(env, v.tokenFile),
+    logLevel: v.logLevel,
+  };
+}
+
+/** `serveConfig` of `argv` and `env` (flags, then environment, then defaults). */
+export function loadServeConfig(argv: string[], env: Env): ServeConfig {
+  return serveConfig(parse({ name: "serve", settings: SERVE_SETTINGS }, argv, env).values, env);
+}
+
+/** The configuration for the start log line: the token shown only as "(set)". */
+export function loggableConfig(config: ServeConfig): Record<string, unknown> {
+  return { ...config, token: config.token === undefined ? undefined : "(set)" };
+}
