@@ -1,4 +1,4 @@
-/** Geometry rules of reference section 3, as examples. */
+/** Declared vs native geometry (src/desktop/geometry.ts), as examples. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { defaultDeclaredSize, Geometry, mapCoordinate } from "../src/desktop/geometry.js";

@@ -1,4 +1,4 @@
-/** Key names of reference section 1: aliases, letters, keysym names, errors. */
+/** Key names (src/desktop/keys.ts): aliases, letters, keysym names, errors. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InvalidInputError } from "../src/desktop/errors.js";

@@ -1,5 +1,5 @@
 /**
- * The recording rules (reference section 4, issue 4) through the service with
+ * The recording rules (README, Recording) through the service with
  * the generated client: ids, idempotence, limits, the idle stop and retention
  * (an injected clock), size limits, callers that leave, a stuck encoder, and
  * shutdown. Real ffmpeg on a small real desktop; the only fake is an encoder
@@ -32,7 +32,7 @@ describe("Recording rules", () => {
   /** Encoders recording `id` right now. */
   const encoders = (id: string) => processesMentioning(`${id}.`);
   before(async () => {
-    t = await startTestServer({ geometry: SMALL, recordings: { clock, idleSpeedup: null }, recordingLimits: limits });
+    t = await startTestServer({ geometry: SMALL, recordings: { clock, idleSpeedup: "off" }, recordingLimits: limits });
   });
   after(() => t.close());
 
@@ -199,7 +199,7 @@ describe("Recording rules", () => {
 describe("Recording with an encoder that ignores SIGINT", () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ geometry: SMALL, ffmpeg: IGNORES_SIGINT, recordings: { idleSpeedup: null, stopGraceMs: 500 } });
+    t = await startTestServer({ geometry: SMALL, ffmpeg: IGNORES_SIGINT, recordings: { idleSpeedup: "off", stopGraceMs: 500 } });
   });
   after(() => t.close());
 
@@ -217,7 +217,7 @@ describe("Recording with an encoder that ignores SIGINT", () => {
 
 describe("Recording at shutdown", () => {
   it("shutting down kills every encoder, deletes every file, and refuses new recordings with UNAVAILABLE", async () => {
-    const t = await startTestServer({ geometry: SMALL, recordings: { idleSpeedup: null } });
+    const t = await startTestServer({ geometry: SMALL, recordings: { idleSpeedup: "off" } });
     const ids = [randomUUID(), randomUUID()];
     for (const recordingId of ids) await t.grpc.startRecording({ recordingId });
     const finished = randomUUID();

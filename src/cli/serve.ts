@@ -24,7 +24,7 @@ export const serve = defineCommand({
     const tls = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
     const runtimeDir = await serviceRuntimeDir(config.runtimeDir);
     const desktop = await createBackend({ ...config, env, logger });
-    const idleSpeedup = config.idleSpeedup === 0 ? null : { ...DEFAULT_IDLE_SPEEDUP, factor: config.idleSpeedup };
+    const idleSpeedup = config.idleSpeedup === 0 ? "off" : { ...DEFAULT_IDLE_SPEEDUP, factor: config.idleSpeedup };
     const recordings = await Recordings.create({ desktop, logger, runtimeDir, idleSpeedup });
     const { token, source, generated } = serverToken(config.token, config.tokenFile);
     const server = await startServer({ desktop, token, logger, ...config.listen, recordings, tls });

@@ -41,7 +41,7 @@ export interface CaptureOptions {
 }
 
 /**
- * Idle speed-up (reference section 4): spans where the screen does not change
+ * Idle speed-up: spans where the screen does not change
  * for at least `minDurationS` seconds (frame difference under `noiseDb`, as
  * ffmpeg's freezedetect measures it) play `factor` times faster.
  */

@@ -2,9 +2,11 @@
  * Declared (model-facing) vs native geometry.
  *
  * Native space is the framebuffer in pixels. Declared space is the size a
- * caller (usually a model) reasons in. Rules from the reference, section 3:
- * model-facing limits are a long edge of at most 1568 px and an area of at most
- * 1,150,000 px, with preferred declared widths 1280 then 1024.
+ * caller (usually a model) reasons in. Model-facing limits: a long edge of at
+ * most 1568 px and at most 1.15 megapixels (images larger than that are scaled
+ * down by the model's API: https://docs.anthropic.com/en/docs/build-with-claude/vision),
+ * with preferred declared widths 1280 then 1024 (the WXGA and XGA targets of
+ * anthropics/anthropic-quickstarts computer-use-demo, tools/computer.py).
  */
 
 export interface Size {

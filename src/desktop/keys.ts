@@ -1,7 +1,8 @@
 /**
  * Key names -> X keysyms.
  *
- * Rules from the reference, section 1: combos split on "+"; case-insensitive
+ * The names coder/coder's agent/agentdesktop accepts, plus X keysym names
+ * (X.Org's keysymdef.h, xorgproto): combos split on "+"; case-insensitive
  * aliases (ctrl, alt, shift, super/meta/cmd, return/enter, esc, pageup...); a
  * single upper-case letter means the lower-case key; anything else is an X
  * keysym name. An unknown name is an error, never a silent no-op.

@@ -1,5 +1,5 @@
 /**
- * The recording rules (reference section 4; issue 4), over any Desktop:
+ * The recording rules, over any Desktop (README "Recording" section):
  * caller-chosen UUIDs, idempotent start and stop, at most 5 at once, an idle
  * stop after 10 minutes without a desktop action, 1 h retention of finished
  * recordings, and files only in a private 0700 directory that Close removes.
@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "../clock.js";
+import { withDefaults } from "../defaults.js";
 import { DEFAULT_IDLE_SPEEDUP, type Desktop, type IdleSpeedup, type Recorder } from "../desktop.js";
 import { DataLossError, DesktopUnavailableError, InvalidInputError, NotFoundError, ResourceExhaustedError } from "../errors.js";
 import { alive } from "../process.js";
@@ -21,19 +22,29 @@ export interface RecordingsOptions {
   runtimeDir: string;
   logger: Logger;
   clock?: Clock;
-  /** Speed-up for recordings that do not choose; DEFAULT_IDLE_SPEEDUP unless told; null turns it off. */
-  idleSpeedup?: IdleSpeedup | null;
-  /** Most recordings running at once (5). */
+  /** Speed-up of recordings that do not choose for themselves; "off" for none. */
+  idleSpeedup?: IdleSpeedup | "off";
+  /** Most recordings running at once. */
   maxActive?: number;
-  /** A recording stops by itself after this long without a desktop action, ms (10 min). */
+  /** A recording stops by itself after this long without a desktop action, ms. */
   idleStopMs?: number;
-  /** Finished recordings are deleted this long after they finish, ms (1 h). */
+  /** Finished recordings are deleted this long after they finish, ms. */
   retentionMs?: number;
-  /** Time the encoder gets to finalise after SIGINT before it is killed, ms (15 s). */
+  /** Time the encoder gets to finalise after SIGINT before it is killed, ms. */
   stopGraceMs?: number;
-  /** How often the idle stop and retention are checked, ms (5 s). */
+  /** How often the idle stop and retention are checked, ms. */
   tickMs?: number;
 }
+
+export const DEFAULTS = {
+  clock: systemClock as Clock,
+  idleSpeedup: DEFAULT_IDLE_SPEEDUP as IdleSpeedup | "off",
+  maxActive: 5,
+  idleStopMs: 10 * 60_000,
+  retentionMs: 60 * 60_000,
+  stopGraceMs: 15_000,
+  tickMs: 5000,
+};
 
 /** A finished recording's files and facts. */
 export interface RecordingArtifact {
@@ -76,12 +87,15 @@ export class Recordings {
   private cancelTick?: () => void;
   private takes = 0;
 
+  private readonly opts: typeof DEFAULTS & RecordingsOptions;
+
   private constructor(
-    private readonly opts: RecordingsOptions,
+    options: RecordingsOptions,
     /** This instance's private directory (0700). */
     readonly dir: string,
   ) {
-    this.clock = opts.clock ?? systemClock;
+    this.opts = withDefaults(DEFAULTS, options);
+    this.clock = this.opts.clock;
     this.lastActivity = this.clock.now();
     this.tick();
   }
@@ -137,12 +151,13 @@ export class Recordings {
       return this.start(id, opts);
     }
     const active = [...this.entries.values()].filter((e) => !e.result).length;
-    const max = this.opts.maxActive ?? 5;
+    const max = this.opts.maxActive;
     if (active >= max) throw new ResourceExhaustedError(`${active} recordings are active, the most allowed; stop one first`);
 
     // The request decides when it says; otherwise the server's setting (null: off).
-    const wanted = opts.idleSpeedup ?? this.opts.idleSpeedup !== null;
-    const speedup = wanted ? (this.opts.idleSpeedup ?? DEFAULT_IDLE_SPEEDUP) : undefined;
+    const configured = this.opts.idleSpeedup;
+    const wanted = opts.idleSpeedup ?? configured !== "off";
+    const speedup = wanted ? (configured === "off" ? DEFAULT_IDLE_SPEEDUP : configured) : undefined;
     const dir = join(this.dir, `${id}.${++this.takes}`);
     const entry: Entry = { id, dir, startedAt: this.clock.now(), recorder: this.launch(dir, speedup) };
     this.entries.set(id, entry);
@@ -191,7 +206,7 @@ export class Recordings {
     entry.result ??= (async () => {
       try {
         const recorder = await entry.recorder;
-        const finalised = await recorder.stop(this.opts.stopGraceMs ?? 15_000);
+        const finalised = await recorder.stop(this.opts.stopGraceMs);
         const video = join(entry.dir, "recording.mp4");
         const durationSeconds = finalised ? await mp4Duration(video) : undefined;
         if (durationSeconds === undefined) {
@@ -223,7 +238,7 @@ export class Recordings {
   private tick(): void {
     if (this.closed) return;
     const now = this.clock.now();
-    const idleMs = this.opts.idleStopMs ?? 10 * 60_000;
+    const idleMs = this.opts.idleStopMs;
     for (const e of this.entries.values()) {
       if (!e.result && now - Math.max(this.lastActivity, e.startedAt) >= idleMs) {
         this.opts.logger.info({ recording: e.id, idleMs }, "no desktop action for too long: stopping recording");
@@ -231,13 +246,13 @@ export class Recordings {
       }
     }
     this.expire();
-    this.cancelTick = this.clock.setTimeout(() => this.tick(), this.opts.tickMs ?? 5000);
+    this.cancelTick = this.clock.setTimeout(() => this.tick(), this.opts.tickMs);
   }
 
   /** Deletes finished recordings older than the retention time, files included. */
   private expire(): void {
     const now = this.clock.now();
-    const keep = this.opts.retentionMs ?? 60 * 60_000;
+    const keep = this.opts.retentionMs;
     for (const e of this.entries.values()) {
       if (e.finishedAt !== undefined && now - e.finishedAt >= keep) {
         this.opts.logger.info({ recording: e.id }, "recording expired: deleted");

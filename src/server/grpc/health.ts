@@ -5,16 +5,16 @@
  * NOT_FOUND (Check) or SERVICE_UNKNOWN (Watch), as the protocol says. Served
  * without the bearer token, so load balancers and probes can ask.
  */
+import { EventEmitter, on, once } from "node:events";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { Health, HealthCheckResponseSchema, HealthCheckResponse_ServingStatus as Status } from "../../../gen/health/v1/health_pb.js";
 
 export { Status as ServingStatus };
 
-/** The server's serving status, shared by every name it answers for. */
-export class HealthState {
+/** The server's serving status, shared by every name it answers for; emits "change". */
+export class HealthState extends EventEmitter<{ change: [] }> {
   private status = Status.NOT_SERVING;
-  private readonly listeners = new Set<() => void>();
 
   get(): Status {
     return this.status;
@@ -23,13 +23,7 @@ export class HealthState {
   set(status: Status): void {
     if (status === this.status) return;
     this.status = status;
-    for (const l of this.listeners) l();
-  }
-
-  /** Calls `fn` after each change until the returned function is called. */
-  onChange(fn: () => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    this.emit("change");
   }
 }
 
@@ -44,24 +38,19 @@ export function addHealth(router: ConnectRouter, state: HealthState, services: s
     async *watch(req, ctx: HandlerContext) {
       if (!known(req.service)) {
         yield response(Status.SERVICE_UNKNOWN);
-        await new Promise((r) => ctx.signal.addEventListener("abort", r, { once: true }));
+        if (!ctx.signal.aborted) await once(ctx.signal, "abort");
         return;
       }
-      let changed: () => void = () => undefined;
-      const off = state.onChange(() => changed());
+      // Listening before the first answer, so no change is missed.
+      const changes = on(state, "change", { signal: ctx.signal });
+      let last = state.get();
+      yield response(last);
       try {
-        for (let last: Status | undefined; ; ) {
-          const now = state.get();
-          if (now !== last) yield response((last = now));
-          if (ctx.signal.aborted) return;
-          await new Promise<void>((r) => {
-            changed = r;
-            if (state.get() !== last) r();
-            ctx.signal.addEventListener("abort", () => r(), { once: true });
-          });
+        for await (const _ of changes) {
+          if (state.get() !== last) yield response((last = state.get()));
         }
-      } finally {
-        off();
+      } catch (err) {
+        if (!ctx.signal.aborted) throw err;
       }
     },
     list() {

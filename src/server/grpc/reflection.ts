@@ -5,6 +5,10 @@
  * Built on protobuf-es descriptors of the generated code. The two versions are
  * the same messages in different packages, so v1alpha is served by
  * re-reading its bytes as v1.
+ *
+ * Written here because Connect-ES has no reflection service yet
+ * (https://github.com/connectrpc/connect-es/issues/507). The protocol:
+ * https://github.com/grpc/grpc/blob/master/doc/server-reflection.md
  */
 import { create, type DescFile, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { nestedTypes } from "@bufbuild/protobuf/reflect";
