@@ -51,10 +51,10 @@ async function startService(kind?: string) {
   });
   const next = <T>(key: string) =>
     new Promise<T>((resolve, reject) => {
-      const onMessage = (m: any) => {
-        if (m && key in m) {
+      const onMessage = (m: unknown) => {
+        if (m && typeof m === "object" && key in m) {
           service.off("message", onMessage);
-          resolve(m[key] as T);
+          resolve((m as Record<string, T>)[key]);
         }
       };
       service.on("message", onMessage);
@@ -173,7 +173,8 @@ async function main(): Promise<void> {
   console.log(`\ndesktopd bench: built-in backend over gRPC (h2c, loopback) vs spawn-per-action, and the`);
   console.log(`PortableDesktop backend (stand-in CLI: a process per command) through the same service, ms\n`);
   console.log(
-    `${"operation".padEnd(26)}${"p50".padStart(8)}${"p95".padStart(8)} | ${"spawn p50".padStart(9)}${"p95".padStart(8)} | ratio p50 | ${"pd p50".padStart(8)}${"p95".padStart(8)}`,
+    `${"operation".padEnd(26)}${"p50".padStart(8)}${"p95".padStart(8)} | ` +
+      `${"spawn p50".padStart(9)}${"p95".padStart(8)} | ratio p50 | ${"pd p50".padStart(8)}${"p95".padStart(8)}`,
   );
   for (const [name, ours, theirs, portable] of rows) {
     const ratio = theirs ? `${(theirs.p50 / ours.p50).toFixed(1)}x` : "";

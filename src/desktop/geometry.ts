@@ -64,7 +64,7 @@ export function mapCoordinate(c: number, from: number, to: number): number {
 }
 
 function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
+  return v < lo ? lo : Math.min(v, hi);
 }
 
 /** A pair of sizes: the native framebuffer and the caller's declared size. */

@@ -1,5 +1,157 @@
-// The x11 package ships no types; desktopd wraps it in src/desktop/builtin/x11.ts.
+/**
+ * Types for the part of the `x11` package (npm x11, which ships none) that
+ * desktopd and its specs use. Requests follow the X11 protocol
+ * (https://www.x.org/releases/current/doc/xproto/x11protocol.html) and its
+ * extensions XTEST, XFIXES and MIT-SHM; replies come to node-style callbacks.
+ */
 declare module "x11" {
-  const x11: any;
+  import type { EventEmitter } from "node:events";
+
+  export type Callback<T> = (err: unknown, reply: T) => void;
+
+  export interface Screen {
+    root: number;
+    pixel_width: number;
+    pixel_height: number;
+  }
+
+  export interface Display {
+    client: XClient;
+    screen: Screen[];
+    min_keycode: number;
+    max_keycode: number;
+  }
+
+  /** A core input event as the client emits it ("event"). */
+  export interface XEvent {
+    type: number;
+    keycode: number;
+    rootx: number;
+    rooty: number;
+    buttons: number;
+  }
+
+  export interface PointerReply {
+    rootX: number;
+    rootY: number;
+    keyMask: number;
+  }
+
+  export interface XTest {
+    /** XTEST FakeInput: type (2 KeyPress .. 6 MotionNotify), detail, time, root, x, y. */
+    FakeInput(type: number, detail: number, time: number, root: number, x: number, y: number): void;
+  }
+
+  export interface CursorImage {
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+    xhot: number;
+    yhot: number;
+    /** Premultiplied ARGB32, little-endian, width * height pixels. */
+    cursorImage: Buffer;
+  }
+
+  export interface XFixes {
+    QueryVersion(major: number, minor: number, cb: Callback<unknown>): void;
+    GetCursorImage(cb: Callback<CursorImage>): void;
+  }
+
+  export interface ShmSegment {
+    /** The shared memory, as a Buffer; a GetImage fills its start. */
+    buffer: Buffer;
+    getImage(
+      drawable: number,
+      x: number,
+      y: number,
+      width: number,
+      height: number,
+      planeMask: number,
+      format: number,
+      offset: number,
+      cb: Callback<{ size: number }>,
+    ): void;
+  }
+
+  export interface Shm {
+    usable(cb: Callback<boolean>): void;
+    createSegment(size: number, cb: Callback<ShmSegment>): void;
+  }
+
+  export interface Extensions {
+    xtest: XTest;
+    fixes: XFixes;
+    shm: Shm;
+  }
+
+  export interface WindowAttributes {
+    backgroundPixel?: number;
+    overrideRedirect?: boolean;
+    eventMask?: number;
+  }
+
+  export interface XClient extends EventEmitter {
+    /** Interned atoms by name and names by atom, shared by every connection in the process. */
+    atoms: Record<string, number>;
+    atom_names: Record<number, string>;
+    require<K extends keyof Extensions>(name: K, cb: Callback<Extensions[K]>): void;
+    terminate(): void;
+    AllocID(): number;
+    InternAtom(onlyIfExists: boolean, name: string, cb: Callback<number>): void;
+    GetProperty(
+      del: number,
+      window: number,
+      property: number,
+      type: number,
+      longOffset: number,
+      longLength: number,
+      cb: Callback<{ data?: Buffer }>,
+    ): void;
+    GetInputFocus(cb: Callback<{ focus: number }>): void;
+    SetInputFocus(window: number, revertTo: number): void;
+    QueryPointer(window: number, cb: Callback<PointerReply>): void;
+    GetImage(
+      format: number,
+      drawable: number,
+      x: number,
+      y: number,
+      width: number,
+      height: number,
+      planeMask: number,
+      cb: Callback<{ data: Buffer }>,
+    ): void;
+    GetKeyboardMapping(first: number, count: number, cb: Callback<number[][]>): void;
+    ChangeKeyboardMapping(first: number, perKeycode: number, keysyms: number[]): void;
+    CreateWindow(
+      id: number,
+      parent: number,
+      x: number,
+      y: number,
+      width: number,
+      height: number,
+      borderWidth: number,
+      depth: number,
+      windowClass: number,
+      visual: number,
+      attributes: WindowAttributes,
+    ): void;
+    MapWindow(window: number): void;
+    RaiseWindow(window: number): void;
+    DestroyWindow(window: number): void;
+    ChangeWindowAttributes(window: number, attributes: WindowAttributes): void;
+    ClearArea(window: number, x: number, y: number, width: number, height: number, exposures: number): void;
+    GrabKeyboard(window: number, ownerEvents: number, time: number, pointerMode: number, keyboardMode: number, cb: Callback<number>): void;
+  }
+
+  export interface ClientOptions {
+    display: string;
+    auth?: { name: string; data: string };
+  }
+
+  const x11: {
+    createClient(opts: ClientOptions, cb: Callback<Display>): XClient;
+    eventMask: Record<"KeyPress" | "KeyRelease" | "ButtonPress" | "ButtonRelease" | "PointerMotion" | "Exposure", number>;
+  };
   export default x11;
 }

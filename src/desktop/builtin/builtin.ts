@@ -184,12 +184,12 @@ export class BuiltinDesktop implements Desktop {
     // Resolve every keycode first: after the first press nothing may fail.
     const mods = await this.locate(x, modifiers);
     if (at) x.motion(at);
-    mods.forEach((k) => x.key(k, true));
+    x.pressKeys(mods);
     for (let i = 0; i < count; i++) {
       x.button(BUTTONS[button], true);
       x.button(BUTTONS[button], false);
     }
-    mods.reverse().forEach((k) => x.key(k, false));
+    x.releaseKeys(mods);
   }
 
   async buttonDown(button: MouseButton): Promise<void> {
@@ -204,7 +204,7 @@ export class BuiltinDesktop implements Desktop {
     const x = await this.x();
     const mods = await this.locate(x, modifiers);
     if (at) x.motion(at);
-    mods.forEach((k) => x.key(k, true));
+    x.pressKeys(mods);
     const notch = (button: number, n: number) => {
       for (let i = 0; i < n; i++) {
         x.button(button, true);
@@ -213,7 +213,7 @@ export class BuiltinDesktop implements Desktop {
     };
     notch(dy < 0 ? WHEEL.up : WHEEL.down, Math.abs(dy));
     notch(dx < 0 ? WHEEL.left : WHEEL.right, Math.abs(dx));
-    mods.reverse().forEach((k) => x.key(k, false));
+    x.releaseKeys(mods);
   }
 
   async drag(from: Point, to: Point): Promise<void> {
@@ -229,18 +229,18 @@ export class BuiltinDesktop implements Desktop {
   async keyPress(combo: Key[]): Promise<void> {
     const x = await this.x();
     const codes = await this.locate(x, combo, true);
-    codes.forEach((k) => x.key(k, true));
-    codes.reverse().forEach((k) => x.key(k, false));
+    x.pressKeys(codes);
+    x.releaseKeys(codes);
   }
 
   async keyDown(combo: Key[]): Promise<void> {
     const x = await this.x();
-    (await this.locate(x, combo, true)).forEach((k) => x.key(k, true));
+    x.pressKeys(await this.locate(x, combo, true));
   }
 
   async keyUp(combo: Key[]): Promise<void> {
     const x = await this.x();
-    (await this.locate(x, combo, true)).reverse().forEach((k) => x.key(k, false));
+    x.releaseKeys(await this.locate(x, combo, true));
   }
 
   async type(text: string, signal?: AbortSignal): Promise<void> {

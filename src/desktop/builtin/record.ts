@@ -66,7 +66,7 @@ export async function recordX11(options: X11RecordOptions): Promise<Recorder> {
   const spans = new FreezeSpans();
   const { width, height } = opts.size;
   // yuv420p needs even sides; an odd screen loses its last row/column.
-  const graph = "[0:v]setpts=PTS-STARTPTS,crop=trunc(iw/2)*2:trunc(ih/2)*2" + (opts.idleSpeedup ? ",split=2[rec][fd]" : "[rec]");
+  const graph = `[0:v]setpts=PTS-STARTPTS,crop=trunc(iw/2)*2:trunc(ih/2)*2${opts.idleSpeedup ? ",split=2[rec][fd]" : "[rec]"}`;
   const freeze = opts.idleSpeedup ? `;[fd]freezedetect=n=${opts.idleSpeedup.noiseDb}dB:d=${opts.idleSpeedup.minDurationS},nullsink` : "";
   // biome-ignore format: ffmpeg's arguments grouped by input, filters and output
   const args = [
@@ -74,7 +74,8 @@ export async function recordX11(options: X11RecordOptions): Promise<Recorder> {
     "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-progress", "pipe:1", "-stats_period", "0.1", "-y",
     "-f", "x11grab", "-draw_mouse", "1", "-framerate", String(RECORDING_FPS), "-video_size", `${width}x${height}`, "-i", opts.display,
     "-filter_complex", graph + freeze,
-    "-map", "[rec]", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-r", String(RECORDING_FPS), "-movflags", "+faststart", raw,
+    "-map", "[rec]", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-r", String(RECORDING_FPS),
+    "-movflags", "+faststart", raw,
   ];
   const env = { ...opts.env, DISPLAY: opts.display, XAUTHORITY: opts.xauthority };
   const encoder = EncoderProcess.spawn({
@@ -170,7 +171,10 @@ async function speedUpOrKeep(runner: Runner, o: SpeedupPass): Promise<void> {
   const started = performance.now();
   const timeoutMs = Math.max(o.timeoutMs, duration * 500);
   // biome-ignore format: ffmpeg's arguments in reading order
-  const args = ["-i", o.raw, "-filter_script:v", script, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-movflags", "+faststart", o.out];
+  const args = [
+    "-i", o.raw, "-filter_script:v", script,
+    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-movflags", "+faststart", o.out,
+  ];
   const pass = await runPass(runner, args, "speed-up", timeoutMs);
   await rm(script, { force: true });
   if (pass.ok && (await mp4Duration(o.out)) !== undefined) {

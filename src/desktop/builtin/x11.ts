@@ -4,7 +4,17 @@
  * cursor image. No process is spawned here; every call is protocol requests on
  * one Unix socket.
  */
-import x11 from "x11";
+import x11, {
+  type Callback,
+  type CursorImage,
+  type Display,
+  type PointerReply,
+  type Shm,
+  type ShmSegment,
+  type XClient,
+  type XFixes,
+  type XTest,
+} from "x11";
 import type { Frame } from "../desktop.js";
 import { DesktopUnavailableError } from "../errors.js";
 import type { Point, Rect } from "../geometry.js";
@@ -21,10 +31,10 @@ const MOTION_NOTIFY = 6;
 const Z_PIXMAP = 2;
 const ALL_PLANES = 0xffffffff;
 
-/** Calls a callback-style x11 method as a promise. */
-function call<T>(fn: (...args: any[]) => void, ...args: unknown[]): Promise<T> {
+/** A callback-style x11 request as a promise: `call((cb) => X.Request(..., cb))`. */
+export function call<T>(send: (cb: Callback<T>) => void): Promise<T> {
   return new Promise((resolve, reject) => {
-    fn(...args, (err: unknown, res: T) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res)));
+    send((err, res) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res)));
   });
 }
 
@@ -32,10 +42,10 @@ export class X11Connection {
   readonly width: number;
   readonly height: number;
   readonly root: number;
-  private readonly X: any;
-  private xtest: any;
-  private fixes: any;
-  private shmSegment: any;
+  private readonly X: XClient;
+  private xtest!: XTest;
+  private fixes?: XFixes;
+  private shmSegment?: ShmSegment;
   private keymap!: Keymap;
   private closed = false;
   private captureChain: Promise<unknown> = Promise.resolve();
@@ -46,7 +56,7 @@ export class X11Connection {
   /** Called for an X protocol error on a request that has no reply (XTEST input, ChangeKeyboardMapping). */
   onProtocolError: (err: Error) => void = () => {};
 
-  private constructor(private readonly display: any) {
+  private constructor(private readonly display: Display) {
     this.X = display.client;
     const screen = display.screen[0];
     this.root = screen.root;
@@ -78,8 +88,8 @@ export class X11Connection {
    * string), loads XTEST (required), XFixes and MIT-SHM (optional).
    */
   static async connect(display: string, cookie: string): Promise<X11Connection> {
-    const d = await new Promise<any>((resolve, reject) => {
-      const client = x11.createClient({ display, auth: { name: "MIT-MAGIC-COOKIE-1", data: cookie } }, (err: unknown, dpy: any) =>
+    const d = await new Promise<Display>((resolve, reject) => {
+      const client = x11.createClient({ display, auth: { name: "MIT-MAGIC-COOKIE-1", data: cookie } }, (err, dpy) =>
         err ? reject(err) : resolve(dpy),
       );
       client.once("error", reject);
@@ -91,15 +101,16 @@ export class X11Connection {
 
   private async init(): Promise<void> {
     const X = this.X;
-    this.xtest = await call(X.require.bind(X), "xtest");
-    this.fixes = await call(X.require.bind(X), "fixes").catch(() => undefined);
-    if (this.fixes) await call(this.fixes.QueryVersion.bind(this.fixes), 5, 0).catch(() => undefined);
-    const shm: any = await call(X.require.bind(X), "shm").catch(() => undefined);
-    if (shm && (await call<boolean>(shm.usable.bind(shm)).catch(() => false))) {
-      this.shmSegment = await call(shm.createSegment.bind(shm), this.width * this.height * 4).catch(() => undefined);
+    this.xtest = await call<XTest>((cb) => X.require("xtest", cb));
+    const fixes = await call<XFixes>((cb) => X.require("fixes", cb)).catch(() => undefined);
+    if (fixes) await call((cb) => fixes.QueryVersion(5, 0, cb)).catch(() => undefined);
+    this.fixes = fixes;
+    const shm = await call<Shm>((cb) => X.require("shm", cb)).catch(() => undefined);
+    if (shm && (await call<boolean>((cb) => shm.usable(cb)).catch(() => false))) {
+      this.shmSegment = await call<ShmSegment>((cb) => shm.createSegment(this.width * this.height * 4, cb)).catch(() => undefined);
     }
-    const min = this.display.min_keycode as number;
-    const rows = await call<number[][]>(X.GetKeyboardMapping.bind(X), min, this.display.max_keycode - min + 1);
+    const min = this.display.min_keycode;
+    const rows = await call<number[][]>((cb) => X.GetKeyboardMapping(min, this.display.max_keycode - min + 1, cb));
     this.keymap = new Keymap(min, rows, {
       changeMapping: async (keycode, keysyms) => {
         X.ChangeKeyboardMapping(keycode, keysyms.length, keysyms);
@@ -109,9 +120,9 @@ export class X11Connection {
   }
 
   /** A request with a reply; fails instead of hanging if the server goes away. */
-  private request<T>(fn: (...args: any[]) => void, ...args: unknown[]): Promise<T> {
+  private request<T>(send: (cb: Callback<T>) => void): Promise<T> {
     if (this.closed) return Promise.reject(new DesktopUnavailableError("X server connection closed"));
-    return Promise.race([call<T>(fn, ...args), this.lost]);
+    return Promise.race([call<T>(send), this.lost]);
   }
 
   /** False once closed or lost. */
@@ -129,7 +140,7 @@ export class X11Connection {
 
   /** A round trip: every request sent before it has been processed. */
   async sync(): Promise<void> {
-    await this.request(this.X.GetInputFocus.bind(this.X));
+    await this.request((cb) => this.X.GetInputFocus(cb));
   }
 
   /**
@@ -144,16 +155,16 @@ export class X11Connection {
    */
   async windowManagerReady(timeoutMs: number, gaveUp: Promise<unknown>): Promise<boolean> {
     const X = this.X;
-    const atom = await this.request<number>(X.InternAtom.bind(X), false, "_NET_SUPPORTING_WM_CHECK");
+    const atom = await this.request<number>((cb) => X.InternAtom(false, "_NET_SUPPORTING_WM_CHECK", cb));
     let over = false;
     const timer = setTimeout(() => (over = true), timeoutMs);
     void gaveUp.then(() => (over = true));
     try {
       while (!over) {
-        const prop = await this.request<any>(X.GetProperty.bind(X), 0, this.root, atom, 0, 0, 1);
-        const focus = await this.request<any>(X.GetInputFocus.bind(X));
+        const prop = await this.request<{ data?: Buffer }>((cb) => X.GetProperty(0, this.root, atom, 0, 0, 1, cb));
+        const focus = await this.request<{ focus: number }>((cb) => X.GetInputFocus(cb));
         // Focus 0 is None, 1 is PointerRoot.
-        if (prop.data?.length >= 4 && focus.focus > 1) return true;
+        if ((prop.data?.length ?? 0) >= 4 && focus.focus > 1) return true;
         await sleep(10);
       }
       return false;
@@ -163,7 +174,7 @@ export class X11Connection {
   }
 
   async pointer(): Promise<Point & { buttonMask: number }> {
-    const p = await this.request<any>(this.X.QueryPointer.bind(this.X), this.root);
+    const p = await this.request<PointerReply>((cb) => this.X.QueryPointer(this.root, cb));
     return { x: p.rootX, y: p.rootY, buttonMask: p.keyMask };
   }
 
@@ -177,6 +188,16 @@ export class X11Connection {
 
   key(keycode: number, down: boolean): void {
     this.xtest.FakeInput(down ? KEY_PRESS : KEY_RELEASE, keycode, 0, this.root, 0, 0);
+  }
+
+  /** Presses `keycodes` in order. */
+  pressKeys(keycodes: number[]): void {
+    for (const k of keycodes) this.key(k, true);
+  }
+
+  /** Releases `keycodes` in reverse order: the last pressed goes first. */
+  releaseKeys(keycodes: number[]): void {
+    for (const k of [...keycodes].reverse()) this.key(k, false);
   }
 
   /**
@@ -193,10 +214,14 @@ export class X11Connection {
     let bgrx: Buffer;
     if (this.shmSegment) {
       const seg = this.shmSegment;
-      const rep = await this.request<any>(seg.getImage.bind(seg), this.root, r.x, r.y, r.width, r.height, ALL_PLANES, Z_PIXMAP, 0);
+      const rep = await this.request<{ size: number }>((cb) =>
+        seg.getImage(this.root, r.x, r.y, r.width, r.height, ALL_PLANES, Z_PIXMAP, 0, cb),
+      );
       bgrx = seg.buffer.subarray(0, rep.size);
     } else {
-      const img = await this.request<any>(this.X.GetImage.bind(this.X), Z_PIXMAP, this.root, r.x, r.y, r.width, r.height, ALL_PLANES);
+      const img = await this.request<{ data: Buffer }>((cb) =>
+        this.X.GetImage(Z_PIXMAP, this.root, r.x, r.y, r.width, r.height, ALL_PLANES, cb),
+      );
       bgrx = img.data;
     }
     const capturedAt = new Date();
@@ -208,8 +233,9 @@ export class X11Connection {
    * as straight-alpha RGBA placed at its hotspot; undefined without XFixes.
    */
   async cursorImage(): Promise<PointerSprite | undefined> {
-    if (!this.fixes) return undefined;
-    const c = await this.request<any>(this.fixes.GetCursorImage.bind(this.fixes));
+    const fixes = this.fixes;
+    if (!fixes) return undefined;
+    const c = await this.request<CursorImage>((cb) => fixes.GetCursorImage(cb));
     const rgba = Buffer.alloc(c.width * c.height * 4);
     const src: Buffer = c.cursorImage;
     for (let i = 0; i < c.width * c.height; i++) {

@@ -211,7 +211,8 @@ export class Recordings {
         const durationSeconds = finalised ? await mp4Duration(video) : undefined;
         if (durationSeconds === undefined) {
           throw new DataLossError(
-            `recording ${entry.id} corrupted: the encoder did not finish the MP4 (${finalised ? "no movie header" : "it was killed or failed"})`,
+            `recording ${entry.id} corrupted: the encoder did not finish the MP4 ` +
+              `(${finalised ? "no movie header" : "it was killed or failed"})`,
           );
         }
         const videoSize = (await stat(video)).size;

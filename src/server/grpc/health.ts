@@ -47,7 +47,10 @@ export function addHealth(router: ConnectRouter, state: HealthState, services: s
       yield response(last);
       try {
         for await (const _ of changes) {
-          if (state.get() !== last) yield response((last = state.get()));
+          const now = state.get();
+          if (now === last) continue;
+          last = now;
+          yield response(now);
         }
       } catch (err) {
         if (!ctx.signal.aborted) throw err;

@@ -39,6 +39,7 @@ interface Result {
   image?: Encoded;
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that only acts returns the Desktop call's Promise<void>
 type Handler<V> = (v: V, c: Ctx) => Promise<Result | void>;
 
 /** Hold and wait limits, ms. */

@@ -17,7 +17,7 @@ export function callLogger(logger: Logger): Interceptor {
         logger.warn({ ...entry, err: ConnectError.from(err).rawMessage }, "call failed");
       } else logger.info(entry, "call");
     };
-    let res;
+    let res: Awaited<ReturnType<typeof next>>;
     try {
       res = await next(req);
     } catch (err) {

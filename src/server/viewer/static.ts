@@ -27,8 +27,16 @@ const HEADERS = {
   // The token is in the page's URL until the page moves it to sessionStorage.
   "referrer-policy": "no-referrer",
   "x-content-type-options": "nosniff",
-  "content-security-policy":
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  "content-security-policy": [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "connect-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join("; "),
   "cache-control": "no-cache",
 };
 
@@ -88,7 +96,7 @@ function resolveFile(served: [string, string][], path: string): string | undefin
   if (decoded.includes("\0") || !TYPES[extname(decoded)]) return undefined;
   for (const [prefix, dir] of served) {
     if (!decoded.startsWith(prefix)) continue;
-    const file = resolve(dir, "." + decoded.slice(prefix.length - 1));
+    const file = resolve(dir, `.${decoded.slice(prefix.length - 1)}`);
     return file.startsWith(dir + sep) ? file : undefined;
   }
   return undefined;
@@ -96,5 +104,5 @@ function resolveFile(served: [string, string][], path: string): string | undefin
 
 function reply(res: Response, status: number, text: string, extra: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff", ...extra });
-  res.end(text + "\n");
+  res.end(`${text}\n`);
 }
