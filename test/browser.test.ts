@@ -11,10 +11,10 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import type { Page } from "playwright-core";
-import sharp from "sharp";
 import { launchChromium, type TestBrowser } from "./helpers/browser.js";
-import { eventually } from "./helpers/process.js";
-import { startTestServer, type TestServer } from "./helpers/server.js";
+import { isRed, rgbAt } from "./helpers/pixels.js";
+import { eventually, quietFor } from "./helpers/process.js";
+import { useTestServer } from "./helpers/server.js";
 import { TestWindows } from "./helpers/xwindow.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
@@ -31,24 +31,15 @@ async function toPage(page: Page, native: { width: number; height: number }, x: 
 }
 
 /** RGB of the page's pixel at page coordinates, from a real screenshot of the page. */
-async function pixel(page: Page, x: number, y: number): Promise<number[]> {
-  const { data, info } = await sharp(await page.screenshot())
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const off = (Math.round(y) * info.width + Math.round(x)) * info.channels;
-  return [...data.subarray(off, off + 3)];
-}
-
-const isRed = ([r, g, b]: number[]) => r > 200 && g < 60 && b < 60;
+const pixel = async (page: Page, x: number, y: number) => rgbAt(await page.screenshot(), Math.round(x), Math.round(y));
 
 describe("browser live view (Chromium + noVNC)", () => {
   const native = { width: 1280, height: 720 };
-  let t: TestServer;
+  const t = useTestServer({ geometry: native });
   let w: TestWindows;
   let browser: TestBrowser;
   before(async () => {
-    t = await startTestServer({ geometry: native });
-    const { display, cookie } = t.x11();
+    const { display, cookie } = t().x11();
     w = await TestWindows.open(display, cookie);
     await w.window(WINDOW.x, WINDOW.y, WINDOW.width, WINDOW.height, RED, { record: true });
     browser = await launchChromium();
@@ -56,12 +47,11 @@ describe("browser live view (Chromium + noVNC)", () => {
   after(async () => {
     await browser?.close();
     w?.close();
-    await t?.close();
   });
 
   it("shows the desktop scaled to the window, the red window where it is, and takes the token out of the address bar", async () => {
     const page = await browser.page({ width: 800, height: 520 });
-    await page.goto(`${t.url}/?token=${encodeURIComponent(t.token)}`);
+    await page.goto(`${t().url}/?token=${encodeURIComponent(t().token)}`);
     await state(page, "connected");
     assert.equal(new URL(page.url()).search, "", "token removed from the address bar");
     const { box } = await toPage(page, native, 0, 0);
@@ -77,7 +67,7 @@ describe("browser live view (Chromium + noVNC)", () => {
 
   it("a click on the page clicks the desktop at that point", async () => {
     const page = await browser.page({ width: 800, height: 520 });
-    await page.goto(`${t.url}/?token=${encodeURIComponent(t.token)}`);
+    await page.goto(`${t().url}/?token=${encodeURIComponent(t().token)}`);
     await state(page, "connected");
     w.clear();
     const target = { x: 500, y: 400 };
@@ -87,15 +77,15 @@ describe("browser live view (Chromium + noVNC)", () => {
     const press = evs.find((e) => e.type === "ButtonPress")!;
     assert.equal(press.detail, 1, "left button");
     assert.ok(Math.abs(press.rootX - target.x) <= 2 && Math.abs(press.rootY - target.y) <= 2, `pressed at ${press.rootX},${press.rootY}`);
-    const pointer = await t.desktop.cursorPosition();
+    const pointer = await t().desktop.cursorPosition();
     assert.ok(Math.abs(pointer.x - target.x) <= 2 && Math.abs(pointer.y - target.y) <= 2, `pointer at ${pointer.x},${pointer.y}`);
     await page.close();
   });
 
   it("view_only=1: the page says so, and its clicks and keys reach nothing", async () => {
-    await t.desktop.move({ x: 20, y: 20 });
+    await t().desktop.move({ x: 20, y: 20 });
     const page = await browser.page({ width: 800, height: 520 });
-    await page.goto(`${t.url}/?token=${encodeURIComponent(t.token)}&view_only=1`);
+    await page.goto(`${t().url}/?token=${encodeURIComponent(t().token)}&view_only=1`);
     await state(page, "connected");
     assert.match((await page.textContent("#status"))!, /view only/i);
     assert.equal(new URL(page.url()).search, "?view_only=1", "view_only stays in the address bar");
@@ -103,25 +93,25 @@ describe("browser live view (Chromium + noVNC)", () => {
     const p = await toPage(page, native, 500, 400);
     await page.mouse.click(p.x, p.y);
     await page.keyboard.type("abc");
-    await new Promise((r) => setTimeout(r, 1000));
+    await quietFor(1000);
     assert.deepEqual(
       w.events.map((e) => e.type),
       [],
       "no input reached the desktop",
     );
-    assert.deepEqual(await t.desktop.cursorPosition(), { x: 20, y: 20 });
+    assert.deepEqual(await t().desktop.cursorPosition(), { x: 20, y: 20 });
     await page.close();
   });
 
   it("without a token it asks for one; a refused token says so; the right one connects", async () => {
     const page = await browser.page();
-    await page.goto(`${t.url}/`);
+    await page.goto(`${t().url}/`);
     await state(page, "login");
     assert.ok(await page.isVisible("#login"));
     await page.fill("#token", "not-the-token-not-the-token");
     await page.click("#login button");
     await page.waitForSelector("#login-error:has-text('refused')");
-    await page.fill("#token", t.token);
+    await page.fill("#token", t().token);
     await page.click("#login button");
     await state(page, "connected");
     assert.ok(!(await page.isVisible("#login")));
@@ -130,16 +120,16 @@ describe("browser live view (Chromium + noVNC)", () => {
 
   it("reconnects, with backoff, when the connection drops", async () => {
     // Failure injection: keep the desktop's VNC sockets so the test can cut one.
-    const connectVnc = t.desktop.connectVnc.bind(t.desktop);
+    const connectVnc = t().desktop.connectVnc.bind(t().desktop);
     const opened: Duplex[] = [];
-    t.desktop.connectVnc = async () => {
+    t().desktop.connectVnc = async () => {
       const sock = await connectVnc();
       opened.push(sock);
       return sock;
     };
     try {
       const page = await browser.page();
-      await page.goto(`${t.url}/?token=${encodeURIComponent(t.token)}`);
+      await page.goto(`${t().url}/?token=${encodeURIComponent(t().token)}`);
       await state(page, "connected");
       assert.equal(opened.length, 1);
       opened[0].destroy();
@@ -149,7 +139,7 @@ describe("browser live view (Chromium + noVNC)", () => {
       assert.equal(opened.length, 2, "one new VNC connection");
       await page.close();
     } finally {
-      t.desktop.connectVnc = connectVnc;
+      t().desktop.connectVnc = connectVnc;
     }
   });
 

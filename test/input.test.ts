@@ -9,33 +9,31 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
-import sharp from "sharp";
 import { ImageFormat, ScrollDirection } from "../gen/desktop/v1/desktop_pb.js";
 import type { DesktopClient } from "../src/client/client.js";
-import type { Desktop } from "../src/desktop/desktop.js";
+import { rgbAt } from "./helpers/pixels.js";
 import { eventually } from "./helpers/process.js";
-import { contractBackends, type TestServer } from "./helpers/server.js";
+import { contractBackends, useServer } from "./helpers/server.js";
 import { CONTROL_MASK, type RecordedEvent, SHIFT_MASK, TestWindows } from "./helpers/xwindow.js";
 
 const scaled = { width: 1280, height: 720 };
 const presses = (evs: RecordedEvent[], type: RecordedEvent["type"] = "ButtonPress") => evs.filter((e) => e.type === type);
+const allReleased = (evs: RecordedEvent[]) => presses(evs, "KeyPress").length === presses(evs, "KeyRelease").length;
 
 for (const backend of contractBackends())
   describe(`Action input on a real desktop: ${backend.name}`, () => {
-    let t: TestServer<Desktop>;
+    const t = useServer(() => backend.start());
     let w: TestWindows;
     let client: DesktopClient;
 
     before(async () => {
-      t = await backend.start();
-      client = t.grpc;
-      const ep = t.x11();
+      client = t().grpc;
+      const ep = t().x11();
       w = await TestWindows.open(ep.display, ep.cookie);
       await w.window(0, 0, 1920, 1080, 0x202020, { record: true, focus: true, grabKeyboard: true });
     });
     after(async () => {
       w.close();
-      await t.close();
     });
     beforeEach(() => w.clear());
 
@@ -124,9 +122,9 @@ for (const backend of contractBackends())
       await client.action({ action: { case: "key", value: { text: "ctrl+shift+t" } } });
       const evs = await w.waitFor((e) => presses(e, "KeyRelease").length === 3);
       const keys = presses(evs, "KeyPress");
-      const t = keys[keys.length - 1];
-      assert.equal(await w.keysym({ ...t, state: 0 }), 0x74 /* t */);
-      assert.equal(t.state & (SHIFT_MASK | CONTROL_MASK), SHIFT_MASK | CONTROL_MASK);
+      const last = keys[keys.length - 1];
+      assert.equal(await w.keysym({ ...last, state: 0 }), 0x74 /* t */);
+      assert.equal(last.state & (SHIFT_MASK | CONTROL_MASK), SHIFT_MASK | CONTROL_MASK);
     });
 
     it('key "CTRL+L" means ctrl+l, and keysym names work', async () => {
@@ -153,9 +151,8 @@ for (const backend of contractBackends())
     it('type "-AbC, x=1!" arrives as exactly those characters (a leading "-" is text, not a flag)', async () => {
       const text = "-AbC, x=1!";
       await client.action({ action: { case: "type", value: { text } } });
-      // At least one release per character (Shift adds more for capitals).
-      await w.waitFor((e) => presses(e, "KeyRelease").length >= text.length);
-      await new Promise((r) => setTimeout(r, 100));
+      // At least one release per character (Shift adds more for capitals), and every press released.
+      await w.waitFor((e) => presses(e, "KeyRelease").length >= text.length && allReleased(e));
       assert.equal(await typedText(), text);
       assert.equal(presses(w.events, "KeyPress").length, presses(w.events, "KeyRelease").length, "every key pressed was released");
     });
@@ -165,8 +162,7 @@ for (const backend of contractBackends())
     }, async () => {
       const text = "héllo ✓ 日本 AbC!";
       await client.action({ action: { case: "type", value: { text } } });
-      await w.waitFor((e) => presses(e, "KeyRelease").length >= [...text].length);
-      await new Promise((r) => setTimeout(r, 100));
+      await w.waitFor((e) => presses(e, "KeyRelease").length >= [...text].length && allReleased(e));
       assert.equal(await typedText(), text);
       assert.equal(presses(w.events, "KeyPress").length, presses(w.events, "KeyRelease").length, "every key pressed was released");
     });
@@ -199,11 +195,6 @@ for (const backend of contractBackends())
     it("a screenshot shows a window of known colour at the right native and scaled pixels", async () => {
       const wid = await w.window(600, 300, 200, 100, 0xff0000);
       try {
-        const rgbAt = async (data: Uint8Array, x: number, y: number) => {
-          const { data: px, info } = await sharp(Buffer.from(data)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-          const i = (y * info.width + x) * 3;
-          return [px[i], px[i + 1], px[i + 2]];
-        };
         const native = await client.action({ action: { case: "screenshot", value: { format: ImageFormat.PNG } } });
         assert.deepEqual([native.screenshot?.width, native.screenshot?.height], [1920, 1080]);
         assert.deepEqual(await rgbAt(native.screenshot!.data, 700, 350), [255, 0, 0]);
@@ -223,7 +214,7 @@ for (const backend of contractBackends())
     });
 
     it("the Connect protocol over HTTP/1.1 drives the same desktop", async () => {
-      const res = await t.connect.action({ action: { case: "mouseMove", value: { coordinate: { x: 77, y: 88 } } } });
+      const res = await t().connect.action({ action: { case: "mouseMove", value: { coordinate: { x: 77, y: 88 } } } });
       assert.deepEqual([res.cursor?.x, res.cursor?.y], [77, 88]);
       const evs = await w.waitFor((e) => e.some((m) => m.type === "MotionNotify" && m.rootX === 77 && m.rootY === 88));
       assert.ok(evs.length > 0);

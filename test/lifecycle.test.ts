@@ -10,10 +10,9 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
-import { pino } from "pino";
 import { BuiltinDesktop } from "../src/desktop/builtin/builtin.js";
-import { alive, eventually } from "./helpers/process.js";
-import { startTestServer } from "./helpers/server.js";
+import { alive, eventually, quietFor } from "./helpers/process.js";
+import { startTestServer, testLogger } from "./helpers/server.js";
 import { TestWindows } from "./helpers/xwindow.js";
 
 describe("Desktop lifecycle", () => {
@@ -24,22 +23,19 @@ describe("Desktop lifecycle", () => {
     const bin = await mkdtemp(join(tmpdir(), "desktopd-slow-wm-"));
     await writeFile(join(bin, "openbox"), `#!/bin/sh\nsleep 1\nexec ${real} "$@"\n`);
     await chmod(join(bin, "openbox"), 0o755);
-    const path = process.env.PATH;
-    process.env.PATH = `${bin}:${path}`;
-    const desktop = new BuiltinDesktop({ logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+    const desktop = new BuiltinDesktop({ env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, logger: testLogger() });
     try {
       await desktop.start();
       const ep = desktop.x11Endpoint!;
       const w = await TestWindows.open(ep.display, ep.cookie);
       try {
         const wid = await w.window(0, 0, 100, 100, 0x00ff00, { focus: true });
-        await new Promise((r) => setTimeout(r, 1500));
+        await quietFor(1500); // openbox would take the focus within this
         assert.equal(await w.focus(), wid);
       } finally {
         w.close();
       }
     } finally {
-      process.env.PATH = path;
       await desktop.close();
       await rm(bin, { recursive: true, force: true });
     }
@@ -78,12 +74,15 @@ describe("Desktop lifecycle", () => {
     const ac = new AbortController();
     try {
       let killedAt = Infinity;
+      let streaming = () => {};
+      const firstFrame = new Promise<void>((r) => (streaming = r));
       const outcome = (async () => {
         try {
           for await (const f of t.grpc.screenshot(
             { maxFps: 30, allFrames: true, scaledSize: { width: 64, height: 36 } },
             { signal: ac.signal },
           )) {
+            streaming();
             const at = Number(f.capturedAt!.seconds) * 1000 + f.capturedAt!.nanos / 1e6;
             if (at > killedAt + 200) return "continued";
           }
@@ -92,7 +91,7 @@ describe("Desktop lifecycle", () => {
           return ConnectError.from(e).code === Code.Unavailable ? "unavailable" : `error ${ConnectError.from(e).message}`;
         }
       })();
-      await new Promise((r) => setTimeout(r, 300));
+      await firstFrame;
       killedAt = Date.now();
       process.kill(t.desktop.pids[0], "SIGKILL");
       const timeout = new Promise((r) => setTimeout(() => r("hung"), 10_000));
@@ -107,17 +106,24 @@ describe("Desktop lifecycle", () => {
   it("shutdown ends open streams with UNAVAILABLE and stops the desktop", async () => {
     const t = await startTestServer();
     const pids = t.desktop.pids;
-    const frames = (async () => {
-      for await (const _ of t.grpc.screenshot({ maxFps: 5, allFrames: true, scaledSize: { width: 64, height: 36 } }));
-    })();
-    const vnc = (async () => {
+    // Each stream says it is open by its first message: a frame, the RFB greeting.
+    const open: Promise<void>[] = [];
+    const opened = () => {
+      let resolve = () => {};
+      open.push(new Promise<void>((r) => (resolve = r)));
+      return resolve;
+    };
+    const frames = (async (first) => {
+      for await (const _ of t.grpc.screenshot({ maxFps: 5, allFrames: true, scaledSize: { width: 64, height: 36 } })) first();
+    })(opened());
+    const vnc = (async (first) => {
       async function* idle() {
         await new Promise(() => {});
       }
-      for await (const _ of t.grpc.vnc(idle()));
-    })();
+      for await (const _ of t.grpc.vnc(idle())) first();
+    })(opened());
     const ended = [frames, vnc].map((s) => assert.rejects(s, (e) => ConnectError.from(e).code === Code.Unavailable));
-    await new Promise((r) => setTimeout(r, 500));
+    await Promise.all(open);
     await t.server.close();
     await Promise.all(ended);
     assert.deepEqual(pids.filter(alive), []);

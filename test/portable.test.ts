@@ -12,18 +12,16 @@ import { afterEach, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { PortableDesktopCommandError } from "../src/desktop/portable/cli.js";
 import { PortableDesktop } from "../src/desktop/portable/portable.js";
-import { alive } from "./helpers/process.js";
+import { alive, until } from "./helpers/process.js";
 import { processesMentioning, stopRecording } from "./helpers/recording.js";
 import { PORTABLEDESKTOP_STANDIN, startPortableServer, testLogger } from "./helpers/server.js";
 
-/** Sets the stand-in's failure-injection variables for one test. */
-function inject(vars: Record<string, string>): void {
-  Object.assign(process.env, vars);
-}
+/** An environment of its own for one desktop's CLI; the stand-in's failure injection (PDSTUB_*) is set in it. */
+const ownEnv = (): NodeJS.ProcessEnv => ({ ...process.env });
 
 describe("PortableDesktop failures (stand-in CLI)", () => {
   const open: PortableDesktop[] = [];
-  const desktop = (opts: { commandTimeoutMs?: number } = {}) => {
+  const desktop = (opts: { commandTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) => {
     const d = new PortableDesktop({
       binary: PORTABLEDESKTOP_STANDIN,
       geometry: { width: 800, height: 600 },
@@ -34,14 +32,14 @@ describe("PortableDesktop failures (stand-in CLI)", () => {
     return d;
   };
   afterEach(async () => {
-    for (const k of ["PDSTUB_FAIL", "PDSTUB_HANG", "PDSTUB_UP", "PDSTUB_RECORD", "PDSTUB_LOG"]) delete process.env[k];
     await Promise.all(open.splice(0).map((d) => d.close()));
   });
 
   it("a command that exits 1 is a typed error with the command, exit code and stderr, UNAVAILABLE over RPC", async () => {
-    const t = await startPortableServer();
+    const env = ownEnv();
+    const t = await startPortableServer({ env });
     try {
-      inject({ PDSTUB_FAIL: "mouse" });
+      env.PDSTUB_FAIL = "mouse";
       await assert.rejects(
         t.grpc.action({ action: { case: "leftClick", value: { coordinate: { x: 5, y: 5 } } } }),
         (err: ConnectError) => err.code === Code.Unavailable && /portabledesktop mouse move: exit 1: injected failure/.test(err.rawMessage),
@@ -56,30 +54,28 @@ describe("PortableDesktop failures (stand-in CLI)", () => {
   });
 
   it("up printing malformed JSON is a clear error", async () => {
-    inject({ PDSTUB_UP: "malformed" });
-    await assert.rejects(desktop().start(), /portabledesktop up: unparsable JSON output/);
+    await assert.rejects(desktop({ env: { ...ownEnv(), PDSTUB_UP: "malformed" } }).start(), /portabledesktop up: unparsable JSON output/);
   });
 
   it("up reporting vncPort 0 is rejected, and the session it started is stopped", async () => {
-    inject({ PDSTUB_UP: "port0" });
-    await assert.rejects(desktop().start(), /bad vncPort 0/);
+    await assert.rejects(desktop({ env: { ...ownEnv(), PDSTUB_UP: "port0" } }).start(), /bad vncPort 0/);
   });
 
   it("up reporting an unparsable geometry is rejected, never read as 0x0", async () => {
-    inject({ PDSTUB_UP: "badgeometry" });
-    await assert.rejects(desktop().start(), /unparsable geometry "wide"/);
+    await assert.rejects(desktop({ env: { ...ownEnv(), PDSTUB_UP: "badgeometry" } }).start(), /unparsable geometry "wide"/);
   });
 
   it("a command that hangs is killed after the per-command timeout", async () => {
-    const d = desktop({ commandTimeoutMs: 700 });
+    const env = ownEnv();
+    const d = desktop({ commandTimeoutMs: 700, env });
     await d.start();
-    inject({ PDSTUB_HANG: "cursor" });
+    env.PDSTUB_HANG = "cursor";
     const started = Date.now();
     const err = await d.cursorPosition().catch((e: unknown) => e);
     assert.ok(err instanceof PortableDesktopCommandError, String(err));
     assert.match(err.message, /timed out after 700 ms/);
     assert.ok(Date.now() - started < 5000);
-    delete process.env.PDSTUB_HANG;
+    delete env.PDSTUB_HANG;
     assert.ok(Number.isInteger((await d.cursorPosition()).x), "the desktop still works");
   });
 
@@ -88,7 +84,7 @@ describe("PortableDesktop failures (stand-in CLI)", () => {
     await d.start();
     const before = d.sessionInfo!;
     for (const pid of before.pids) process.kill(pid, "SIGKILL");
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => !before.pids.some(alive), "the desktop's processes are gone");
     await d.move({ x: 10, y: 20 });
     const after = d.sessionInfo!;
     assert.notDeepEqual(after.pids, before.pids);
@@ -107,9 +103,11 @@ describe("PortableDesktop failures (stand-in CLI)", () => {
 
   it("StartRecording runs `portabledesktop record` with the idle speed-up flags, the thumbnail, and the file after `--`", async () => {
     const dir = await mkdtemp(join(tmpdir(), "desktopd-pdlog-"));
-    const t = await startPortableServer({ geometry: { width: 640, height: 480 } });
+    const t = await startPortableServer({
+      geometry: { width: 640, height: 480 },
+      env: { ...ownEnv(), PDSTUB_LOG: join(dir, "argv.jsonl") },
+    });
     try {
-      inject({ PDSTUB_LOG: join(dir, "argv.jsonl") });
       const [fast, plain] = [randomUUID(), randomUUID()];
       await t.grpc.startRecording({ recordingId: fast, idleSpeedup: true });
       await t.grpc.startRecording({ recordingId: plain, idleSpeedup: false });
@@ -134,9 +132,9 @@ describe("PortableDesktop failures (stand-in CLI)", () => {
   });
 
   it("a `record` that ignores SIGINT is killed after the grace period: DATA_LOSS, and nothing is left running", async () => {
-    const t = await startPortableServer({ geometry: { width: 640, height: 480 }, recordings: { stopGraceMs: 500 } });
+    const env = { ...ownEnv(), PDSTUB_RECORD: "ignore-sigint" };
+    const t = await startPortableServer({ geometry: { width: 640, height: 480 }, recordings: { stopGraceMs: 500 }, env });
     try {
-      inject({ PDSTUB_RECORD: "ignore-sigint" });
       const id = randomUUID();
       await t.grpc.startRecording({ recordingId: id });
       await assert.rejects(

@@ -1,7 +1,7 @@
 /**
  * A polyglot client end to end: examples/python, with stubs generated from
- * proto/ by Debian's protoc + grpc_python_plugin, run with Debian's python3
- * and grpcio against a live server.
+ * proto/ by Debian's protoc + grpc_python_plugin into a temp dir, run with
+ * Debian's python3 and grpcio against a live server.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -11,20 +11,18 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import sharp from "sharp";
-import { startTestServer, type TestServer } from "./helpers/server.js";
+import { useTestServer } from "./helpers/server.js";
 
 const EXAMPLE = fileURLToPath(new URL("../examples/python/", import.meta.url));
 
 describe("Python example (generated gRPC stubs)", () => {
-  let t: TestServer;
+  const t = useTestServer();
   let dir: string;
   before(async () => {
-    await execa("sh", [join(EXAMPLE, "generate.sh")]);
-    t = await startTestServer();
     dir = await mkdtemp(join(tmpdir(), "desktopd-py-"));
+    await execa("sh", [join(EXAMPLE, "generate.sh"), join(dir, "stubs")]);
   });
   after(async () => {
-    await t.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -33,15 +31,15 @@ describe("Python example (generated gRPC stubs)", () => {
     // Debian's interpreter: python3-grpcio is installed for it, whatever python3 comes first on PATH.
     const r = await execa(
       "/usr/bin/python3",
-      [join(EXAMPLE, "desktop_example.py"), "--target", t.url.replace("http://", ""), "--out", out],
+      [join(EXAMPLE, "desktop_example.py"), "--target", t().url.replace("http://", ""), "--out", out, "--stubs", join(dir, "stubs")],
       {
-        env: { DESKTOPD_TOKEN: t.token },
+        env: { DESKTOPD_TOKEN: t().token },
       },
     );
     const lines = r.stdout.trim().split("\n");
     assert.equal(lines[0], "display 1920x1080 (declared 1280x720) backend builtin");
     assert.equal(lines[1], "left_click: left_click action performed; cursor 640,360 (declared)");
-    assert.deepEqual(await t.desktop.cursorPosition(), { x: 960, y: 540 }, "the pointer really moved, to native (960,540)");
+    assert.deepEqual(await t().desktop.cursorPosition(), { x: 960, y: 540 }, "the pointer really moved, to native (960,540)");
     const meta = await sharp(out).metadata();
     assert.deepEqual([meta.format, meta.width, meta.height], ["png", 1280, 720]);
     assert.match(lines[3], /^vnc: b'RFB 003\.00\d\\n'$/);

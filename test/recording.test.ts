@@ -13,33 +13,29 @@ import { fileURLToPath } from "node:url";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
 import sharp from "sharp";
-import type { Desktop } from "../src/desktop/desktop.js";
 import { CHUNK_BYTES } from "../src/server/rpc/stop-recording.js";
-import { eventually } from "./helpers/process.js";
+import { eventually, recordFor } from "./helpers/process.js";
 import { probe, type StoppedRecording, stopRecording } from "./helpers/recording.js";
-import { contractBackends, startTestServer, type TestServer } from "./helpers/server.js";
+import { contractBackends, useServer, useTestServer } from "./helpers/server.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const code = (e: unknown) => ConnectError.from(e).code;
 
 for (const backend of contractBackends()) {
   describe(`Recording on ${backend.name}`, () => {
-    let t: TestServer<Desktop>;
+    const t = useServer(() => backend.start({ open: [["xterm", "-geometry", "300x80+0+0"]] }));
     let dir: string;
     before(async () => {
-      t = await backend.start({ open: [["xterm", "-geometry", "300x80+0+0"]] });
       dir = await mkdtemp(join(tmpdir(), "desktopd-rec-"));
       // Wait until the xterm runs a command: it is mapped and focused.
       const ready = join(dir, "ready");
       await eventually(async () => {
-        await t.grpc.action({ action: { case: "leftClick", value: { coordinate: { x: 300, y: 300 } } } });
-        await t.grpc.action({ action: { case: "type", value: { text: `touch ${ready}\n` } } });
+        await t().grpc.action({ action: { case: "leftClick", value: { coordinate: { x: 300, y: 300 } } } });
+        await t().grpc.action({ action: { case: "type", value: { text: `touch ${ready}\n` } } });
         return eventually(() => readFile(ready), 1500);
       }, 15000);
     });
     after(async () => {
-      await t.close();
       await rm(dir, { recursive: true, force: true });
     });
 
@@ -47,19 +43,20 @@ for (const backend of contractBackends()) {
     let whole: StoppedRecording;
 
     it("records the screen while actions run: an H.264 MP4 at native size, as long as the wall time, and a JPEG thumbnail", async () => {
-      await t.grpc.startRecording({ recordingId: id, idleSpeedup: false });
+      await t().grpc.startRecording({ recordingId: id, idleSpeedup: false });
       const started = performance.now();
-      await t.grpc.action({ action: { case: "leftClick", value: { coordinate: { x: 300, y: 300 } } } });
+      await t().grpc.action({ action: { case: "leftClick", value: { coordinate: { x: 300, y: 300 } } } });
       // Text scrolling for a while: a video of several chunks.
-      await t.grpc.action({ action: { case: "type", value: { text: "od -An -tx1 /dev/urandom\n" } } });
+      await t().grpc.action({ action: { case: "type", value: { text: "od -An -tx1 /dev/urandom\n" } } });
       for (let i = 0; i < 6; i++) {
-        await t.grpc.action({ action: { case: "leftClick", value: { coordinate: { x: 300 + i * 40, y: 300 } } } });
-        await t.grpc.action({ action: { case: "type", value: { text: `echo frame ${i}\n` } } });
-        await sleep(400);
+        await t().grpc.action({ action: { case: "leftClick", value: { coordinate: { x: 300 + i * 40, y: 300 } } } });
+        await t().grpc.action({ action: { case: "type", value: { text: `echo frame ${i}\n` } } });
+        await recordFor(400);
       }
-      await t.grpc.action({ action: { case: "key", value: { text: "ctrl+c" } } });
+      await t().grpc.action({ action: { case: "key", value: { text: "ctrl+c" } } });
       const wallS = (performance.now() - started) / 1000;
-      const rec = (whole = await stopRecording(t.grpc, id));
+      whole = await stopRecording(t().grpc, id);
+      const rec = whole;
 
       assert.equal(rec.kinds[0], "info", "the first message is info");
       const firstThumb = rec.kinds.indexOf("thumbnailChunk");
@@ -85,40 +82,36 @@ for (const backend of contractBackends()) {
       assert.deepEqual([thumb.format, thumb.width, thumb.height], ["jpeg", 1920, 1080]);
     });
 
-    it("a client that disconnects mid-stream breaks neither the recording nor the server: the next stop streams the same bytes", async () => {
+    it("a client that leaves mid-stream breaks neither the recording nor the server: the next stop streams the same bytes", async () => {
       assert.ok(whole.kinds.filter((k) => k === "videoChunk").length >= 2, `a video of several chunks (${whole.video.length} bytes)`);
       const leaving = new AbortController();
       await assert.rejects(
         (async () => {
-          for await (const m of t.grpc.stopRecording({ recordingId: id }, { signal: leaving.signal }))
+          for await (const m of t().grpc.stopRecording({ recordingId: id }, { signal: leaving.signal }))
             if (m.part.case === "videoChunk") leaving.abort();
         })(),
         (e) => code(e) === Code.Canceled,
       );
-      const again = await stopRecording(t.grpc, id);
+      const again = await stopRecording(t().grpc, id);
       assert.ok(again.video.equals(whole.video) && again.thumbnail.equals(whole.thumbnail));
-      await t.grpc.getDisplay({});
+      await t().grpc.getDisplay({});
     });
   });
 }
 
 describe("Idle speed-up (built-in backend)", () => {
-  let t: TestServer;
-  before(async () => {
-    t = await startTestServer();
-  });
-  after(() => t.close());
+  const t = useTestServer();
 
   it("plays idle spans 20x faster: a recording idle most of the time is much shorter than the wall time, and still valid", async () => {
     const id = randomUUID();
-    await t.grpc.startRecording({ recordingId: id, idleSpeedup: true });
+    await t().grpc.startRecording({ recordingId: id, idleSpeedup: true });
     const started = performance.now();
-    await t.grpc.action({ action: { case: "mouseMove", value: { coordinate: { x: 100, y: 100 } } } });
-    await sleep(4000);
-    await t.grpc.action({ action: { case: "mouseMove", value: { coordinate: { x: 900, y: 600 } } } });
-    await sleep(300);
+    await t().grpc.action({ action: { case: "mouseMove", value: { coordinate: { x: 100, y: 100 } } } });
+    await recordFor(4000);
+    await t().grpc.action({ action: { case: "mouseMove", value: { coordinate: { x: 900, y: 600 } } } });
+    await recordFor(300);
     const wallS = (performance.now() - started) / 1000;
-    const rec = await stopRecording(t.grpc, id);
+    const rec = await stopRecording(t().grpc, id);
     const dir = await mkdtemp(join(tmpdir(), "desktopd-rec-"));
     try {
       await writeFile(join(dir, "v.mp4"), rec.video);
@@ -133,21 +126,17 @@ describe("Idle speed-up (built-in backend)", () => {
 });
 
 describe("desktopd record (CLI)", () => {
-  let t: TestServer;
-  before(async () => {
-    t = await startTestServer({ geometry: { width: 640, height: 480 } });
-  });
-  after(() => t.close());
+  const t = useTestServer({ geometry: { width: 640, height: 480 } });
 
   it("`record start` prints the id; `record stop` downloads the MP4 and thumbnail with progress, leaving no partial files", async () => {
     const dir = await mkdtemp(join(tmpdir(), "desktopd-cli-"));
-    const env = { DESKTOPD_URL: t.url, DESKTOPD_TOKEN: t.token };
+    const env = { DESKTOPD_URL: t().url, DESKTOPD_TOKEN: t().token };
     try {
       const started = await execa("node", ["--import", "tsx", MAIN, "record", "start", "--no-idle-speedup"], { env });
       const id = started.stdout.trim();
       assert.match(id, /^[0-9a-f-]{36}$/);
-      await t.grpc.action({ action: { case: "mouseMove", value: { coordinate: { x: 200, y: 200 } } } });
-      await sleep(800);
+      await t().grpc.action({ action: { case: "mouseMove", value: { coordinate: { x: 200, y: 200 } } } });
+      await recordFor(800);
       const [video, thumbnail] = [join(dir, "out.mp4"), join(dir, "out.jpg")];
       const stopped = await execa("node", ["--import", "tsx", MAIN, "record", "stop", "--id", id, "-o", video, "--thumbnail", thumbnail], {
         env,

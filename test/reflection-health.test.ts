@@ -3,7 +3,7 @@
  * (reflection, v1), a v1alpha client, and health checks without a token.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
@@ -11,7 +11,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { execa } from "execa";
 import { ServerReflection as ReflectionV1Alpha, ServerReflectionRequestSchema } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/health/v1/health_pb.js";
-import { startTestServer, type TestServer } from "./helpers/server.js";
+import { startTestServer, useTestServer } from "./helpers/server.js";
 
 const code = (e: unknown) => ConnectError.from(e).code;
 async function* each<T>(items: T[]): AsyncIterable<T> {
@@ -19,25 +19,23 @@ async function* each<T>(items: T[]): AsyncIterable<T> {
 }
 
 describe("reflection and health", () => {
-  let t: TestServer;
+  const t = useTestServer({ geometry: { width: 800, height: 600 } });
   let curl: (path: string, ...args: string[]) => Promise<string>;
   before(async () => {
-    t = await startTestServer({ geometry: { width: 800, height: 600 } });
     curl = async (path, ...args) =>
       (
         await execa("node_modules/.bin/buf", [
           "curl",
           "--http2-prior-knowledge",
           "-H",
-          `Authorization: Bearer ${t.token}`,
+          `Authorization: Bearer ${t().token}`,
           "--reflect-header",
           "*",
           ...args,
-          `${t.url}${path}`,
+          `${t().url}${path}`,
         ])
       ).stdout;
   });
-  after(() => t.close());
 
   it("buf curl lists the services and calls GetDisplay, Action and a one-frame Screenshot with no schema", async () => {
     const services = (await curl("", "--list-services")).trim().split("\n");
@@ -63,9 +61,9 @@ describe("reflection and health", () => {
   });
 
   it("reflection is behind the token", async () => {
-    const r = await execa("node_modules/.bin/buf", ["curl", "--http2-prior-knowledge", "--list-services", t.url], { reject: false });
+    const r = await execa("node_modules/.bin/buf", ["curl", "--http2-prior-knowledge", "--list-services", t().url], { reject: false });
     assert.notEqual(r.exitCode, 0);
-    const alpha = createClient(ReflectionV1Alpha, createGrpcTransport({ baseUrl: t.url }));
+    const alpha = createClient(ReflectionV1Alpha, createGrpcTransport({ baseUrl: t().url }));
     await assert.rejects(
       (async () => {
         for await (const _ of alpha.serverReflectionInfo(
@@ -80,8 +78,13 @@ describe("reflection and health", () => {
     const alpha = createClient(
       ReflectionV1Alpha,
       createGrpcTransport({
-        baseUrl: t.url,
-        interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${t.token}`), next(req))],
+        baseUrl: t().url,
+        interceptors: [
+          (next) => (req) => {
+            req.header.set("authorization", `Bearer ${t().token}`);
+            return next(req);
+          },
+        ],
       }),
     );
     const reqs = [
@@ -100,7 +103,7 @@ describe("reflection and health", () => {
     assert.equal(answers[1].messageResponse.case, "errorResponse");
   });
 
-  it("health needs no token: SERVING for the server and DesktopService, NOT_FOUND for an unknown name, NOT_SERVING on shutdown", async () => {
+  it("health needs no token: SERVING for server and DesktopService, NOT_FOUND for an unknown name, NOT_SERVING at shutdown", async () => {
     const s = await startTestServer({ geometry: { width: 320, height: 240 } });
     const health = createClient(Health, createGrpcTransport({ baseUrl: s.url }));
     try {

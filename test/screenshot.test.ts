@@ -7,37 +7,27 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import sharp from "sharp";
 import { type Image, ImageFormat } from "../gen/desktop/v1/desktop_pb.js";
-import { startTestServer, type TestServer } from "./helpers/server.js";
+import { isNear, type Rgb, rgbAt } from "./helpers/pixels.js";
+import { useTestServer } from "./helpers/server.js";
 import { TestWindows } from "./helpers/xwindow.js";
 
 const RED = 0xff0000;
 const BLUE = 0x0000ff;
 
-/** RGB of one pixel of an encoded image. */
-async function pixel(img: Image, x: number, y: number): Promise<[number, number, number]> {
-  const { data, info } = await sharp(Buffer.from(img.data)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  assert.equal(info.width, img.width);
-  assert.equal(info.height, img.height);
-  const o = (y * info.width + x) * 3;
-  return [data[o], data[o + 1], data[o + 2]];
-}
+/** RGB of one pixel of an image message. */
+const pixel = (img: Image, x: number, y: number) => rgbAt(img.data, x, y);
 
-function near(actual: [number, number, number], rgb: number, tolerance = 24): void {
-  const want = [(rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff];
-  assert.ok(
-    actual.every((v, i) => Math.abs(v - want[i]) <= tolerance),
-    `pixel ${actual} is not near ${want}`,
-  );
+function near(actual: Rgb, rgb: number): void {
+  assert.ok(isNear(actual, rgb), `pixel ${actual} is not near ${rgb.toString(16).padStart(6, "0")}`);
 }
 
 describe("Screenshots of a real desktop", () => {
-  let t: TestServer;
+  const t = useTestServer();
   let w: TestWindows;
   let changing: number;
 
   before(async () => {
-    t = await startTestServer();
-    const ep = t.desktop.x11Endpoint!;
+    const ep = t().desktop.x11Endpoint!;
     w = await TestWindows.open(ep.display, ep.cookie);
     await w.window(0, 0, 1920, 1080, 0x000000);
     await w.window(300, 150, 600, 300, RED);
@@ -46,7 +36,6 @@ describe("Screenshots of a real desktop", () => {
   });
   after(async () => {
     w.close();
-    await t.close();
   });
 
   for (const [name, format] of [
@@ -55,7 +44,7 @@ describe("Screenshots of a real desktop", () => {
     ["WebP", ImageFormat.WEBP],
   ] as const) {
     it(`${name}: known colours at native and at scaled pixels`, async () => {
-      const native = await t.grpc.action({ action: { case: "screenshot", value: { format, quality: 90 } } });
+      const native = await t().grpc.action({ action: { case: "screenshot", value: { format, quality: 90 } } });
       assert.equal(native.output, "screenshot");
       const img = native.screenshot!;
       assert.deepEqual([img.format, img.width, img.height], [format, 1920, 1080]);
@@ -63,7 +52,7 @@ describe("Screenshots of a real desktop", () => {
       near(await pixel(img, 1350, 750), BLUE);
       near(await pixel(img, 100, 800), 0x000000);
 
-      const small = await t.grpc.action({
+      const small = await t().grpc.action({
         scaledSize: { width: 1280, height: 720 },
         action: { case: "screenshot", value: { format, quality: 90 } },
       });
@@ -77,7 +66,7 @@ describe("Screenshots of a real desktop", () => {
   it("the Screenshot stream's one frame (max_fps 0) says its sizes, sequence and capture time", async () => {
     const before = Date.now();
     const frames = [];
-    for await (const f of t.grpc.screenshot({ scaledSize: { width: 640, height: 360 }, format: ImageFormat.JPEG })) frames.push(f);
+    for await (const f of t().grpc.screenshot({ scaledSize: { width: 640, height: 360 }, format: ImageFormat.JPEG })) frames.push(f);
     assert.equal(frames.length, 1);
     const [f] = frames;
     assert.deepEqual([f.image!.width, f.image!.height, f.image!.format], [640, 360, ImageFormat.JPEG]);
@@ -89,7 +78,7 @@ describe("Screenshots of a real desktop", () => {
   });
 
   it("a region is captured in native pixels", async () => {
-    for await (const f of t.grpc.screenshot({ region: { x: 250, y: 100, width: 100, height: 100 } })) {
+    for await (const f of t().grpc.screenshot({ region: { x: 250, y: 100, width: 100, height: 100 } })) {
       assert.deepEqual([f.image!.width, f.image!.height], [100, 100]);
       near(await pixel(f.image!, 10, 10), 0x000000); // (260,110): outside the red window
       near(await pixel(f.image!, 90, 90), RED); // (340,190): inside it
@@ -97,7 +86,7 @@ describe("Screenshots of a real desktop", () => {
   });
 
   it("zoom returns a declared-space region at native resolution", async () => {
-    const res = await t.grpc.action({
+    const res = await t().grpc.action({
       scaledSize: { width: 1280, height: 720 },
       action: { case: "zoom", value: { region: { x: 180, y: 80, width: 40, height: 40 } } },
     });
@@ -108,10 +97,10 @@ describe("Screenshots of a real desktop", () => {
   });
 
   it("the pointer is drawn in only when asked", async () => {
-    await t.grpc.action({ action: { case: "mouseMove", value: { coordinate: { x: 600, y: 300 } } } });
+    await t().grpc.action({ action: { case: "mouseMove", value: { coordinate: { x: 600, y: 300 } } } });
     const region = { x: 560, y: 260, width: 80, height: 80 };
     const grab = async (includeCursor: boolean) => {
-      for await (const f of t.grpc.screenshot({ region, includeCursor })) return await sharp(Buffer.from(f.image!.data)).raw().toBuffer();
+      for await (const f of t().grpc.screenshot({ region, includeCursor })) return await sharp(Buffer.from(f.image!.data)).raw().toBuffer();
       throw new Error("no frame");
     };
     const without = await grab(false);
@@ -124,7 +113,7 @@ describe("Screenshots of a real desktop", () => {
   });
 
   it("capture_after returns a screenshot after the action in the same round trip", async () => {
-    const res = await t.grpc.action({
+    const res = await t().grpc.action({
       scaledSize: { width: 640, height: 360 },
       captureAfter: { settleMs: 10, format: ImageFormat.WEBP },
       action: { case: "mouseMove", value: { coordinate: { x: 1, y: 1 } } },
@@ -135,7 +124,7 @@ describe("Screenshots of a real desktop", () => {
 
   it("wait waits, then returns a screenshot", async () => {
     const start = Date.now();
-    const res = await t.grpc.action({ action: { case: "wait", value: { durationMs: 200 } } });
+    const res = await t().grpc.action({ action: { case: "wait", value: { durationMs: 200 } } });
     assert.ok(Date.now() - start >= 190);
     assert.equal(res.screenshot!.width, 1920);
   });
@@ -145,7 +134,7 @@ describe("Screenshots of a real desktop", () => {
     const seen: bigint[] = [];
     const ac = new AbortController();
     let i = 0;
-    const stream = t.grpc.screenshot(
+    const stream = t().grpc.screenshot(
       { maxFps: 20, format: ImageFormat.JPEG, scaledSize: { width: 320, height: 180 } },
       { signal: ac.signal },
     );
@@ -175,7 +164,7 @@ describe("Screenshots of a real desktop", () => {
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 600);
       try {
-        for await (const _ of t.grpc.screenshot(
+        for await (const _ of t().grpc.screenshot(
           { maxFps: 20, allFrames, format: ImageFormat.JPEG, region: { x: 0, y: 0, width: 200, height: 200 } },
           { signal: ac.signal },
         ))
@@ -196,7 +185,7 @@ describe("Screenshots of a real desktop", () => {
     let n = 0;
     const timer = setInterval(() => void w.recolor(changing, n % 2 ? RED : BLUE), 20);
     try {
-      for await (const f of t.grpc.screenshot({ maxFps: 60, allFrames: true }, { signal: ac.signal })) {
+      for await (const f of t().grpc.screenshot({ maxFps: 60, allFrames: true }, { signal: ac.signal })) {
         const at = Number(f.capturedAt!.seconds) * 1000 + f.capturedAt!.nanos / 1e6;
         lags.push(Date.now() - at);
         await new Promise((r) => setTimeout(r, 300)); // a slow consumer

@@ -4,25 +4,32 @@
 GetDisplay, a left_click in declared (scaled) coordinates, one screenshot saved
 to a file, and the first bytes of a Vnc stream (the RFB version greeting).
 
-Usage: DESKTOPD_TOKEN=... python3 desktop_example.py [--target 127.0.0.1:7000] [--out shot.png]
+Usage: DESKTOPD_TOKEN=... python3 desktop_example.py [--target 127.0.0.1:7000] [--out shot.png] [--stubs DIR]
+(--stubs: where generate.sh wrote the stubs; gen/ beside this file by default)
 """
 import argparse
 import os
 import sys
 import threading
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gen"))
+import grpc
 
-import grpc  # noqa: E402
-from desktop.v1 import desktop_pb2 as pb  # noqa: E402
-from desktop.v1 import desktop_pb2_grpc as rpc  # noqa: E402
+
+def load_stubs(directory):
+    """The generated modules, from `directory` (generate.sh's output)."""
+    sys.path.insert(0, directory)
+    from desktop.v1 import desktop_pb2, desktop_pb2_grpc
+
+    return desktop_pb2, desktop_pb2_grpc
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--target", default="127.0.0.1:7000", help="host:port of desktopd (cleartext h2c)")
     ap.add_argument("--out", default="screenshot.png")
+    ap.add_argument("--stubs", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "gen"))
     args = ap.parse_args()
+    pb, rpc = load_stubs(args.stubs)
     token = os.environ.get("DESKTOPD_TOKEN")
     if not token:
         sys.exit("set DESKTOPD_TOKEN")

@@ -1,4 +1,6 @@
-/** Waiting and process checks shared by the specs. */
+/** Waiting in specs, and process checks. */
+import { sleep } from "../../src/desktop/sleep.js";
+
 export { alive } from "../../src/desktop/process.js";
 
 /** Polls `fn` every 100 ms until it returns a value (errors count as not yet); throws after `timeoutMs`. */
@@ -8,7 +10,7 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs 
     const v = await fn().catch(() => undefined);
     if (v !== undefined) return v;
     if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -17,6 +19,16 @@ export async function until(cond: () => boolean, what: string, timeoutMs = 10_00
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
+
+/**
+ * Waits `ms` to prove that something does not happen (no input arrives, the
+ * focus is not taken): no event can say "it will never come", so a spec
+ * gives it this long.
+ */
+export const quietFor = (ms: number) => sleep(ms);
+
+/** Lets a recording run for `ms` (the video must span some time). */
+export const recordFor = (ms: number) => sleep(ms);

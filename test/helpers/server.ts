@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { createDesktopClient, type DesktopClient } from "../../src/client/client.js";
@@ -100,11 +101,15 @@ export async function startTestServer(opts: TestServerOptions & { ffmpeg?: strin
   return serve(desktop, x11, opts);
 }
 
-export async function startPortableServer(opts: TestServerOptions & { binary?: string } = {}): Promise<TestServer<PortableDesktop>> {
+/** `env`: the CLI's environment, read at each command (the stand-in's PDSTUB_* failure injection goes there). */
+export async function startPortableServer(
+  opts: TestServerOptions & { binary?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<TestServer<PortableDesktop>> {
   const desktop = new PortableDesktop({
     binary: opts.binary ?? PORTABLEDESKTOP_STANDIN,
     geometry: opts.geometry,
     open: opts.open,
+    env: opts.env,
     logger: testLogger(),
   });
   return serve(desktop, () => ({ display: desktop.sessionInfo!.display, cookie: "" }), opts);
@@ -132,3 +137,23 @@ export function contractBackends(): ContractBackend[] {
   }
   return backends;
 }
+
+/**
+ * Registers `before` and `after` hooks that start a server for the suite and
+ * close it (as connect-es's useNodeServer does); returns its getter, for use
+ * inside tests and hooks that run after it.
+ */
+export function useServer<D extends Desktop>(start: () => Promise<TestServer<D>>): () => TestServer<D> {
+  let server: TestServer<D> | undefined;
+  before(async () => {
+    server = await start();
+  });
+  after(() => server?.close());
+  return () => {
+    if (!server) throw new Error("useServer: the server is not started yet (use it inside a test or a later hook)");
+    return server;
+  };
+}
+
+/** A real built-in desktop server for the suite (see useServer). */
+export const useTestServer = (opts: TestServerOptions & { ffmpeg?: string } = {}) => useServer(() => startTestServer(opts));

@@ -3,7 +3,8 @@
  * known colour that record the input events they receive (button numbers,
  * root positions in native pixels, keysyms with modifier state).
  */
-import x11 from "x11";
+import x11, { type Display, type XClient, type XEvent } from "x11";
+import { call } from "../../src/desktop/builtin/x11.js";
 
 export interface RecordedEvent {
   type: "ButtonPress" | "ButtonRelease" | "KeyPress" | "KeyRelease" | "MotionNotify";
@@ -16,22 +17,19 @@ export interface RecordedEvent {
   at: number;
 }
 
-const call = <T>(fn: (...a: any[]) => void, ...args: unknown[]) =>
-  new Promise<T>((resolve, reject) => fn(...args, (e: unknown, r: T) => (e ? reject(e) : resolve(r))));
-
 export const SHIFT_MASK = 1;
 export const CONTROL_MASK = 4;
 
 export class TestWindows {
   readonly events: RecordedEvent[] = [];
   private constructor(
-    private readonly X: any,
-    private readonly display: any,
+    private readonly X: XClient,
+    private readonly display: Display,
   ) {}
 
   static async open(display: string, cookie: string): Promise<TestWindows> {
-    const d = await new Promise<any>((resolve, reject) => {
-      const c = x11.createClient({ display, auth: { name: "MIT-MAGIC-COOKIE-1", data: cookie } }, (e: unknown, dpy: any) =>
+    const d = await new Promise<Display>((resolve, reject) => {
+      const c = x11.createClient({ display, auth: { name: "MIT-MAGIC-COOKIE-1", data: cookie } }, (e, dpy) =>
         e ? reject(e) : resolve(dpy),
       );
       c.once("error", reject);
@@ -44,7 +42,7 @@ export class TestWindows {
       5: "ButtonRelease",
       6: "MotionNotify",
     };
-    d.client.on("event", (ev: any) => {
+    d.client.on("event", (ev: XEvent) => {
       const type = names[ev.type];
       if (type) t.events.push({ type, detail: ev.keycode, rootX: ev.rootx, rootY: ev.rooty, state: ev.buttons, at: Date.now() });
     });
@@ -85,7 +83,7 @@ export class TestWindows {
   private async grabKeyboard(wid: number): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       // ownerEvents false, time CurrentTime, pointer and keyboard GrabModeAsync.
-      const status = await call<number>(this.X.GrabKeyboard.bind(this.X), wid, 0, 0, 1, 1);
+      const status = await call<number>((cb) => this.X.GrabKeyboard(wid, 0, 0, 1, 1, cb));
       if (status === 0) return;
       if (attempt >= 50) throw new Error(`GrabKeyboard failed with status ${status}`);
       await new Promise((r) => setTimeout(r, 20));
@@ -105,17 +103,17 @@ export class TestWindows {
   }
 
   async sync(): Promise<void> {
-    await call(this.X.GetInputFocus.bind(this.X));
+    await call((cb) => this.X.GetInputFocus(cb));
   }
 
   /** The window that has the input focus (0 None, 1 PointerRoot). */
   async focus(): Promise<number> {
-    return (await call<{ focus: number }>(this.X.GetInputFocus.bind(this.X))).focus;
+    return (await call<{ focus: number }>((cb) => this.X.GetInputFocus(cb))).focus;
   }
 
   /** Keysym of a key event, read through the current keyboard mapping. */
   async keysym(e: RecordedEvent): Promise<number> {
-    const [row] = await call<number[][]>(this.X.GetKeyboardMapping.bind(this.X), e.detail, 1);
+    const [row] = await call<number[][]>((cb) => this.X.GetKeyboardMapping(e.detail, 1, cb));
     const shifted = (e.state & SHIFT_MASK) !== 0 && row[1] !== 0;
     return shifted ? row[1] : row[0];
   }

@@ -10,8 +10,8 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
-import { type ResolveOptions, release, resolvePortableDesktop, UnsupportedPlatformError } from "../src/desktop/portable/binary.js";
-import { testLogger } from "./helpers/server.js";
+import { type ResolveOptions, release, resolvePortableDesktop, UnsupportedPlatformError } from "../../src/desktop/portable/binary.js";
+import { testLogger } from "../helpers/server.js";
 
 const BODY = Buffer.concat([Buffer.from("#!/bin/sh\necho stand-in release\n"), Buffer.alloc(256 * 1024, 7)]);
 const SHA = createHash("sha256").update(BODY).digest("hex");
@@ -23,7 +23,6 @@ describe("portabledesktop binary resolution", () => {
   /** What the next requests get: a status, "ok", or "stall" (half the body, then nothing). */
   let script: (number | "ok" | "stall")[] = [];
   let cache: string;
-  let path: string | undefined;
   const stalled: ServerResponse[] = [];
 
   before(async () => {
@@ -45,19 +44,15 @@ describe("portabledesktop binary resolution", () => {
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}/portabledesktop-linux-x64`;
   });
   after(() => {
-    stalled.forEach((r) => r.destroy());
+    for (const r of stalled) r.destroy();
     server.close();
   });
   beforeEach(async () => {
     requests = 0;
     script = [];
     cache = await mkdtemp(join(tmpdir(), "desktopd-cache-"));
-    // Nothing on PATH may answer first.
-    path = process.env.PATH;
-    process.env.PATH = "/nonexistent";
   });
   afterEach(async () => {
-    process.env.PATH = path;
     await rm(cache, { recursive: true, force: true });
   });
 
@@ -65,6 +60,8 @@ describe("portabledesktop binary resolution", () => {
     logger: testLogger(),
     release: { version: "v9.9.9", url, sha256: SHA },
     cacheDir: cache,
+    // Nothing on PATH may answer first.
+    env: { PATH: "/nonexistent" },
     download: true,
     backoffMs: 10,
     platform: "linux",
@@ -135,8 +132,7 @@ describe("portabledesktop binary resolution", () => {
       await writeFile(exe, "#!/bin/sh\n");
       await chmod(exe, 0o755);
       assert.deepEqual(await resolvePortableDesktop(opts({ explicit: exe })), { path: exe, source: "explicit" });
-      process.env.PATH = bin;
-      assert.deepEqual(await resolvePortableDesktop(opts()), { path: exe, source: "PATH" });
+      assert.deepEqual(await resolvePortableDesktop(opts({ env: { PATH: bin } })), { path: exe, source: "PATH" });
       await assert.rejects(resolvePortableDesktop(opts({ explicit: join(bin, "missing") })), /not an executable file/);
       assert.equal(requests, 0);
     } finally {

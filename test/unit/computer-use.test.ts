@@ -1,8 +1,8 @@
 /** Anthropic computer-use tool inputs map to ActionRequests. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ScrollDirection } from "../gen/desktop/v1/desktop_pb.js";
-import { toActionRequest } from "../src/client/computer-use.js";
+import { ScrollDirection } from "../../gen/desktop/v1/desktop_pb.js";
+import { toActionRequest } from "../../src/client/computer-use.js";
 
 describe("toActionRequest", () => {
   const scaledSize = { width: 1280, height: 720 };

@@ -1,7 +1,7 @@
 /** Declared vs native geometry (src/desktop/geometry.ts), as examples. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { defaultDeclaredSize, Geometry, mapCoordinate } from "../src/desktop/geometry.js";
+import { defaultDeclaredSize, Geometry, mapCoordinate } from "../../src/desktop/geometry.js";
 
 describe("defaultDeclaredSize", () => {
   const cases: [number, number, number, number][] = [

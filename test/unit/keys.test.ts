@@ -1,8 +1,8 @@
 /** Key names (src/desktop/keys.ts): aliases, letters, keysym names, errors. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { InvalidInputError } from "../src/desktop/errors.js";
-import { keysymForCodePoint, parseCombo } from "../src/desktop/keys.js";
+import { InvalidInputError } from "../../src/desktop/errors.js";
+import { keysymForCodePoint, parseCombo } from "../../src/desktop/keys.js";
 
 const names = (s: string) => parseCombo(s, "key.text").map((k) => k.name);
 

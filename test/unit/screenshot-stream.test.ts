@@ -1,0 +1,90 @@
+/**
+ * The Screenshot stream's rules, in memory over a FakeDesktop: parameters are
+ * checked before any capture, max_fps 0 is one frame, unchanged frames are
+ * skipped unless all_frames, frames are numbered, and each carries the
+ * native size and the asked scaled size and format.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ImageFormat, type ScreenshotRequestSchema, type ScreenshotResponse } from "../../gen/desktop/v1/desktop_pb.js";
+import { useInMemory } from "../helpers/in-memory.js";
+
+describe("Screenshot stream, in memory", () => {
+  const service = useInMemory();
+
+  /** The first `n` frames of a stream, then the stream is closed. */
+  async function frames(req: MessageInitShape<typeof ScreenshotRequestSchema>, n: number, each?: (f: ScreenshotResponse) => void) {
+    const out: ScreenshotResponse[] = [];
+    for await (const f of service().client.screenshot(req)) {
+      out.push(f);
+      each?.(f);
+      if (out.length === n) break;
+    }
+    return out;
+  }
+
+  it("max_fps 0 sends one frame: scaled size, format, native size, sequence 1", async () => {
+    const all = await frames({ scaledSize: { width: 640, height: 360 }, format: ImageFormat.JPEG }, 99);
+    assert.equal(all.length, 1);
+    const [f] = all;
+    assert.deepEqual([f.image?.width, f.image?.height, f.image?.format], [640, 360, ImageFormat.JPEG]);
+    assert.deepEqual([f.nativeSize?.width, f.nativeSize?.height, f.sequence], [1920, 1080, 1n]);
+  });
+
+  it("an unchanged screen sends no new frame; a change does", async () => {
+    const d = service().desktop;
+    let capturesAtFirst = 0;
+    const all = await frames({ maxFps: 60, scaledSize: { width: 16, height: 9 } }, 2, (f) => {
+      if (f.sequence !== 1n) return;
+      capturesAtFirst = d.argsOf("capture").length;
+      // Change the screen once a few identical frames have been captured and skipped.
+      const change = setInterval(() => {
+        if (d.argsOf("capture").length < capturesAtFirst + 3) return;
+        d.colour = [200, 0, 0];
+        clearInterval(change);
+      }, 5);
+    });
+    assert.deepEqual(
+      all.map((f) => f.sequence),
+      [1n, 2n],
+    );
+    assert.ok(d.argsOf("capture").length >= capturesAtFirst + 3, "identical frames were captured and skipped");
+  });
+
+  it("all_frames sends every capture, numbered in order", async () => {
+    const all = await frames({ maxFps: 60, allFrames: true, scaledSize: { width: 16, height: 9 } }, 4);
+    assert.deepEqual(
+      all.map((f) => f.sequence),
+      [1n, 2n, 3n, 4n],
+    );
+  });
+
+  it("a region is captured at native pixels and must lie on the screen", async () => {
+    const [f] = await frames({ region: { x: 100, y: 50, width: 200, height: 100 } }, 1);
+    assert.deepEqual([f.image?.width, f.image?.height], [200, 100]);
+    assert.deepEqual(service().desktop.argsOf("capture").at(-1), [
+      { region: { x: 100, y: 50, width: 200, height: 100 }, includeCursor: false },
+    ]);
+  });
+
+  const bad = [
+    [{ maxFps: -1 }, "max_fps"],
+    [{ maxFps: 1000 }, "max_fps"],
+    [{ region: { x: 1900, y: 0, width: 100, height: 10 } }, "region"],
+    [{ region: { x: 0, y: 0, width: 0, height: 10 } }, "region"],
+    [{ scaledSize: { width: 5, height: 0 } }, "scaled_size.height"],
+    [{ quality: 101 }, "screenshot.quality"],
+  ] as const;
+  for (const [req, field] of bad) {
+    it(`INVALID_ARGUMENT naming ${field}, before any capture: ${JSON.stringify(req)}`, async () => {
+      const before = service().desktop.argsOf("capture").length;
+      await assert.rejects(frames(req, 1), (e) => {
+        const err = ConnectError.from(e);
+        return err.code === Code.InvalidArgument && err.rawMessage.startsWith(field);
+      });
+      assert.equal(service().desktop.argsOf("capture").length, before);
+    });
+  }
+});
