@@ -163,6 +163,7 @@ export class BuiltinDesktop implements Desktop {
     return recordX11({
       ...opts,
       ffmpeg: this.opts.ffmpeg,
+      env: this.opts.env,
       display,
       xauthority,
       size: { width: s.x.width, height: s.x.height },
