@@ -11,6 +11,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { DesktopService } from "../../../gen/desktop/v1/desktop_pb.js";
 import { DataLossError, DesktopUnavailableError, InvalidInputError, NotFoundError, ResourceExhaustedError } from "../../desktop/errors.js";
+import { withOutcome } from "../transport/outcome.js";
 
 const CODES: [new (...a: never[]) => Error, Code][] = [
   [InvalidInputError, Code.InvalidArgument],
@@ -43,24 +44,11 @@ export function mapErrors(shutdownSignal?: AbortSignal): Interceptor {
   const map = (err: unknown) => toConnectError(err, shutdownSignal?.aborted ?? false);
   return (next) => async (req) => {
     if (req.service.typeName !== DesktopService.typeName) return next(req);
-    let res: Awaited<ReturnType<typeof next>>;
-    try {
-      res = await next(req);
-    } catch (err) {
-      throw map(err);
-    }
-    if (!res.stream) return res;
-    const inner = res.message;
-    return {
-      ...res,
-      message: (async function* () {
-        try {
-          yield* inner;
-        } catch (err) {
-          throw map(err);
-        }
-        if (req.signal.aborted) throw map(req.signal.reason);
-      })(),
-    };
+    return withOutcome(next, req, (err, streamed) => {
+      if (err !== undefined) return map(err);
+      // A stream that stopped because its call was aborted did not succeed.
+      if (streamed && req.signal.aborted) return map(req.signal.reason);
+      return undefined;
+    });
   };
 }

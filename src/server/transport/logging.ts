@@ -5,6 +5,7 @@
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
+import { withOutcome } from "./outcome.js";
 
 export function callLogger(logger: Logger): Interceptor {
   return (next) => async (req) => {
@@ -17,30 +18,10 @@ export function callLogger(logger: Logger): Interceptor {
         logger.warn({ ...entry, err: ConnectError.from(err).rawMessage }, "call failed");
       } else logger.info(entry, "call");
     };
-    let res: Awaited<ReturnType<typeof next>>;
-    try {
-      res = await next(req);
-    } catch (err) {
+    return withOutcome(next, req, (err) => {
       done(err);
-      throw err;
-    }
-    if (!res.stream) {
-      done();
-      return res;
-    }
-    const inner = res.message;
-    return {
-      ...res,
-      message: (async function* () {
-        try {
-          yield* inner;
-          done();
-        } catch (err) {
-          done(err);
-          throw err;
-        }
-      })(),
-    };
+      return err;
+    });
   };
 }
 
