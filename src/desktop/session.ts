@@ -80,6 +80,7 @@ export class SessionKeeper<S extends object> {
     if (dead) {
       this.logger.warn({ ...this.describe(dead), reason: this.deaths.get(dead) }, "desktop died; starting a new one");
       await this.launcher.stop(dead, "replaced");
+      if (this.closing) throw new DesktopClosedError();
     }
     const session = await this.launcher.launch();
     if (this.closing) {
