@@ -4,7 +4,7 @@
  * root positions in native pixels, keysyms with modifier state).
  */
 import x11, { type Display, type XClient, type XEvent } from "x11";
-import { call } from "../../src/desktop/builtin/x11.js";
+import { call } from "../../src/desktop/x11/connection.js";
 
 export interface RecordedEvent {
   type: "ButtonPress" | "ButtonRelease" | "KeyPress" | "KeyRelease" | "MotionNotify";

@@ -22,8 +22,8 @@ import { drawPointer } from "../image.js";
 import { type Key, keysymForCodePoint } from "../keys.js";
 import { dialVnc } from "../process.js";
 import { SessionKeeper } from "../session.js";
+import { X11Connection } from "../x11/connection.js";
 import { recordX11 } from "./record.js";
-import { X11Connection } from "./x11.js";
 import { XServer } from "./xserver.js";
 
 export interface BuiltinOptions {
