@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file desktop/v1/desktop.proto.
  */
 export const file_desktop_v1_desktop: GenFile = /*@__PURE__*/
-  fileDesc("ChhkZXNrdG9wL3YxL2Rlc2t0b3AucHJvdG8SCmRlc2t0b3AudjEiHQoFUG9pbnQSCQoBeBgBIAEoBRIJCgF5GAIgASgFIiUKBFNpemUSDQoFd2lkdGgYASABKAUSDgoGaGVpZ2h0GAIgASgFIjsKBFJlY3QSCQoBeBgBIAEoBRIJCgF5GAIgASgFEg0KBXdpZHRoGAMgASgFEg4KBmhlaWdodBgEIAEoBSJdCgVJbWFnZRIMCgRkYXRhGAEgASgMEicKBmZvcm1hdBgCIAEoDjIXLmRlc2t0b3AudjEuSW1hZ2VGb3JtYXQSDQoFd2lkdGgYAyABKAUSDgoGaGVpZ2h0GAQgASgFIhMKEUdldERpc3BsYXlSZXF1ZXN0In0KEkdldERpc3BsYXlSZXNwb25zZRIlCgtuYXRpdmVfc2l6ZRgBIAEoCzIQLmRlc2t0b3AudjEuU2l6ZRIvChVkZWZhdWx0X2RlY2xhcmVkX3NpemUYAiABKAsyEC5kZXNrdG9wLnYxLlNpemUSDwoHYmFja2VuZBgDIAEoCSIZCglLZXlBY3Rpb24SDAoEdGV4dBgBIAEoCSIaCgpUeXBlQWN0aW9uEgwKBHRleHQYASABKAkiFgoUQ3Vyc29yUG9zaXRpb25BY3Rpb24iOAoPTW91c2VNb3ZlQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50IkcKC0NsaWNrQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EhEKCW1vZGlmaWVycxgCIAEoCSJgCgpEcmFnQWN0aW9uEisKEHN0YXJ0X2Nvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCmNvb3JkaW5hdGUYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50IhMKEU1vdXNlQnV0dG9uQWN0aW9uIogBCgxTY3JvbGxBY3Rpb24SJQoKY29vcmRpbmF0ZRgBIAEoCzIRLmRlc2t0b3AudjEuUG9pbnQSLgoJZGlyZWN0aW9uGAIgASgOMhsuZGVza3RvcC52MS5TY3JvbGxEaXJlY3Rpb24SDgoGYW1vdW50GAMgASgFEhEKCW1vZGlmaWVycxgEIAEoCSIyCg1Ib2xkS2V5QWN0aW9uEgwKBHRleHQYASABKAkSEwoLZHVyYXRpb25fbXMYAiABKAUiTAoQU2NyZWVuc2hvdEFjdGlvbhInCgZmb3JtYXQYASABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAiABKAUiIQoKV2FpdEFjdGlvbhITCgtkdXJhdGlvbl9tcxgBIAEoBSIuCgpab29tQWN0aW9uEiAKBnJlZ2lvbhgBIAEoCzIQLmRlc2t0b3AudjEuUmVjdCJbCgxDYXB0dXJlQWZ0ZXISEQoJc2V0dGxlX21zGAEgASgFEicKBmZvcm1hdBgCIAEoDjIXLmRlc2t0b3AudjEuSW1hZ2VGb3JtYXQSDwoHcXVhbGl0eRgDIAEoBSL5BwoNQWN0aW9uUmVxdWVzdBIlCgtzY2FsZWRfc2l6ZRgBIAEoCzIQLmRlc2t0b3AudjEuU2l6ZRIvCg1jYXB0dXJlX2FmdGVyGAIgASgLMhguZGVza3RvcC52MS5DYXB0dXJlQWZ0ZXISJAoDa2V5GAogASgLMhUuZGVza3RvcC52MS5LZXlBY3Rpb25IABIpCghrZXlfZG93bhgLIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASJwoGa2V5X3VwGAwgASgLMhUuZGVza3RvcC52MS5LZXlBY3Rpb25IABImCgR0eXBlGA0gASgLMhYuZGVza3RvcC52MS5UeXBlQWN0aW9uSAASOwoPY3Vyc29yX3Bvc2l0aW9uGA4gASgLMiAuZGVza3RvcC52MS5DdXJzb3JQb3NpdGlvbkFjdGlvbkgAEjEKCm1vdXNlX21vdmUYDyABKAsyGy5kZXNrdG9wLnYxLk1vdXNlTW92ZUFjdGlvbkgAEi0KCmxlZnRfY2xpY2sYECABKAsyFy5kZXNrdG9wLnYxLkNsaWNrQWN0aW9uSAASLgoLcmlnaHRfY2xpY2sYESABKAsyFy5kZXNrdG9wLnYxLkNsaWNrQWN0aW9uSAASLwoMbWlkZGxlX2NsaWNrGBIgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi8KDGRvdWJsZV9jbGljaxgTIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIvCgx0cmlwbGVfY2xpY2sYFCABKAsyFy5kZXNrdG9wLnYxLkNsaWNrQWN0aW9uSAASMQoPbGVmdF9jbGlja19kcmFnGBUgASgLMhYuZGVza3RvcC52MS5EcmFnQWN0aW9uSAASOAoPbGVmdF9tb3VzZV9kb3duGBYgASgLMh0uZGVza3RvcC52MS5Nb3VzZUJ1dHRvbkFjdGlvbkgAEjYKDWxlZnRfbW91c2VfdXAYFyABKAsyHS5kZXNrdG9wLnYxLk1vdXNlQnV0dG9uQWN0aW9uSAASKgoGc2Nyb2xsGBggASgLMhguZGVza3RvcC52MS5TY3JvbGxBY3Rpb25IABItCghob2xkX2tleRgZIAEoCzIZLmRlc2t0b3AudjEuSG9sZEtleUFjdGlvbkgAEjIKCnNjcmVlbnNob3QYGiABKAsyHC5kZXNrdG9wLnYxLlNjcmVlbnNob3RBY3Rpb25IABImCgR3YWl0GBsgASgLMhYuZGVza3RvcC52MS5XYWl0QWN0aW9uSAASJgoEem9vbRgcIAEoCzIWLmRlc2t0b3AudjEuWm9vbUFjdGlvbkgAQggKBmFjdGlvbiJqCg5BY3Rpb25SZXNwb25zZRIOCgZvdXRwdXQYASABKAkSIQoGY3Vyc29yGAIgASgLMhEuZGVza3RvcC52MS5Qb2ludBIlCgpzY3JlZW5zaG90GAMgASgLMhEuZGVza3RvcC52MS5JbWFnZSLTAQoRU2NyZWVuc2hvdFJlcXVlc3QSJQoLc2NhbGVkX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSJwoGZm9ybWF0GAIgASgOMhcuZGVza3RvcC52MS5JbWFnZUZvcm1hdBIPCgdxdWFsaXR5GAMgASgFEg8KB21heF9mcHMYBCABKAESFgoOaW5jbHVkZV9jdXJzb3IYBSABKAgSIAoGcmVnaW9uGAYgASgLMhAuZGVza3RvcC52MS5SZWN0EhIKCmFsbF9mcmFtZXMYByABKAgioAEKElNjcmVlbnNob3RSZXNwb25zZRIgCgVpbWFnZRgBIAEoCzIRLmRlc2t0b3AudjEuSW1hZ2USJQoLbmF0aXZlX3NpemUYAiABKAsyEC5kZXNrdG9wLnYxLlNpemUSEAoIc2VxdWVuY2UYAyABKAQSLwoLY2FwdHVyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhoKClZuY1JlcXVlc3QSDAoEZGF0YRgBIAEoDCIbCgtWbmNSZXNwb25zZRIMCgRkYXRhGAEgASgMIlkKFVN0YXJ0UmVjb3JkaW5nUmVxdWVzdBIUCgxyZWNvcmRpbmdfaWQYASABKAkSGQoMaWRsZV9zcGVlZHVwGAIgASgISACIAQFCDwoNX2lkbGVfc3BlZWR1cCIYChZTdGFydFJlY29yZGluZ1Jlc3BvbnNlIiwKFFN0b3BSZWNvcmRpbmdSZXF1ZXN0EhQKDHJlY29yZGluZ19pZBgBIAEoCSJVCg1SZWNvcmRpbmdJbmZvEhIKCnZpZGVvX3NpemUYASABKAMSFgoOdGh1bWJuYWlsX3NpemUYAiABKAMSGAoQZHVyYXRpb25fc2Vjb25kcxgDIAEoASJ8ChVTdG9wUmVjb3JkaW5nUmVzcG9uc2USKQoEaW5mbxgBIAEoCzIZLmRlc2t0b3AudjEuUmVjb3JkaW5nSW5mb0gAEhUKC3ZpZGVvX2NodW5rGAIgASgMSAASGQoPdGh1bWJuYWlsX2NodW5rGAMgASgMSABCBgoEcGFydCpvCgtJbWFnZUZvcm1hdBIcChhJTUFHRV9GT1JNQVRfVU5TUEVDSUZJRUQQABIUChBJTUFHRV9GT1JNQVRfUE5HEAESFQoRSU1BR0VfRk9STUFUX0pQRUcQAhIVChFJTUFHRV9GT1JNQVRfV0VCUBADKp4BCg9TY3JvbGxEaXJlY3Rpb24SIAocU0NST0xMX0RJUkVDVElPTl9VTlNQRUNJRklFRBAAEhcKE1NDUk9MTF9ESVJFQ1RJT05fVVAQARIZChVTQ1JPTExfRElSRUNUSU9OX0RPV04QAhIZChVTQ1JPTExfRElSRUNUSU9OX0xFRlQQAxIaChZTQ1JPTExfRElSRUNUSU9OX1JJR0hUEAQy2gMKDkRlc2t0b3BTZXJ2aWNlEksKCkdldERpc3BsYXkSHS5kZXNrdG9wLnYxLkdldERpc3BsYXlSZXF1ZXN0Gh4uZGVza3RvcC52MS5HZXREaXNwbGF5UmVzcG9uc2USPwoGQWN0aW9uEhkuZGVza3RvcC52MS5BY3Rpb25SZXF1ZXN0GhouZGVza3RvcC52MS5BY3Rpb25SZXNwb25zZRJNCgpTY3JlZW5zaG90Eh0uZGVza3RvcC52MS5TY3JlZW5zaG90UmVxdWVzdBoeLmRlc2t0b3AudjEuU2NyZWVuc2hvdFJlc3BvbnNlMAESOgoDVm5jEhYuZGVza3RvcC52MS5WbmNSZXF1ZXN0GhcuZGVza3RvcC52MS5WbmNSZXNwb25zZSgBMAESVwoOU3RhcnRSZWNvcmRpbmcSIS5kZXNrdG9wLnYxLlN0YXJ0UmVjb3JkaW5nUmVxdWVzdBoiLmRlc2t0b3AudjEuU3RhcnRSZWNvcmRpbmdSZXNwb25zZRJWCg1TdG9wUmVjb3JkaW5nEiAuZGVza3RvcC52MS5TdG9wUmVjb3JkaW5nUmVxdWVzdBohLmRlc2t0b3AudjEuU3RvcFJlY29yZGluZ1Jlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChhkZXNrdG9wL3YxL2Rlc2t0b3AucHJvdG8SCmRlc2t0b3AudjEiHQoFUG9pbnQSCQoBeBgBIAEoBRIJCgF5GAIgASgFIiUKBFNpemUSDQoFd2lkdGgYASABKAUSDgoGaGVpZ2h0GAIgASgFIjsKBFJlY3QSCQoBeBgBIAEoBRIJCgF5GAIgASgFEg0KBXdpZHRoGAMgASgFEg4KBmhlaWdodBgEIAEoBSJdCgVJbWFnZRIMCgRkYXRhGAEgASgMEicKBmZvcm1hdBgCIAEoDjIXLmRlc2t0b3AudjEuSW1hZ2VGb3JtYXQSDQoFd2lkdGgYAyABKAUSDgoGaGVpZ2h0GAQgASgFIhMKEUdldERpc3BsYXlSZXF1ZXN0IrUBChJHZXREaXNwbGF5UmVzcG9uc2USJQoLbmF0aXZlX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoVZGVmYXVsdF9kZWNsYXJlZF9zaXplGAIgASgLMhAuZGVza3RvcC52MS5TaXplEg8KB2JhY2tlbmQYAyABKAkSNgoOc2NyZWVuX2NoYW5nZXMYBCABKA4yHi5kZXNrdG9wLnYxLlNjcmVlbkNoYW5nZVNvdXJjZSIZCglLZXlBY3Rpb24SDAoEdGV4dBgBIAEoCSIaCgpUeXBlQWN0aW9uEgwKBHRleHQYASABKAkiFgoUQ3Vyc29yUG9zaXRpb25BY3Rpb24iOAoPTW91c2VNb3ZlQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50IkcKC0NsaWNrQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EhEKCW1vZGlmaWVycxgCIAEoCSJgCgpEcmFnQWN0aW9uEisKEHN0YXJ0X2Nvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCmNvb3JkaW5hdGUYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50IhMKEU1vdXNlQnV0dG9uQWN0aW9uIogBCgxTY3JvbGxBY3Rpb24SJQoKY29vcmRpbmF0ZRgBIAEoCzIRLmRlc2t0b3AudjEuUG9pbnQSLgoJZGlyZWN0aW9uGAIgASgOMhsuZGVza3RvcC52MS5TY3JvbGxEaXJlY3Rpb24SDgoGYW1vdW50GAMgASgFEhEKCW1vZGlmaWVycxgEIAEoCSIyCg1Ib2xkS2V5QWN0aW9uEgwKBHRleHQYASABKAkSEwoLZHVyYXRpb25fbXMYAiABKAUiTAoQU2NyZWVuc2hvdEFjdGlvbhInCgZmb3JtYXQYASABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAiABKAUiIQoKV2FpdEFjdGlvbhITCgtkdXJhdGlvbl9tcxgBIAEoBSIuCgpab29tQWN0aW9uEiAKBnJlZ2lvbhgBIAEoCzIQLmRlc2t0b3AudjEuUmVjdCIuCgZTZXR0bGUSEAoIcXVpZXRfbXMYASABKAUSEgoKdGltZW91dF9tcxgCIAEoBSJiCgxTZXR0bGVSZXN1bHQSDwoHc2V0dGxlZBgBIAEoCBIRCgl3YWl0ZWRfbXMYAiABKAUSLgoGc291cmNlGAMgASgOMh4uZGVza3RvcC52MS5TY3JlZW5DaGFuZ2VTb3VyY2UiWwoMQ2FwdHVyZUFmdGVyEhEKCXNldHRsZV9tcxgBIAEoBRInCgZmb3JtYXQYAiABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAyABKAUinQgKDUFjdGlvblJlcXVlc3QSJQoLc2NhbGVkX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoNY2FwdHVyZV9hZnRlchgCIAEoCzIYLmRlc2t0b3AudjEuQ2FwdHVyZUFmdGVyEiIKBnNldHRsZRgDIAEoCzISLmRlc2t0b3AudjEuU2V0dGxlEiQKA2tleRgKIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASKQoIa2V5X2Rvd24YCyABKAsyFS5kZXNrdG9wLnYxLktleUFjdGlvbkgAEicKBmtleV91cBgMIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASJgoEdHlwZRgNIAEoCzIWLmRlc2t0b3AudjEuVHlwZUFjdGlvbkgAEjsKD2N1cnNvcl9wb3NpdGlvbhgOIAEoCzIgLmRlc2t0b3AudjEuQ3Vyc29yUG9zaXRpb25BY3Rpb25IABIxCgptb3VzZV9tb3ZlGA8gASgLMhsuZGVza3RvcC52MS5Nb3VzZU1vdmVBY3Rpb25IABItCgpsZWZ0X2NsaWNrGBAgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi4KC3JpZ2h0X2NsaWNrGBEgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi8KDG1pZGRsZV9jbGljaxgSIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIvCgxkb3VibGVfY2xpY2sYEyABKAsyFy5kZXNrdG9wLnYxLkNsaWNrQWN0aW9uSAASLwoMdHJpcGxlX2NsaWNrGBQgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEjEKD2xlZnRfY2xpY2tfZHJhZxgVIAEoCzIWLmRlc2t0b3AudjEuRHJhZ0FjdGlvbkgAEjgKD2xlZnRfbW91c2VfZG93bhgWIAEoCzIdLmRlc2t0b3AudjEuTW91c2VCdXR0b25BY3Rpb25IABI2Cg1sZWZ0X21vdXNlX3VwGBcgASgLMh0uZGVza3RvcC52MS5Nb3VzZUJ1dHRvbkFjdGlvbkgAEioKBnNjcm9sbBgYIAEoCzIYLmRlc2t0b3AudjEuU2Nyb2xsQWN0aW9uSAASLQoIaG9sZF9rZXkYGSABKAsyGS5kZXNrdG9wLnYxLkhvbGRLZXlBY3Rpb25IABIyCgpzY3JlZW5zaG90GBogASgLMhwuZGVza3RvcC52MS5TY3JlZW5zaG90QWN0aW9uSAASJgoEd2FpdBgbIAEoCzIWLmRlc2t0b3AudjEuV2FpdEFjdGlvbkgAEiYKBHpvb20YHCABKAsyFi5kZXNrdG9wLnYxLlpvb21BY3Rpb25IAEIICgZhY3Rpb24ilAEKDkFjdGlvblJlc3BvbnNlEg4KBm91dHB1dBgBIAEoCRIhCgZjdXJzb3IYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCnNjcmVlbnNob3QYAyABKAsyES5kZXNrdG9wLnYxLkltYWdlEigKBnNldHRsZRgEIAEoCzIYLmRlc2t0b3AudjEuU2V0dGxlUmVzdWx0ItMBChFTY3JlZW5zaG90UmVxdWVzdBIlCgtzY2FsZWRfc2l6ZRgBIAEoCzIQLmRlc2t0b3AudjEuU2l6ZRInCgZmb3JtYXQYAiABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAyABKAUSDwoHbWF4X2ZwcxgEIAEoARIWCg5pbmNsdWRlX2N1cnNvchgFIAEoCBIgCgZyZWdpb24YBiABKAsyEC5kZXNrdG9wLnYxLlJlY3QSEgoKYWxsX2ZyYW1lcxgHIAEoCCKgAQoSU2NyZWVuc2hvdFJlc3BvbnNlEiAKBWltYWdlGAEgASgLMhEuZGVza3RvcC52MS5JbWFnZRIlCgtuYXRpdmVfc2l6ZRgCIAEoCzIQLmRlc2t0b3AudjEuU2l6ZRIQCghzZXF1ZW5jZRgDIAEoBBIvCgtjYXB0dXJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiGgoKVm5jUmVxdWVzdBIMCgRkYXRhGAEgASgMIhsKC1ZuY1Jlc3BvbnNlEgwKBGRhdGEYASABKAwiWQoVU3RhcnRSZWNvcmRpbmdSZXF1ZXN0EhQKDHJlY29yZGluZ19pZBgBIAEoCRIZCgxpZGxlX3NwZWVkdXAYAiABKAhIAIgBAUIPCg1faWRsZV9zcGVlZHVwIhgKFlN0YXJ0UmVjb3JkaW5nUmVzcG9uc2UiLAoUU3RvcFJlY29yZGluZ1JlcXVlc3QSFAoMcmVjb3JkaW5nX2lkGAEgASgJIlUKDVJlY29yZGluZ0luZm8SEgoKdmlkZW9fc2l6ZRgBIAEoAxIWCg50aHVtYm5haWxfc2l6ZRgCIAEoAxIYChBkdXJhdGlvbl9zZWNvbmRzGAMgASgBInwKFVN0b3BSZWNvcmRpbmdSZXNwb25zZRIpCgRpbmZvGAEgASgLMhkuZGVza3RvcC52MS5SZWNvcmRpbmdJbmZvSAASFQoLdmlkZW9fY2h1bmsYAiABKAxIABIZCg90aHVtYm5haWxfY2h1bmsYAyABKAxIAEIGCgRwYXJ0Km8KC0ltYWdlRm9ybWF0EhwKGElNQUdFX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhQKEElNQUdFX0ZPUk1BVF9QTkcQARIVChFJTUFHRV9GT1JNQVRfSlBFRxACEhUKEUlNQUdFX0ZPUk1BVF9XRUJQEAMqngEKD1Njcm9sbERpcmVjdGlvbhIgChxTQ1JPTExfRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASFwoTU0NST0xMX0RJUkVDVElPTl9VUBABEhkKFVNDUk9MTF9ESVJFQ1RJT05fRE9XThACEhkKFVNDUk9MTF9ESVJFQ1RJT05fTEVGVBADEhoKFlNDUk9MTF9ESVJFQ1RJT05fUklHSFQQBCp8ChJTY3JlZW5DaGFuZ2VTb3VyY2USJAogU0NSRUVOX0NIQU5HRV9TT1VSQ0VfVU5TUEVDSUZJRUQQABIfChtTQ1JFRU5fQ0hBTkdFX1NPVVJDRV9EQU1BR0UQARIfChtTQ1JFRU5fQ0hBTkdFX1NPVVJDRV9GUkFNRVMQAjLaAwoORGVza3RvcFNlcnZpY2USSwoKR2V0RGlzcGxheRIdLmRlc2t0b3AudjEuR2V0RGlzcGxheVJlcXVlc3QaHi5kZXNrdG9wLnYxLkdldERpc3BsYXlSZXNwb25zZRI/CgZBY3Rpb24SGS5kZXNrdG9wLnYxLkFjdGlvblJlcXVlc3QaGi5kZXNrdG9wLnYxLkFjdGlvblJlc3BvbnNlEk0KClNjcmVlbnNob3QSHS5kZXNrdG9wLnYxLlNjcmVlbnNob3RSZXF1ZXN0Gh4uZGVza3RvcC52MS5TY3JlZW5zaG90UmVzcG9uc2UwARI6CgNWbmMSFi5kZXNrdG9wLnYxLlZuY1JlcXVlc3QaFy5kZXNrdG9wLnYxLlZuY1Jlc3BvbnNlKAEwARJXCg5TdGFydFJlY29yZGluZxIhLmRlc2t0b3AudjEuU3RhcnRSZWNvcmRpbmdSZXF1ZXN0GiIuZGVza3RvcC52MS5TdGFydFJlY29yZGluZ1Jlc3BvbnNlElYKDVN0b3BSZWNvcmRpbmcSIC5kZXNrdG9wLnYxLlN0b3BSZWNvcmRpbmdSZXF1ZXN0GiEuZGVza3RvcC52MS5TdG9wUmVjb3JkaW5nUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * A point in pixels; which space (native or declared) is said where it is used.
@@ -196,6 +196,13 @@ export type GetDisplayResponse = Message<"desktop.v1.GetDisplayResponse"> & {
    * @generated from field: string backend = 3;
    */
   backend: string;
+
+  /**
+   * How this desktop sees the screen change (settle, the Screenshot stream).
+   *
+   * @generated from field: desktop.v1.ScreenChangeSource screen_changes = 4;
+   */
+  screenChanges: ScreenChangeSource;
 };
 
 /**
@@ -464,7 +471,8 @@ export const ScreenshotActionSchema: GenMessage<ScreenshotAction> = /*@__PURE__*
  */
 export type WaitAction = Message<"desktop.v1.WaitAction"> & {
   /**
-   * How long to wait, milliseconds, 0..60000.
+   * How long to wait before settling, milliseconds, 0..60000. Then the screen
+   * settles (ActionRequest.settle, or its defaults) and a screenshot is taken.
    *
    * @generated from field: int32 duration_ms = 1;
    */
@@ -501,13 +509,83 @@ export const ZoomActionSchema: GenMessage<ZoomAction> = /*@__PURE__*/
   messageDesc(file_desktop_v1_desktop, 17);
 
 /**
+ * Waiting, after an action, until the screen stops changing: until it has
+ * stayed unchanged for quiet_ms, at most timeout_ms. Changes that keep
+ * coming back to the same place (a blinking caret or cursor, a clock) do not
+ * count once seen twice. The wait starts when the X server has handled the
+ * action's input.
+ *
+ * @generated from message desktop.v1.Settle
+ */
+export type Settle = Message<"desktop.v1.Settle"> & {
+  /**
+   * How long the screen must stay unchanged, milliseconds, 0..10000; 0 = 300.
+   *
+   * @generated from field: int32 quiet_ms = 1;
+   */
+  quietMs: number;
+
+  /**
+   * Longest wait, milliseconds, 0..60000; 0 = 5000. Reaching it is not an
+   * error: SettleResult.settled is then false.
+   *
+   * @generated from field: int32 timeout_ms = 2;
+   */
+  timeoutMs: number;
+};
+
+/**
+ * Describes the message desktop.v1.Settle.
+ * Use `create(SettleSchema)` to create a new message.
+ */
+export const SettleSchema: GenMessage<Settle> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 18);
+
+/**
+ * How a settle went.
+ *
+ * @generated from message desktop.v1.SettleResult
+ */
+export type SettleResult = Message<"desktop.v1.SettleResult"> & {
+  /**
+   * True when the screen stayed unchanged for quiet_ms; false when timeout_ms
+   * passed first.
+   *
+   * @generated from field: bool settled = 1;
+   */
+  settled: boolean;
+
+  /**
+   * Time spent waiting after the action, milliseconds.
+   *
+   * @generated from field: int32 waited_ms = 2;
+   */
+  waitedMs: number;
+
+  /**
+   * How changes were seen.
+   *
+   * @generated from field: desktop.v1.ScreenChangeSource source = 3;
+   */
+  source: ScreenChangeSource;
+};
+
+/**
+ * Describes the message desktop.v1.SettleResult.
+ * Use `create(SettleResultSchema)` to create a new message.
+ */
+export const SettleResultSchema: GenMessage<SettleResult> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 19);
+
+/**
  * A screenshot taken after the action, returned in the same round trip.
  *
  * @generated from message desktop.v1.CaptureAfter
  */
 export type CaptureAfter = Message<"desktop.v1.CaptureAfter"> & {
   /**
-   * Wait after the action before capturing, milliseconds, 0..10000.
+   * A fixed wait after the action (and after `settle`) before capturing,
+   * milliseconds, 0..10000. `ActionRequest.settle` waits for the screen instead.
    *
    * @generated from field: int32 settle_ms = 1;
    */
@@ -533,7 +611,7 @@ export type CaptureAfter = Message<"desktop.v1.CaptureAfter"> & {
  * Use `create(CaptureAfterSchema)` to create a new message.
  */
 export const CaptureAfterSchema: GenMessage<CaptureAfter> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 18);
+  messageDesc(file_desktop_v1_desktop, 20);
 
 /**
  * One computer-use action.
@@ -550,11 +628,20 @@ export type ActionRequest = Message<"desktop.v1.ActionRequest"> & {
   scaledSize?: Size | undefined;
 
   /**
-   * When set, a screenshot is taken after the action (declared size).
+   * When set, a screenshot is taken after the action (declared size), after
+   * the settle when one is asked for.
    *
    * @generated from field: desktop.v1.CaptureAfter capture_after = 2;
    */
   captureAfter?: CaptureAfter | undefined;
+
+  /**
+   * When set, the response comes once the screen has settled after the action
+   * (see Settle; defaults with an empty message). `wait` settles without it.
+   *
+   * @generated from field: desktop.v1.Settle settle = 3;
+   */
+  settle?: Settle | undefined;
 
   /**
    * The action; required.
@@ -699,7 +786,7 @@ export type ActionRequest = Message<"desktop.v1.ActionRequest"> & {
     case: "screenshot";
   } | {
     /**
-     * Wait, then screenshot.
+     * Wait, settle, then screenshot.
      *
      * @generated from field: desktop.v1.WaitAction wait = 27;
      */
@@ -721,7 +808,7 @@ export type ActionRequest = Message<"desktop.v1.ActionRequest"> & {
  * Use `create(ActionRequestSchema)` to create a new message.
  */
 export const ActionRequestSchema: GenMessage<ActionRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 19);
+  messageDesc(file_desktop_v1_desktop, 21);
 
 /**
  * The result of an action.
@@ -750,6 +837,13 @@ export type ActionResponse = Message<"desktop.v1.ActionResponse"> & {
    * @generated from field: desktop.v1.Image screenshot = 3;
    */
   screenshot?: Image | undefined;
+
+  /**
+   * Set when the request asked to settle, and for wait.
+   *
+   * @generated from field: desktop.v1.SettleResult settle = 4;
+   */
+  settle?: SettleResult | undefined;
 };
 
 /**
@@ -757,7 +851,7 @@ export type ActionResponse = Message<"desktop.v1.ActionResponse"> & {
  * Use `create(ActionResponseSchema)` to create a new message.
  */
 export const ActionResponseSchema: GenMessage<ActionResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 20);
+  messageDesc(file_desktop_v1_desktop, 22);
 
 /**
  * Screenshot stream parameters.
@@ -820,7 +914,7 @@ export type ScreenshotRequest = Message<"desktop.v1.ScreenshotRequest"> & {
  * Use `create(ScreenshotRequestSchema)` to create a new message.
  */
 export const ScreenshotRequestSchema: GenMessage<ScreenshotRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 21);
+  messageDesc(file_desktop_v1_desktop, 23);
 
 /**
  * One frame.
@@ -862,7 +956,7 @@ export type ScreenshotResponse = Message<"desktop.v1.ScreenshotResponse"> & {
  * Use `create(ScreenshotResponseSchema)` to create a new message.
  */
 export const ScreenshotResponseSchema: GenMessage<ScreenshotResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 22);
+  messageDesc(file_desktop_v1_desktop, 24);
 
 /**
  * Bytes from the VNC client to the server.
@@ -883,7 +977,7 @@ export type VncRequest = Message<"desktop.v1.VncRequest"> & {
  * Use `create(VncRequestSchema)` to create a new message.
  */
 export const VncRequestSchema: GenMessage<VncRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 23);
+  messageDesc(file_desktop_v1_desktop, 25);
 
 /**
  * Bytes from the VNC server to the client.
@@ -904,7 +998,7 @@ export type VncResponse = Message<"desktop.v1.VncResponse"> & {
  * Use `create(VncResponseSchema)` to create a new message.
  */
 export const VncResponseSchema: GenMessage<VncResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 24);
+  messageDesc(file_desktop_v1_desktop, 26);
 
 /**
  * Starts a recording.
@@ -934,7 +1028,7 @@ export type StartRecordingRequest = Message<"desktop.v1.StartRecordingRequest"> 
  * Use `create(StartRecordingRequestSchema)` to create a new message.
  */
 export const StartRecordingRequestSchema: GenMessage<StartRecordingRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 25);
+  messageDesc(file_desktop_v1_desktop, 27);
 
 /**
  * A recording was started (or continues).
@@ -949,7 +1043,7 @@ export type StartRecordingResponse = Message<"desktop.v1.StartRecordingResponse"
  * Use `create(StartRecordingResponseSchema)` to create a new message.
  */
 export const StartRecordingResponseSchema: GenMessage<StartRecordingResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 26);
+  messageDesc(file_desktop_v1_desktop, 28);
 
 /**
  * Stops a recording.
@@ -970,7 +1064,7 @@ export type StopRecordingRequest = Message<"desktop.v1.StopRecordingRequest"> & 
  * Use `create(StopRecordingRequestSchema)` to create a new message.
  */
 export const StopRecordingRequestSchema: GenMessage<StopRecordingRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 27);
+  messageDesc(file_desktop_v1_desktop, 29);
 
 /**
  * What a stopped recording holds.
@@ -1005,7 +1099,7 @@ export type RecordingInfo = Message<"desktop.v1.RecordingInfo"> & {
  * Use `create(RecordingInfoSchema)` to create a new message.
  */
 export const RecordingInfoSchema: GenMessage<RecordingInfo> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 28);
+  messageDesc(file_desktop_v1_desktop, 30);
 
 /**
  * One part of a stopped recording: info first, then video chunks, then
@@ -1051,7 +1145,7 @@ export type StopRecordingResponse = Message<"desktop.v1.StopRecordingResponse"> 
  * Use `create(StopRecordingResponseSchema)` to create a new message.
  */
 export const StopRecordingResponseSchema: GenMessage<StopRecordingResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 29);
+  messageDesc(file_desktop_v1_desktop, 31);
 
 /**
  * Image encoding of a screenshot.
@@ -1141,6 +1235,41 @@ export enum ScrollDirection {
  */
 export const ScrollDirectionSchema: GenEnum<ScrollDirection> = /*@__PURE__*/
   enumDesc(file_desktop_v1_desktop, 1);
+
+/**
+ * How the service learns that the screen changed.
+ *
+ * @generated from enum desktop.v1.ScreenChangeSource
+ */
+export enum ScreenChangeSource {
+  /**
+   * @generated from enum value: SCREEN_CHANGE_SOURCE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * X DAMAGE events on the root window, each checked against the pixels it
+   * names: no capture while the screen is still, and a redraw that changes no
+   * pixel is no change.
+   *
+   * @generated from enum value: SCREEN_CHANGE_SOURCE_DAMAGE = 1;
+   */
+  DAMAGE = 1,
+
+  /**
+   * Small frames captured and compared while something waits for a change
+   * (when the desktop's X server cannot be joined).
+   *
+   * @generated from enum value: SCREEN_CHANGE_SOURCE_FRAMES = 2;
+   */
+  FRAMES = 2,
+}
+
+/**
+ * Describes the enum desktop.v1.ScreenChangeSource.
+ */
+export const ScreenChangeSourceSchema: GenEnum<ScreenChangeSource> = /*@__PURE__*/
+  enumDesc(file_desktop_v1_desktop, 2);
 
 /**
  * DesktopService puts one virtual Linux desktop behind typed RPCs.
