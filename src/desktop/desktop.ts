@@ -11,6 +11,7 @@
 import type { Duplex } from "node:stream";
 import type { Point, Rect, Size } from "./geometry.js";
 import type { Key } from "./keys.js";
+import type { ScreenChanges } from "./screen-changes.js";
 
 export type MouseButton = "left" | "middle" | "right";
 
@@ -111,6 +112,11 @@ export interface Desktop {
   keyPress(combo: Key[]): Promise<void>;
   keyDown(combo: Key[]): Promise<void>;
   keyUp(combo: Key[]): Promise<void>;
+  /**
+   * How the running desktop's screen changes (src/desktop/screen-changes.ts):
+   * for settling after an action and for a stream that waits for a change.
+   */
+  screenChanges(): Promise<ScreenChanges>;
   /** Types any Unicode text; stops between characters when `signal` aborts. */
   type(text: string, signal?: AbortSignal): Promise<void>;
   /**

@@ -24,6 +24,7 @@ declare module "x11" {
 
   /** A core input event as the client emits it ("event"). */
   export interface XEvent {
+    name?: string;
     type: number;
     keycode: number;
     rootx: number;
@@ -79,10 +80,28 @@ declare module "x11" {
     createSegment(size: number, cb: Callback<ShmSegment>): void;
   }
 
+  /** DAMAGE (https://www.x.org/releases/current/doc/damageproto/damageproto.txt). */
+  export interface Damage {
+    ReportLevel: { RawRectangles: 0; DeltaRectangles: 1; BoundingBox: 2; NonEmpty: 3 };
+    Create(damage: number, drawable: number, level: number): void;
+    Destroy(damage: number): void;
+    /** repair and parts: region ids, 0 (None) to empty the damage. */
+    Subtract(damage: number, repair: number, parts: number): void;
+  }
+
+  /** A DamageNotify event: the damaged area of `drawable`. */
+  export interface DamageNotify {
+    name: "DamageNotify";
+    damage: number;
+    drawable: number;
+    area: { x: number; y: number; w: number; h: number };
+  }
+
   export interface Extensions {
     xtest: XTest;
     fixes: XFixes;
     shm: Shm;
+    damage: Damage;
   }
 
   export interface WindowAttributes {

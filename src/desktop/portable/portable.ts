@@ -27,10 +27,14 @@ import {
   type RecordOptions,
 } from "../desktop.js";
 import { DesktopUnavailableError } from "../errors.js";
+import { watchFrames } from "../frame-watch.js";
 import type { Point, Size } from "../geometry.js";
 import type { Key } from "../keys.js";
 import { alive, type DisplayProcess, dialVnc, killGroup, signalProcess, spawnOnDisplay } from "../process.js";
+import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
+import { X11Connection } from "../x11/connection.js";
+import { watchDamage } from "../x11/damage-watch.js";
 import { PortableDesktopCli, PortableDesktopCommandError } from "./cli.js";
 import { recordWithCli } from "./record.js";
 
@@ -52,6 +56,12 @@ export interface PortableOptions {
   downTimeoutMs?: number;
   /** How often a running session's Xvnc is checked between calls, ms. */
   watchIntervalMs?: number;
+  /**
+   * How screen changes are seen: "auto" joins the session's X display for
+   * DAMAGE when its server lets us, else compares frames; "frames" always
+   * compares frames.
+   */
+  screenChanges?: "auto" | "frames";
 }
 
 export const DEFAULTS = {
@@ -62,6 +72,7 @@ export const DEFAULTS = {
   upTimeoutMs: 60_000,
   downTimeoutMs: 9000,
   watchIntervalMs: 1000,
+  screenChanges: "auto" as "auto" | "frames",
 };
 
 /** `down` for a session that died and is being replaced, ms. */
@@ -90,6 +101,9 @@ interface Session {
   apps: DisplayProcess[];
   /** Checks Xvnc between calls. */
   watcher?: NodeJS.Timeout;
+  /** An X connection to the session's display watching DAMAGE, when its server let us join. */
+  x?: X11Connection;
+  changes?: ChangeLog;
 }
 
 /** Why a session is dead (its Xvnc is gone), or undefined. */
@@ -151,6 +165,7 @@ export class PortableDesktop implements Desktop {
     for (const argv of this.opts.open) {
       session.apps.push(spawnOnDisplay(argv, { display: session.display, env: this.opts.env, cwd: homedir(), logger: this.opts.logger }));
     }
+    session.changes = await this.watchScreen(session);
     // Notices a dead desktop between calls (logged; the next call replaces it).
     session.watcher = setInterval(() => {
       const why = probe(session);
@@ -167,6 +182,7 @@ export class PortableDesktop implements Desktop {
   /** `down`, then whatever it left behind goes too, and the apps we started. */
   private async stop(s: Session, why: "replaced" | "closed"): Promise<void> {
     clearInterval(s.watcher);
+    s.x?.close();
     await this.down(await this.cli(), why === "closed" ? this.opts.downTimeoutMs : REPLACED_DOWN_TIMEOUT_MS);
     for (const pid of s.pids.filter(alive)) signalProcess(pid, "SIGKILL");
     for (const app of s.apps) killGroup(app.pid, "SIGKILL");
@@ -188,6 +204,52 @@ export class PortableDesktop implements Desktop {
   private async json<T>(args: string[]): Promise<T> {
     await this.sessions.get();
     return (await this.cli()).json<T>(args);
+  }
+
+  /**
+   * DAMAGE on the session's display when its X server lets us join without a
+   * cookie (the CLI's own commands have finished when they return, so their
+   * input is handled); small frames from `screenshot --target-width` otherwise.
+   */
+  private async watchScreen(s: Session): Promise<ChangeLog> {
+    const log = this.opts.logger;
+    if (this.opts.screenChanges === "auto") {
+      try {
+        const x = await X11Connection.connect(s.display, "");
+        const changes = new ChangeLog({ source: "damage", sync: () => x.sync() });
+        await watchDamage(x, changes, log).catch((err) => {
+          x.close();
+          throw err;
+        });
+        s.x = x;
+        log.info({ display: s.display }, "screen changes: X DAMAGE on the session's display");
+        return changes;
+      } catch (err) {
+        log.info({ display: s.display, err: (err as Error).message }, "screen changes: the X display cannot be joined; comparing frames");
+      }
+    }
+    return watchFrames((size) => this.grab(size), s.native, log);
+  }
+
+  /** A frame of `size` from `screenshot --json --target-width W --target-height H`. */
+  private async grab(size: Size): Promise<Frame> {
+    const shot = await this.json<{ data?: string }>([
+      "screenshot",
+      "--json",
+      "--target-width",
+      String(size.width),
+      "--target-height",
+      String(size.height),
+    ]);
+    if (typeof shot.data !== "string") throw new PortableDesktopCommandError(["screenshot"], 0, "", "output has no data field");
+    const { data, info } = await sharp(Buffer.from(shot.data, "base64")).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, channels: 3, capturedAt: new Date() };
+  }
+
+  async screenChanges(): Promise<ScreenChanges> {
+    const s = await this.sessions.get();
+    if (!s.changes) throw new DesktopUnavailableError("the desktop's screen is not watched yet");
+    return s.changes;
   }
 
   async connectVnc(): Promise<Socket> {

@@ -7,11 +7,14 @@
 import x11, {
   type Callback,
   type CursorImage,
+  type Damage,
+  type DamageNotify,
   type Display,
   type PointerReply,
   type Shm,
   type ShmSegment,
   type XClient,
+  type XEvent,
   type XFixes,
   type XTest,
 } from "x11";
@@ -112,8 +115,8 @@ export class X11Connection {
     const min = this.display.min_keycode;
     const rows = await call<number[][]>((cb) => X.GetKeyboardMapping(min, this.display.max_keycode - min + 1, cb));
     this.keymap = new Keymap(min, rows, {
-      changeMapping: async (keycode, keysyms) => {
-        X.ChangeKeyboardMapping(keycode, keysyms.length, keysyms);
+      changeMapping: async (first, rows) => {
+        X.ChangeKeyboardMapping(first, rows[0].length, rows.flat());
         await this.sync();
       },
     });
@@ -205,27 +208,69 @@ export class X11Connection {
    * the one SHM segment is reused for every frame.
    */
   capture(region: Rect): Promise<Frame> {
-    const run = this.captureChain.then(() => this.captureNow(region));
+    return this.serialised(async () => {
+      const bgrx = await this.readRegion(region);
+      return {
+        data: bgrxToRgb(bgrx, region.width * region.height),
+        width: region.width,
+        height: region.height,
+        channels: 3,
+        capturedAt: new Date(),
+      };
+    });
+  }
+
+  /**
+   * Reads a native-pixel region as the X server holds it: 4 bytes per pixel
+   * (ZPixmap, 32 bits per pixel), rows packed; a copy the caller keeps.
+   */
+  captureRaw(region: Rect): Promise<Buffer> {
+    return this.serialised(async () => Buffer.from(await this.readRegion(region)));
+  }
+
+  private serialised<T>(read: () => Promise<T>): Promise<T> {
+    const run = this.captureChain.then(read);
     this.captureChain = run.catch(() => undefined);
     return run;
   }
 
-  private async captureNow(r: Rect): Promise<Frame> {
-    let bgrx: Buffer;
-    if (this.shmSegment) {
-      const seg = this.shmSegment;
+  /** The region's pixels; an SHM view is valid until the next read. */
+  private async readRegion(r: Rect): Promise<Buffer> {
+    const seg = this.shmSegment;
+    if (seg) {
       const rep = await this.request<{ size: number }>((cb) =>
         seg.getImage(this.root, r.x, r.y, r.width, r.height, ALL_PLANES, Z_PIXMAP, 0, cb),
       );
-      bgrx = seg.buffer.subarray(0, rep.size);
-    } else {
-      const img = await this.request<{ data: Buffer }>((cb) =>
-        this.X.GetImage(Z_PIXMAP, this.root, r.x, r.y, r.width, r.height, ALL_PLANES, cb),
-      );
-      bgrx = img.data;
+      return seg.buffer.subarray(0, rep.size);
     }
-    const capturedAt = new Date();
-    return { data: bgrxToRgb(bgrx, r.width * r.height), width: r.width, height: r.height, channels: 3, capturedAt };
+    const img = await this.request<{ data: Buffer }>((cb) =>
+      this.X.GetImage(Z_PIXMAP, this.root, r.x, r.y, r.width, r.height, ALL_PLANES, cb),
+    );
+    return img.data;
+  }
+
+  /**
+   * Reports the areas drawn on the screen from now on (X DAMAGE on the root
+   * window, DeltaRectangles level): `onDamage` gets native-pixel rectangles.
+   * The damage is emptied once per event-loop turn, so later drawing is
+   * reported again; requests sent after that turn see every earlier drawing.
+   * Rejects when the server has no DAMAGE.
+   */
+  async watchDamage(onDamage: (area: Rect) => void): Promise<void> {
+    const damage = await this.request<Damage>((cb) => this.X.require("damage", cb));
+    const id = this.X.AllocID();
+    damage.Create(id, this.root, damage.ReportLevel.DeltaRectangles);
+    let emptying = false;
+    this.X.on("event", (ev: XEvent | DamageNotify) => {
+      if (ev.name !== "DamageNotify" || !("damage" in ev) || ev.damage !== id) return;
+      onDamage({ x: ev.area.x, y: ev.area.y, width: ev.area.w, height: ev.area.h });
+      if (emptying) return;
+      emptying = true;
+      setImmediate(() => {
+        emptying = false;
+        if (!this.closed) damage.Subtract(id, 0, 0);
+      });
+    });
   }
 
   /**

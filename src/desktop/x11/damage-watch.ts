@@ -1,0 +1,68 @@
+/**
+ * The screen's changes from X DAMAGE, checked against the pixels: the areas
+ * drawn during a short window are merged, read back (MIT-SHM), and compared
+ * with a copy of the screen (src/desktop/pixel-diff.ts), so the change log
+ * hears only of pixels that really changed, in the box they changed in. A
+ * still screen costs nothing: no damage, no read.
+ *
+ * Use its own X connection: its reads then never wait behind screenshots, and
+ * its damage is emptied before each read is sent, on the same connection, so
+ * no drawing falls between the two.
+ */
+import type { Logger } from "pino";
+import type { Rect } from "../geometry.js";
+import { clip, diffRegion, union } from "../pixel-diff.js";
+import type { ChangeLog } from "../screen-changes.js";
+import { sleep } from "../sleep.js";
+import type { X11Connection } from "./connection.js";
+
+/** Drawing within this window after the first damage is checked in one read, ms. */
+export const COALESCE_MS = 8;
+
+/** Starts feeding `log` from `conn`'s DAMAGE events; rejects when the server has no DAMAGE. */
+export async function watchDamage(conn: X11Connection, log: ChangeLog, logger: Logger): Promise<void> {
+  const screen = { x: 0, y: 0, width: conn.width, height: conn.height };
+  let dirty: Rect | null = null;
+  let since = 0;
+  let finish: ((box: Rect | null, at: number) => void) | undefined;
+  let running = false;
+  let copy: Buffer | undefined;
+
+  const check = async () => {
+    running = true;
+    try {
+      while (dirty && copy) {
+        await sleep(COALESCE_MS);
+        const region: Rect = dirty;
+        const at = since;
+        const done = finish;
+        dirty = null;
+        finish = undefined;
+        let box: Rect | null = region;
+        try {
+          box = diffRegion(copy, conn.width, await conn.captureRaw(region), region);
+        } catch (err) {
+          // Not read (the connection went): count the damage as a change.
+          logger.debug({ err: (err as Error).message }, "damage read failed");
+        }
+        done?.(box, at);
+      }
+    } finally {
+      running = false;
+    }
+  };
+
+  await conn.watchDamage((area) => {
+    const c = clip(area, conn.width, conn.height);
+    if (!c) return;
+    if (!dirty) {
+      since = performance.now();
+      finish = log.begin();
+    }
+    dirty = union(dirty, c);
+    if (!running) void check();
+  });
+  // The copy is read after the damage watch began: drawing in between is both in it and reported.
+  copy = await conn.captureRaw(screen);
+  if (dirty && !running) void check();
+}
