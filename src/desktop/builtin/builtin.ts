@@ -21,8 +21,11 @@ import type { Point, Size } from "../geometry.js";
 import { drawPointer } from "../image.js";
 import { type Key, keysymForCodePoint } from "../keys.js";
 import { dialVnc } from "../process.js";
+import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
+import { sleep } from "../sleep.js";
 import { X11Connection } from "../x11/connection.js";
+import { watchDamage } from "../x11/damage-watch.js";
 import { recordX11 } from "./record.js";
 import { XServer } from "./xserver.js";
 
@@ -54,13 +57,21 @@ const BUTTONS: Record<MouseButton, number> = { left: 1, middle: 2, right: 3 };
 // X core buttons for wheel notches.
 const WHEEL = { up: 4, down: 5, left: 6, right: 7 };
 const SHIFT_L = 0xffe1;
+/**
+ * Time clients get to re-read the keyboard mapping after it changed before
+ * keys that use it are sent, ms. Measured with Firefox ESR at API pace
+ * (test/firefox.test.ts).
+ */
+const MAPPING_GRACE_MS = 50;
 /** Time a replaced (dead) desktop's processes get before SIGKILL, ms. */
 const REPLACE_GRACE_MS = 500;
 
-/** One running desktop: its processes and the X connection that drives it. */
+/** One running desktop: its processes, the X connection that drives it, and the one that watches it. */
 interface Session {
   server: XServer;
   x: X11Connection;
+  watcher: X11Connection;
+  changes: ChangeLog;
 }
 
 export class BuiltinDesktop implements Desktop {
@@ -109,14 +120,29 @@ export class BuiltinDesktop implements Desktop {
       logger: log,
     });
     let x: X11Connection;
+    let watcher: X11Connection;
     try {
       x = await X11Connection.connect(server.display, server.cookie);
+      watcher = await X11Connection.connect(server.display, server.cookie).catch((err) => {
+        x.close();
+        throw err;
+      });
     } catch (err) {
       await server.stop(REPLACE_GRACE_MS);
       throw new DesktopUnavailableError(`cannot connect to X display ${server.display}: ${(err as Error).message}`, { cause: err });
     }
-    const session: Session = { server, x };
+    const changes = new ChangeLog({
+      source: "damage",
+      // Input handled by the server first, then every damage it caused delivered.
+      sync: async () => {
+        await x.sync();
+        await watcher.sync();
+      },
+    });
+    const session: Session = { server, x, watcher, changes };
     x.onLost = (err) => this.sessions.lost(session, err.message);
+    watcher.onLost = (err) => this.sessions.lost(session, err.message);
+    await watchDamage(watcher, changes, log);
     x.onProtocolError = (err) => log.warn({ display: server.display, err: err.message }, "X protocol error");
     void server.exited.then(() => this.sessions.lost(session, "Xvnc exited"));
     log.info({ display: server.display, shm: x.usesShm, spareKeycodes: x.keys.spareCount }, "X11 connected");
@@ -136,11 +162,16 @@ export class BuiltinDesktop implements Desktop {
   private async stop(s: Session, why: "replaced" | "closed"): Promise<void> {
     if (why === "closed" && s.x.connected) await s.x.keys.restore().catch(() => undefined);
     s.x.close();
+    s.watcher.close();
     await s.server.stop(why === "replaced" ? REPLACE_GRACE_MS : undefined);
   }
 
   private async x(): Promise<X11Connection> {
     return (await this.sessions.get()).x;
+  }
+
+  async screenChanges(): Promise<ScreenChanges> {
+    return (await this.sessions.get()).changes;
   }
 
   async connectVnc(): Promise<Socket> {
@@ -244,16 +275,26 @@ export class BuiltinDesktop implements Desktop {
     x.releaseKeys(await this.locate(x, combo, true));
   }
 
+  /**
+   * Types `text` run by run (src/desktop/x11/keymap.ts): the keysyms of a run
+   * are lent keycodes in one mapping change, clients get MAPPING_GRACE_MS to
+   * re-read the mapping, then the run's keys go out.
+   */
   async type(text: string, signal?: AbortSignal): Promise<void> {
     const x = await this.x();
     const shift = await x.keys.resolve(SHIFT_L);
-    for (const ch of text) {
-      signal?.throwIfAborted();
-      const loc = await x.keys.resolve(keysymForCodePoint(ch.codePointAt(0)!));
-      if (loc.shift) x.key(shift.keycode, true);
-      x.key(loc.keycode, true);
-      x.key(loc.keycode, false);
-      if (loc.shift) x.key(shift.keycode, false);
+    const keysyms = [...text].map((ch) => keysymForCodePoint(ch.codePointAt(0) ?? 0));
+    for (const run of x.keys.segments(keysyms)) {
+      if (await x.keys.lend(run)) await sleep(MAPPING_GRACE_MS, signal);
+      for (const keysym of run) {
+        signal?.throwIfAborted();
+        const loc = x.keys.find(keysym);
+        if (!loc) throw new Error(`keysym 0x${keysym.toString(16)} lost its keycode while typing`);
+        if (loc.shift) x.key(shift.keycode, true);
+        x.key(loc.keycode, true);
+        x.key(loc.keycode, false);
+        if (loc.shift) x.key(shift.keycode, false);
+      }
     }
     await x.sync();
   }
@@ -264,6 +305,7 @@ export class BuiltinDesktop implements Desktop {
    */
   private async locate(x: X11Connection, keys: Key[], addShift = false): Promise<number[]> {
     const out: number[] = [];
+    if (await x.keys.lend([SHIFT_L, ...keys.map((k) => k.keysym)])) await sleep(MAPPING_GRACE_MS);
     const shift = await x.keys.resolve(SHIFT_L);
     for (const k of keys) {
       const loc = await x.keys.resolve(k.keysym);

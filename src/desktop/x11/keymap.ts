@@ -3,11 +3,16 @@
  * spare keycodes (rows with no keysym) lent to keysyms the keymap lacks, so any
  * Unicode character can be typed. This is the trick xdotool and TigerVNC use.
  *
- * Spare keycodes are assigned least-recently-used and stay mapped after use:
- * restoring a mapping right after a key event races the client, which may look
- * the keycode up only after the mapping changed back. A keycode is reassigned
- * only after it has been idle for REMAP_GRACE_MS, and all of them are cleared on
- * close.
+ * Every mapping change makes every client re-read the mapping (MappingNotify,
+ * X11 protocol section 11), and an application that is still re-reading may
+ * handle later input out of order. So changes are few: `lend` gives all the
+ * keysyms a text needs their keycodes in one ChangeKeyboardMapping request
+ * (it spans the range between the lowest and highest keycode it changes and
+ * writes the rows in between as they are), and lent keycodes stay mapped
+ * across calls, reassigned least-recently-used. A keycode is reassigned only
+ * after it has been idle for REMAP_GRACE_MS: a client may look a keycode up
+ * after its key event, and must still find the keysym it was pressed for.
+ * Every lent keycode is cleared on close.
  */
 
 import { sleep } from "../sleep.js";
@@ -20,26 +25,37 @@ export interface KeyLocation {
 
 /** What the keymap needs from the X connection. */
 export interface KeymapIO {
-  changeMapping(keycode: number, keysyms: number[]): Promise<void>;
+  /** ChangeKeyboardMapping: `rows` (all of one length) replace the rows from `firstKeycode` on. */
+  changeMapping(firstKeycode: number, rows: number[][]): Promise<void>;
 }
 
 /** Time a lent keycode must stay idle before it may be remapped, ms. */
-const REMAP_GRACE_MS = 100;
+export const REMAP_GRACE_MS = 100;
+
+interface Spare {
+  keycode: number;
+  keysym: number;
+  lastUsed: number;
+}
 
 export class Keymap {
   private readonly index = new Map<number, KeyLocation>();
-  private readonly spare: { keycode: number; keysym: number; lastUsed: number }[] = [];
+  private readonly spare: Spare[] = [];
+  private readonly rows: number[][];
+  /** ChangeKeyboardMapping requests sent so far (for specs and the benchmark). */
+  mappingChanges = 0;
 
   /**
    * @param minKeycode first keycode of `rows`
    * @param rows keysyms per keycode from GetKeyboardMapping
    */
   constructor(
-    minKeycode: number,
+    private readonly minKeycode: number,
     rows: number[][],
     private readonly io: KeymapIO,
     private readonly now: () => number = Date.now,
   ) {
+    this.rows = rows.map((r) => [...r]);
     rows.forEach((row, i) => {
       const keycode = minKeycode + i;
       if (row.every((k) => k === 0)) {
@@ -71,38 +87,88 @@ export class Keymap {
     return loc;
   }
 
-  /**
-   * Keycode for a keysym, lending a spare keycode when the mapping lacks it.
-   * Waits (briefly) when every spare keycode was used within REMAP_GRACE_MS.
-   * Throws when the server has no spare keycode at all.
-   */
+  /** Keycode for one keysym, lending a spare keycode when the mapping lacks it (see `lend`). */
   async resolve(keysym: number): Promise<KeyLocation> {
+    await this.lend([keysym]);
     const found = this.find(keysym);
-    if (found) return found;
-    if (this.spare.length === 0) {
-      throw new Error(`keysym 0x${keysym.toString(16)} is not in the keymap and no spare keycode is free`);
-    }
-    let victim = this.spare[0];
-    for (const s of this.spare) if (s.lastUsed < victim.lastUsed) victim = s;
-    const idle = this.now() - victim.lastUsed;
-    if (idle < REMAP_GRACE_MS) await sleep(REMAP_GRACE_MS - idle);
-    if (victim.keysym) this.index.delete(victim.keysym);
-    // Same keysym on both levels so a held Shift cannot change it.
-    await this.io.changeMapping(victim.keycode, [keysym, keysym]);
-    victim.keysym = keysym;
-    victim.lastUsed = this.now();
-    const loc = { keycode: victim.keycode, shift: false };
-    this.index.set(keysym, loc);
-    return loc;
+    if (!found) throw new Error(`keysym 0x${keysym.toString(16)} could not be mapped`);
+    return found;
   }
 
-  /** Clears every lent keycode (back to NoSymbol). */
+  /**
+   * Makes every keysym of `keysyms` resolvable, lending spare keycodes to the
+   * missing ones in one mapping change. Resolves true when the mapping
+   * changed. At most `spareCount` keysyms may be missing at once; waits
+   * (briefly) when a keycode to reassign was used within REMAP_GRACE_MS.
+   * Throws when the server has no spare keycode, or too few.
+   */
+  async lend(keysyms: number[]): Promise<boolean> {
+    const missing = [...new Set(keysyms)].filter((k) => !this.index.has(k));
+    for (const k of keysyms) this.find(k);
+    if (missing.length === 0) return false;
+    if (missing.length > this.spare.length) {
+      throw new Error(`${missing.length} keysyms are not in the keymap and only ${this.spare.length} spare keycodes exist`);
+    }
+    const wanted = new Set(keysyms);
+    // Least recently used first, never one holding a keysym this text needs.
+    const victims = this.spare
+      .filter((s) => !wanted.has(s.keysym))
+      .sort((a, b) => a.lastUsed - b.lastUsed)
+      .slice(0, missing.length);
+    const idle = this.now() - Math.max(...victims.map((v) => v.lastUsed));
+    if (idle < REMAP_GRACE_MS) await sleep(REMAP_GRACE_MS - idle);
+    const at = this.now();
+    victims.forEach((v, i) => {
+      if (v.keysym) this.index.delete(v.keysym);
+      v.keysym = missing[i];
+      v.lastUsed = at;
+      // Same keysym on both levels so a held Shift cannot change it.
+      this.rows[v.keycode - this.minKeycode] = this.rows[v.keycode - this.minKeycode].map((_, col) => (col < 2 ? v.keysym : 0));
+      this.index.set(v.keysym, { keycode: v.keycode, shift: false });
+    });
+    await this.write(victims.map((v) => v.keycode));
+    return true;
+  }
+
+  /**
+   * `keysyms` cut into runs that each fit the spare keycodes (at most
+   * `spareCount` distinct keysyms outside the server's own mapping), so each
+   * run can be lent in one change.
+   */
+  segments(keysyms: number[]): number[][] {
+    const out: number[][] = [];
+    let run: number[] = [];
+    let extra = new Set<number>();
+    for (const k of keysyms) {
+      const needsSpare = !this.index.has(k) || this.spare.some((s) => s.keysym === k);
+      if (needsSpare && !extra.has(k) && extra.size === this.spare.length) {
+        out.push(run);
+        run = [];
+        extra = new Set();
+      }
+      if (needsSpare) extra.add(k);
+      run.push(k);
+    }
+    if (run.length) out.push(run);
+    return out;
+  }
+
+  /** Clears every lent keycode (back to NoSymbol), in one mapping change. */
   async restore(): Promise<void> {
-    for (const s of this.spare) {
-      if (!s.keysym) continue;
+    const lent = this.spare.filter((s) => s.keysym);
+    for (const s of lent) {
       this.index.delete(s.keysym);
       s.keysym = 0;
-      await this.io.changeMapping(s.keycode, [0, 0]);
+      this.rows[s.keycode - this.minKeycode] = this.rows[s.keycode - this.minKeycode].map(() => 0);
     }
+    if (lent.length) await this.write(lent.map((s) => s.keycode));
+  }
+
+  /** One ChangeKeyboardMapping over the keycodes from the lowest to the highest of `keycodes`. */
+  private async write(keycodes: number[]): Promise<void> {
+    const first = Math.min(...keycodes) - this.minKeycode;
+    const last = Math.max(...keycodes) - this.minKeycode;
+    this.mappingChanges++;
+    await this.io.changeMapping(first + this.minKeycode, this.rows.slice(first, last + 1));
   }
 }
