@@ -30,19 +30,35 @@ const DIRECTIONS: Record<string, ScrollDirection> = {
 const point = (c: [number, number] | undefined) => (c ? { x: c[0], y: c[1] } : undefined);
 const ms = (seconds: number | undefined) => Math.round((seconds ?? 0) * 1000);
 
+type Init = MessageInitShape<typeof ActionRequestSchema>;
+
+export interface ToActionRequestOptions {
+  /** The declared size the model was given. */
+  scaledSize?: { width: number; height: number };
+  version?: ToolVersion;
+  /**
+   * Settle after actions that act on the desktop (input and `wait`): the
+   * service's defaults (`{}`) unless told; `false` for none. The response
+   * then comes once the screen has stopped changing, with no fixed sleep.
+   */
+  settle?: Init["settle"] | false;
+  /** A screenshot after the action (and its settle), in the same round trip. */
+  captureAfter?: Init["captureAfter"];
+}
+
+/** Actions that only look: no settle. */
+const LOOKS = new Set(["cursor_position", "screenshot", "zoom"]);
+
 /**
  * Throws an Error for an action the tool version does not have, or a scroll
  * direction it does not know. Missing fields are left to the server, which
  * answers INVALID_ARGUMENT naming them.
  */
-export function toActionRequest(
-  input: ComputerUseInput,
-  opts: { scaledSize?: { width: number; height: number }; version?: ToolVersion } = {},
-): ActionRequest {
+export function toActionRequest(input: ComputerUseInput, opts: ToActionRequestOptions = {}): ActionRequest {
   const version = opts.version ?? "20251124";
   const text = input.text ?? "";
   const click = { coordinate: point(input.coordinate), modifiers: text };
-  let action: MessageInitShape<typeof ActionRequestSchema>["action"];
+  let action: Init["action"];
   switch (input.action) {
     case "key":
     case "key_down":
@@ -110,5 +126,6 @@ export function toActionRequest(
     default:
       throw new Error(`Unknown action: ${input.action}`);
   }
-  return create(ActionRequestSchema, { scaledSize: opts.scaledSize, action });
+  const settle = opts.settle === false || LOOKS.has(input.action) ? undefined : (opts.settle ?? {});
+  return create(ActionRequestSchema, { scaledSize: opts.scaledSize, action, settle, captureAfter: opts.captureAfter });
 }

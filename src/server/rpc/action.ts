@@ -20,6 +20,8 @@ import { type Encoded, type EncodeOptions, encodeFrame } from "../../desktop/ima
 import { parseCombo } from "../../desktop/keys.js";
 import { sleep } from "../../desktop/sleep.js";
 import { toPbImage } from "./convert.js";
+import type { InputKind, InputOrder } from "./input-order.js";
+import { SETTLE_DEFAULTS, settleOptions, toSettleResult } from "./settle.js";
 import { imageFormat, intInRange, MAX_TYPE_BYTES, modifiers, requiredPoint, requiredRect, requiredText, scaledSize } from "./validate.js";
 
 type ActionCase = NonNullable<ActionRequest["action"]["case"]>;
@@ -37,6 +39,8 @@ interface Ctx {
 interface Result {
   output?: string;
   image?: Encoded;
+  /** A declared-size screenshot in this encoding, taken last (after the settle). */
+  screenshotLast?: Omit<EncodeOptions, "size">;
 }
 
 // biome-ignore lint/suspicious/noConfusingVoidType: a handler that only acts returns the Desktop call's Promise<void>
@@ -111,13 +115,10 @@ const ACTIONS: { [C in ActionCase]: Handler<ActionValue<C>> } = {
       await c.desktop.keyUp(keys);
     }
   },
-  screenshot: async (v, c) => ({
-    output: "screenshot",
-    image: await declaredScreenshot(c, imageFormat(v.format, v.quality, `${c.field}`)),
-  }),
+  screenshot: async (v, c) => ({ output: "screenshot", screenshotLast: imageFormat(v.format, v.quality, `${c.field}`) }),
   wait: async (v, c) => {
     await sleep(intInRange(v.durationMs, `${c.field}.duration_ms`, 0, MAX_DURATION_MS), c.signal);
-    return { image: await declaredScreenshot(c, PNG) };
+    return { screenshotLast: PNG };
   },
   zoom: async (v, c) => {
     const region = c.geo.rectToNative(requiredRect(v.region, `${c.field}.region`));
@@ -126,25 +127,61 @@ const ACTIONS: { [C in ActionCase]: Handler<ActionValue<C>> } = {
   },
 };
 
+/** Which input each action sends (src/server/rpc/input-order.ts); none for those that only look. */
+const INPUT: { [C in ActionCase]: InputKind | undefined } = {
+  key: "keyboard",
+  keyDown: "keyboard",
+  keyUp: "keyboard",
+  type: "keyboard",
+  holdKey: "keyboard",
+  cursorPosition: undefined,
+  mouseMove: "pointer",
+  leftClick: "pointer",
+  rightClick: "pointer",
+  middleClick: "pointer",
+  doubleClick: "pointer",
+  tripleClick: "pointer",
+  leftClickDrag: "pointer",
+  leftMouseDown: "pointer",
+  leftMouseUp: "pointer",
+  scroll: "pointer",
+  screenshot: undefined,
+  wait: undefined,
+  zoom: undefined,
+};
+
 /**
- * Runs one action. Throws InvalidInputError for bad fields (checked before the
- * desktop is touched where possible) and desktop errors as they come.
+ * Runs one action: waits for the application to catch up with earlier input
+ * of the other kind (`order`), acts, settles when asked (always for `wait`),
+ * then takes the screenshots. Throws InvalidInputError for bad fields
+ * (checked before the desktop is touched where possible) and desktop errors
+ * as they come.
  */
-export async function runAction(desktop: Desktop, req: ActionRequest, signal: AbortSignal): Promise<ActionResponse> {
+export async function runAction(desktop: Desktop, req: ActionRequest, signal: AbortSignal, order: InputOrder): Promise<ActionResponse> {
   const actionCase = req.action.case;
   if (!actionCase) throw new InvalidInputError("action", "is required (one of key, type, left_click, ...)");
   const declared = scaledSize(req.scaledSize, "scaled_size");
   const after = req.captureAfter;
   const afterOpts = after ? imageFormat(after.format, after.quality, "capture_after") : undefined;
   if (after) intInRange(after.settleMs, "capture_after.settle_ms", 0, MAX_SETTLE_MS);
+  const settle = settleOptions(req.settle, "settle") ?? (actionCase === "wait" ? SETTLE_DEFAULTS : undefined);
+  const input = INPUT[actionCase];
   const cfg = await desktop.start();
+  const changes = input || settle ? await desktop.screenChanges() : undefined;
   const geo = new Geometry(cfg.native, declared ?? cfg.native);
   // The proto field name ("left_click"), used in outputs and errors.
   const field = ActionRequestSchema.field[actionCase].name;
   const ctx: Ctx = { desktop, geo, signal, field };
   const handler = ACTIONS[actionCase] as Handler<unknown>;
-  const result = (await handler(req.action.value, ctx)) ?? {};
-  let image = result.image;
+  if (input && changes) await order.before(input, changes, signal);
+  let result: Result;
+  try {
+    result = (await handler(req.action.value, ctx)) ?? {};
+  } finally {
+    if (input) order.after(input);
+  }
+  const settled = settle && changes ? toSettleResult(await changes.settle({ ...settle, signal }), changes.source) : undefined;
+  let image = result.screenshotLast ? await declaredScreenshot(ctx, result.screenshotLast) : result.image;
   if (after && afterOpts) {
     await sleep(after.settleMs, signal);
     image = await declaredScreenshot(ctx, afterOpts);
@@ -154,5 +191,6 @@ export async function runAction(desktop: Desktop, req: ActionRequest, signal: Ab
     output: result.output ?? `${field} action performed`,
     cursor,
     screenshot: image && toPbImage(image),
+    settle: settled,
   });
 }

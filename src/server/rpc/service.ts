@@ -11,7 +11,9 @@ import type { Desktop } from "../../desktop/desktop.js";
 import { defaultDeclaredSize } from "../../desktop/geometry.js";
 import type { Recordings } from "../../desktop/recording/recordings.js";
 import { runAction } from "./action.js";
+import { INPUT_ORDER_DEFAULTS, InputOrder, type InputOrderOptions } from "./input-order.js";
 import { screenshotStream } from "./screenshot.js";
+import { SOURCE_ENUM } from "./settle.js";
 import { DEFAULT_RECORDING_LIMITS, type RecordingLimits, stopRecordingStream } from "./stop-recording.js";
 import { vncBridge } from "./vnc.js";
 
@@ -21,20 +23,29 @@ export interface ServiceOptions {
   recordings: Recordings;
   /** Size limits of what StopRecording sends; DEFAULT_RECORDING_LIMITS unless told. */
   recordingLimits?: RecordingLimits;
+  /** How Actions keep input in order (src/server/rpc/input-order.ts); `false` never waits. */
+  inputOrder?: InputOrderOptions | false;
   logger: Logger;
 }
 
 export function desktopService(opts: ServiceOptions): ServiceImpl<typeof DesktopService> {
   const { desktop, recordings, logger } = opts;
   const limits = opts.recordingLimits ?? DEFAULT_RECORDING_LIMITS;
+  const order = new InputOrder(opts.inputOrder ?? INPUT_ORDER_DEFAULTS);
   return {
     async getDisplay() {
       const { native, backend } = await desktop.start();
-      return create(GetDisplayResponseSchema, { nativeSize: native, defaultDeclaredSize: defaultDeclaredSize(native), backend });
+      const screenChanges = SOURCE_ENUM[(await desktop.screenChanges()).source];
+      return create(GetDisplayResponseSchema, {
+        nativeSize: native,
+        defaultDeclaredSize: defaultDeclaredSize(native),
+        backend,
+        screenChanges,
+      });
     },
     action(req, ctx) {
       recordings.activity();
-      return runAction(desktop, req, ctx.signal);
+      return runAction(desktop, req, ctx.signal, order);
     },
     screenshot: (req, ctx) => screenshotStream(desktop, req, ctx.signal),
     vnc: (reqs, ctx) => vncBridge(desktop, reqs, ctx.signal),
