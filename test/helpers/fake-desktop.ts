@@ -2,13 +2,15 @@
  * A Desktop that records every call instead of driving a screen, for specs of
  * the API layer (the request -> Desktop mapping, defaults, outputs, errors).
  * The pointer follows move/click/drag/scroll so `cursor` answers are real;
- * `capture` returns a frame of one colour; `failNext` makes a method throw.
+ * `capture` returns a frame of one colour; `changes` is a real change log a
+ * spec feeds; `failNext` makes a method throw.
  */
 import { PassThrough } from "node:stream";
 import type { CaptureOptions, Desktop, DisplayConfig, Frame, MouseButton, Recorder, RecordOptions } from "../../src/desktop/desktop.js";
 import { DesktopUnavailableError } from "../../src/desktop/errors.js";
 import type { Point, Size } from "../../src/desktop/geometry.js";
 import type { Key } from "../../src/desktop/keys.js";
+import { ChangeLog, type ChangeSource, type ScreenChanges } from "../../src/desktop/screen-changes.js";
 
 export interface Call {
   method: keyof Desktop;
@@ -21,9 +23,16 @@ export class FakeDesktop implements Desktop {
   pointer: Point = { x: 0, y: 0 };
   /** RGB of every captured pixel; change it to make the next frame differ. */
   colour: [number, number, number] = [32, 32, 32];
+  /** The screen's change log: a spec `record`s changes into it to play an application redrawing. */
+  readonly changes: ChangeLog;
   private failures = new Map<keyof Desktop, unknown>();
 
-  constructor(readonly native: Size = { width: 1920, height: 1080 }) {}
+  constructor(
+    readonly native: Size = { width: 1920, height: 1080 },
+    source: ChangeSource = "damage",
+  ) {
+    this.changes = new ChangeLog({ source });
+  }
 
   /** The next call of `method` throws `err`. */
   failNext(method: keyof Desktop, err: unknown): void {
@@ -131,6 +140,11 @@ export class FakeDesktop implements Desktop {
       "keyUp",
       combo.map((k) => k.name),
     );
+  }
+
+  async screenChanges(): Promise<ScreenChanges> {
+    this.note("screenChanges");
+    return this.changes;
   }
 
   async type(text: string): Promise<void> {

@@ -13,8 +13,10 @@ import { DesktopService } from "../../gen/desktop/v1/desktop_pb.js";
 import type { DesktopClient } from "../../src/client/client.js";
 import type { Size } from "../../src/desktop/geometry.js";
 import { Recordings } from "../../src/desktop/recording/recordings.js";
+import type { ChangeSource } from "../../src/desktop/screen-changes.js";
 import { HealthState } from "../../src/server/grpc/health.js";
 import { interceptors, routes } from "../../src/server/routes.js";
+import type { InputOrderOptions } from "../../src/server/rpc/input-order.js";
 import { generateToken } from "../../src/server/transport/auth.js";
 import { FakeDesktop } from "./fake-desktop.js";
 import { testLogger } from "./server.js";
@@ -30,14 +32,21 @@ export interface InMemoryService {
   close(): Promise<void>;
 }
 
-export async function startInMemory(native?: Size): Promise<InMemoryService> {
-  const desktop = new FakeDesktop(native);
+export interface InMemoryOptions {
+  /** Off unless given (the fake desktop never redraws, so every switch of input kind would wait). */
+  inputOrder?: InputOrderOptions | false;
+  /** How the fake desktop's screen changes are seen ("damage" unless told). */
+  source?: ChangeSource;
+}
+
+export async function startInMemory(native?: Size, opts: InMemoryOptions = {}): Promise<InMemoryService> {
+  const desktop = new FakeDesktop(native, opts.source);
   const logger = testLogger();
   const token = generateToken();
   const shutdown = new AbortController();
   const runtimeDir = await mkdtemp(join(tmpdir(), "desktopd-unit-"));
   const recordings = await Recordings.create({ desktop, logger, runtimeDir });
-  const router = routes({ desktop, recordings, logger, health: new HealthState() });
+  const router = routes({ desktop, recordings, logger, health: new HealthState(), inputOrder: opts.inputOrder ?? false });
   const routerOptions = { interceptors: interceptors({ logger, token, shutdownSignal: shutdown.signal }) };
   const clientWithToken = (t: string | undefined) => {
     const auth: Interceptor = (next) => (req) => {
@@ -59,10 +68,10 @@ export async function startInMemory(native?: Size): Promise<InMemoryService> {
 }
 
 /** Registers before/after hooks for one in-memory service per suite; returns its getter. */
-export function useInMemory(native?: Size): () => InMemoryService {
+export function useInMemory(native?: Size, opts: InMemoryOptions = {}): () => InMemoryService {
   let service: InMemoryService | undefined;
   before(async () => {
-    service = await startInMemory(native);
+    service = await startInMemory(native, opts);
   });
   after(() => service?.close());
   return () => {

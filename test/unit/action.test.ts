@@ -18,8 +18,8 @@ const scaled = { width: 1280, height: 720 };
 describe("Action, in memory", () => {
   const service = useInMemory();
   const act = (req: Request, signal?: AbortSignal) => service().client.action(req, { signal });
-  /** Desktop calls other than the start and the cursor read every Action makes. */
-  const effects = () => service().desktop.calls.filter((c) => c.method !== "start" && c.method !== "cursorPosition");
+  /** Desktop calls other than the bookkeeping every Action does (start, screen changes, the cursor read). */
+  const effects = () => service().desktop.calls.filter((c) => !["start", "screenChanges", "cursorPosition"].includes(c.method));
   beforeEach(() => {
     const d = service().desktop;
     d.calls.length = 0;

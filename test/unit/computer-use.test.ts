@@ -1,7 +1,8 @@
 /** Anthropic computer-use tool inputs map to ActionRequests. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ScrollDirection } from "../../gen/desktop/v1/desktop_pb.js";
+import { create } from "@bufbuild/protobuf";
+import { ImageFormat, ScrollDirection, SettleSchema } from "../../gen/desktop/v1/desktop_pb.js";
 import { toActionRequest } from "../../src/client/computer-use.js";
 
 describe("toActionRequest", () => {
@@ -47,5 +48,14 @@ describe("toActionRequest", () => {
   });
   it("unknown actions are errors", () => {
     assert.throws(() => toActionRequest({ action: "teleport" }), /Unknown action: teleport/);
+  });
+  it("actions that act settle with the service's defaults unless told; looking does not; capture_after rides along", () => {
+    assert.deepEqual(toActionRequest({ action: "left_click", coordinate: [1, 2] }).settle, create(SettleSchema, {}));
+    assert.deepEqual(toActionRequest({ action: "wait", duration: 1 }).settle, create(SettleSchema, {}));
+    assert.equal(toActionRequest({ action: "screenshot" }).settle, undefined);
+    assert.equal(toActionRequest({ action: "cursor_position" }).settle, undefined);
+    assert.equal(toActionRequest({ action: "type", text: "x" }, { settle: false }).settle, undefined);
+    const r = toActionRequest({ action: "type", text: "x" }, { settle: { quietMs: 100 }, captureAfter: { format: ImageFormat.JPEG } });
+    assert.deepEqual([r.settle?.quietMs, r.captureAfter?.format], [100, ImageFormat.JPEG]);
   });
 });
