@@ -16,12 +16,13 @@ PACKAGES="tigervnc-standalone-server openbox xterm ffmpeg"
 # Tests and benchmark: xdotool for the spawn-per-action column, openssl for a
 # test certificate, vncsnapshot as a stock VNC viewer, protoc + the gRPC Python
 # plugin + grpcio for the Python example (examples/python), Chromium for the
-# browser live view specs (driven by playwright-core; no browser download).
-CI_PACKAGES="xdotool openssl vncsnapshot protobuf-compiler protobuf-compiler-grpc libprotobuf-dev python3-grpcio python3-protobuf chromium"
+# browser live view specs (driven by playwright-core; no browser download),
+# Firefox ESR as a real application driven at API pace (test/firefox.test.ts).
+CI_PACKAGES="xdotool openssl vncsnapshot protobuf-compiler protobuf-compiler-grpc libprotobuf-dev python3-grpcio python3-protobuf chromium firefox-esr"
 CHECK="Xvnc openbox xterm ffmpeg"
 if [ "${1:-}" = "--ci" ]; then
   PACKAGES="$PACKAGES $CI_PACKAGES"
-  CHECK="$CHECK xdotool openssl vncsnapshot protoc grpc_python_plugin chromium"
+  CHECK="$CHECK xdotool openssl vncsnapshot protoc grpc_python_plugin chromium firefox-esr"
 fi
 
 missing=""

@@ -179,6 +179,32 @@ describe("Screenshots of a real desktop", () => {
     assert.ok(all >= 6, `all_frames sent ${all}`);
   });
 
+  it("after a change on a still screen, the next frame is captured within one frame interval", async () => {
+    const ac = new AbortController();
+    const gaps: number[] = [];
+    let changedAt = 0;
+    // Colours no other spec paints, so each recolour changes pixels.
+    const colours = [0x123456, 0x654321, 0x224466];
+    try {
+      let n = 0;
+      for await (const f of t().grpc.screenshot(
+        { maxFps: 10, region: { x: 1600, y: 800, width: 300, height: 250 } },
+        { signal: ac.signal },
+      )) {
+        if (n > 0) gaps.push(Number(f.capturedAt!.seconds) * 1000 + f.capturedAt!.nanos / 1e6 - changedAt);
+        if (++n > colours.length) break;
+        // Still for 400 ms (4 intervals), then one change.
+        await new Promise((r) => setTimeout(r, 400));
+        changedAt = Date.now();
+        await w.recolor(changing, colours[n - 1]);
+      }
+    } finally {
+      ac.abort();
+    }
+    assert.equal(gaps.length, colours.length);
+    for (const gap of gaps) assert.ok(gap >= 0 && gap < 100 + 50, `captured ${gaps.join(", ")} ms after the changes (interval 100 ms)`);
+  });
+
   it("a slow reader gets fresh frames, never a queue of stale ones", async () => {
     const ac = new AbortController();
     const lags: number[] = [];

@@ -103,13 +103,14 @@ export async function startTestServer(opts: TestServerOptions & { ffmpeg?: strin
 
 /** `env`: the CLI's environment, read at each command (the stand-in's PDSTUB_* failure injection goes there). */
 export async function startPortableServer(
-  opts: TestServerOptions & { binary?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: TestServerOptions & { binary?: string; env?: NodeJS.ProcessEnv; screenChanges?: "auto" | "frames" } = {},
 ): Promise<TestServer<PortableDesktop>> {
   const desktop = new PortableDesktop({
     binary: opts.binary ?? PORTABLEDESKTOP_STANDIN,
     geometry: opts.geometry,
     open: opts.open,
     env: opts.env,
+    screenChanges: opts.screenChanges,
     logger: testLogger(),
   });
   return serve(desktop, () => ({ display: desktop.sessionInfo!.display, cookie: "" }), opts);

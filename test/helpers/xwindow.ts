@@ -90,6 +90,33 @@ export class TestWindows {
     }
   }
 
+  /**
+   * Plays an application that opens a window when clicked: after the first
+   * ButtonPress recorded from now on, waits `delayMs`, maps a window at
+   * `rect`, then repaints it with each colour of `paints` every `stepMs`.
+   * Resolves with the time (performance.now) of the last paint.
+   */
+  opensOnClick(
+    rect: { x: number; y: number; width: number; height: number },
+    paints: number[],
+    opts: { delayMs: number; stepMs: number },
+  ): Promise<number> {
+    const from = this.events.length;
+    return new Promise((resolve) => {
+      const poll = setInterval(async () => {
+        if (!this.events.slice(from).some((e) => e.type === "ButtonPress")) return;
+        clearInterval(poll);
+        await new Promise((r) => setTimeout(r, opts.delayMs));
+        const wid = await this.window(rect.x, rect.y, rect.width, rect.height, paints[0]);
+        for (const rgb of paints.slice(1)) {
+          await new Promise((r) => setTimeout(r, opts.stepMs));
+          await this.recolor(wid, rgb);
+        }
+        resolve(performance.now());
+      }, 2);
+    });
+  }
+
   /** Destroys a window made by `window`. */
   destroy(wid: number): void {
     this.X.DestroyWindow(wid);

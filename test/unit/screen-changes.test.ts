@@ -23,7 +23,10 @@ describe("ChangeLog", () => {
   it("a change restarts the quiet period; a screen that keeps changing times out", async () => {
     const log = new ChangeLog({ source: "damage" });
     let changedAt = 0;
-    setTimeout(() => log.record({ x: 0, y: 0, width: 100, height: 100 }, (changedAt = performance.now())), 50);
+    setTimeout(() => {
+      changedAt = performance.now();
+      log.record({ x: 0, y: 0, width: 100, height: 100 }, changedAt);
+    }, 50);
     const r = await log.settle({ quietMs: 100, timeoutMs: 2000 });
     assert.ok(
       r.settled && changedAt > 0 && performance.now() - changedAt >= 100,
