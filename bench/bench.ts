@@ -11,6 +11,7 @@ import { execa } from "execa";
 import { ImageFormat } from "../gen/desktop/v1/desktop_pb.js";
 import { createDesktopClient } from "../src/client/client.js";
 import { TestWindows } from "../test/helpers/xwindow.js";
+import { agentBench } from "./agent.js";
 
 interface Ready {
   url: string;
@@ -165,6 +166,18 @@ async function main(): Promise<void> {
   }
   const fps = frames / ((performance.now() - start) / 1000);
   w.close();
+  const agent = await agentBench({
+    client: c,
+    display: ep.display,
+    cookie,
+    cpu: () => {
+      service.send("cpu");
+      return next<number>("cpu");
+    },
+    xdotoolClick: (x, y) => xdotool("mousemove", String(x), String(y), "click", "1"),
+    ffmpegJpeg720: () => ffmpegShot("1280:720", "mjpeg"),
+    timeIt,
+  });
   service.send("memory");
   const mem = await next<{ rss: number; heapUsed: number }>("memory");
   service.send("stop");
@@ -185,6 +198,7 @@ async function main(): Promise<void> {
   }
   console.log(`\nstream, JPEG 1280x720, changing screen: ${fps.toFixed(1)} fps`);
   console.log(`service process: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB\n`);
+  console.log(`${agent.join("\n")}\n`);
 }
 
 main().catch((err) => {

@@ -19,6 +19,9 @@ process.on("message", (msg) => {
   if (msg === "memory") {
     const m = process.memoryUsage();
     send({ memory: { rss: m.rss, heapUsed: m.heapUsed } });
+  } else if (msg === "cpu") {
+    const u = process.cpuUsage();
+    send({ cpu: (u.user + u.system) / 1000 });
   } else if (msg === "stop") {
     void t.close().then(() => process.exit(0));
   }

@@ -22,6 +22,8 @@ export const CONTROL_MASK = 4;
 
 export class TestWindows {
   readonly events: RecordedEvent[] = [];
+  /** Called with every recorded event as it comes. */
+  onEvent?: (e: RecordedEvent) => void;
   private constructor(
     private readonly X: XClient,
     private readonly display: Display,
@@ -44,7 +46,10 @@ export class TestWindows {
     };
     d.client.on("event", (ev: XEvent) => {
       const type = names[ev.type];
-      if (type) t.events.push({ type, detail: ev.keycode, rootX: ev.rootx, rootY: ev.rooty, state: ev.buttons, at: Date.now() });
+      if (!type) return;
+      const e = { type, detail: ev.keycode, rootX: ev.rootx, rootY: ev.rooty, state: ev.buttons, at: Date.now() };
+      t.events.push(e);
+      t.onEvent?.(e);
     });
     return t;
   }
