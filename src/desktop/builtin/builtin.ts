@@ -142,7 +142,14 @@ export class BuiltinDesktop implements Desktop {
     const session: Session = { server, x, watcher, changes };
     x.onLost = (err) => this.sessions.lost(session, err.message);
     watcher.onLost = (err) => this.sessions.lost(session, err.message);
-    await watchDamage(watcher, changes, log);
+    try {
+      await watchDamage(watcher, changes, log);
+    } catch (err) {
+      x.close();
+      watcher.close();
+      await server.stop(REPLACE_GRACE_MS);
+      throw new DesktopUnavailableError(`X display ${server.display} has no DAMAGE extension: ${(err as Error).message}`, { cause: err });
+    }
     x.onProtocolError = (err) => log.warn({ display: server.display, err: err.message }, "X protocol error");
     void server.exited.then(() => this.sessions.lost(session, "Xvnc exited"));
     log.info({ display: server.display, shm: x.usesShm, spareKeycodes: x.keys.spareCount }, "X11 connected");
