@@ -66,6 +66,10 @@ for (const backend of backends) {
   });
 
   describe(`A blinking cursor still settles: ${backend.name}`, () => {
+    if (backend.source === ScreenChangeSource.FRAMES) {
+      it("settles while the cursor keeps blinking", { skip: "a 6x13 cursor cell is below a 160-pixel frame's resolution" }, () => {});
+      return;
+    }
     // A focused xterm whose block cursor blinks every 250 ms.
     const xterm = ["xterm", "-bc", "-bcn", "250", "-bcf", "250", "-geometry", "30x4+0+0"];
     const t = useServer<Desktop>(() => backend.start({ geometry: SIZE, open: [xterm] }));
