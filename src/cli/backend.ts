@@ -21,20 +21,22 @@ export interface BackendOptions {
   portabledesktop?: string;
   /** Overrides of the release to download. */
   release: Partial<Release>;
-  /** The environment: PATH and XDG_CACHE_HOME to find the binary; the desktop's processes inherit it. */
+  /** The environment: PATH and XDG_CACHE_HOME to find the binary; the desktop's processes inherit it (without DESKTOPD_*). */
   env: Env;
+  /** The service runtime directory: each desktop keeps its private directory there. */
+  runtimeDir?: string;
   logger: Logger;
   signal?: AbortSignal;
 }
 
 export async function createBackend(opts: BackendOptions): Promise<Desktop> {
-  const { geometry, open, logger, release, env } = opts;
+  const { geometry, open, logger, release, env, runtimeDir: runtimeParent } = opts;
   const resolve = (download: boolean) =>
     resolvePortableDesktop({ logger, explicit: opts.portabledesktop, release, download, env, signal: opts.signal });
-  const portable = (binary: string) => new PortableDesktop({ binary, geometry, open, env, logger });
+  const portable = (binary: string) => new PortableDesktop({ binary, geometry, open, env, runtimeParent, logger });
   switch (opts.backend) {
     case "builtin":
-      return new BuiltinDesktop({ geometry, open, env, logger });
+      return new BuiltinDesktop({ geometry, open, env, runtimeParent, logger });
     case "portabledesktop": {
       const r = await resolve(true);
       if (!r) throw new Error("portabledesktop: the binary did not resolve");
@@ -46,7 +48,7 @@ export async function createBackend(opts: BackendOptions): Promise<Desktop> {
         throw err;
       });
       logger.info({ backend: r ? "portabledesktop" : "builtin", binary: r?.path }, "backend chosen (auto)");
-      return r ? portable(r.path) : new BuiltinDesktop({ geometry, open, env, logger });
+      return r ? portable(r.path) : new BuiltinDesktop({ geometry, open, env, runtimeParent, logger });
     }
   }
 }

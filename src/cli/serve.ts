@@ -1,6 +1,7 @@
 /** `desktopd serve`: the service, until SIGINT/SIGTERM. */
 import { readFileSync } from "node:fs";
 import { DEFAULT_IDLE_SPEEDUP } from "../desktop/desktop.js";
+import { sweepDeadInstances } from "../desktop/instance-dir.js";
 import { Recordings } from "../desktop/recording/recordings.js";
 import { createLogger } from "../logger.js";
 import { serviceRuntimeDir } from "../runtime-dir.js";
@@ -23,7 +24,9 @@ export const serve = defineCommand({
     logger.info({ config: loggableConfig(config) }, "configuration");
     const tls = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
     const runtimeDir = await serviceRuntimeDir(config.runtimeDir);
-    const desktop = await createBackend({ ...config, env, logger });
+    // A desktopd killed before it could clean up left a desktop running: stop it first.
+    await sweepDeadInstances(runtimeDir, logger);
+    const desktop = await createBackend({ ...config, env, runtimeDir, logger });
     const idleSpeedup = config.idleSpeedup === 0 ? "off" : { ...DEFAULT_IDLE_SPEEDUP, factor: config.idleSpeedup };
     const recordings = await Recordings.create({ desktop, logger, runtimeDir, idleSpeedup });
     const { token, source, generated } = serverToken(config.token, config.tokenFile);

@@ -5,7 +5,7 @@
  * connection to the desktop's VNC server. Programs get argument arrays, never
  * a shell string.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { execa } from "execa";
 import type { Logger } from "pino";
@@ -24,6 +24,27 @@ export const alive = (pid: number): boolean => {
     return false;
   }
 };
+
+/** util-linux's setpriv (Debian: required), which can set PR_SET_PDEATHSIG before exec. */
+const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
+
+/**
+ * `command` and `args`, run so that the kernel kills the process when the
+ * service dies, even by SIGKILL (PR_SET_PDEATHSIG through `setpriv
+ * --pdeathsig KILL`, see prctl(2)); as they are when setpriv is missing.
+ */
+export function diesWithService(command: string, args: string[]): { command: string; args: string[] } {
+  return SETPRIV ? { command: SETPRIV, args: ["--pdeathsig", "KILL", "--", command, ...args] } : { command, args };
+}
+
+/**
+ * The environment for programs on the desktop: `env` without the service's
+ * own settings (DESKTOPD_*: the token, its file, URLs). A program on the
+ * desktop (a terminal, a browser) must not be able to show the token.
+ */
+export function desktopEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("DESKTOPD_")));
+}
 
 /** Sends `signal` to `pid`; false when there is no such process (ESRCH) or no pid. */
 export function signalProcess(pid: number | undefined, signal: NodeJS.Signals): boolean {
@@ -77,20 +98,35 @@ export interface SpawnOnDisplayOptions {
 
 /**
  * Starts `argv` (no shell) on a display, detached into its own process group
- * with no stdio, so stopping the desktop can signal the whole group. Its exit
- * is logged.
+ * with no stdio, so stopping the desktop can signal the whole group; it dies
+ * with the service (`diesWithService`) and never sees DESKTOPD_* variables
+ * (`desktopEnv`). Its exit is logged.
  */
 export function spawnOnDisplay(argv: string[], opts: SpawnOnDisplayOptions): DisplayProcess {
-  const env = { ...opts.env, DISPLAY: opts.display, ...(opts.xauthority ? { XAUTHORITY: opts.xauthority } : {}) };
-  const child = execa(argv[0], argv.slice(1), { detached: true, reject: false, stdio: "ignore", env, extendEnv: false, cwd: opts.cwd });
+  const env = { ...desktopEnv(opts.env), DISPLAY: opts.display, ...(opts.xauthority ? { XAUTHORITY: opts.xauthority } : {}) };
+  const { command, args } = diesWithService(argv[0], argv.slice(1));
+  const child = execa(command, args, { detached: true, reject: false, stdio: "ignore", env, extendEnv: false, cwd: opts.cwd });
   const exited = child.then((r): ProcessExit => {
-    // A program that could not start has neither an exit code nor a signal.
-    const exit = { exitCode: r.exitCode, signal: r.signal, failedToStart: r.exitCode === undefined && r.signal === undefined };
-    const why = exit.failedToStart ? (r.code === "ENOENT" ? "not found" : String(r.code)) : undefined;
+    const exit = { exitCode: r.exitCode, signal: r.signal, failedToStart: couldNotStart(r) };
+    const why = exit.failedToStart ? (notFound(r) ? "not found" : String(r.code ?? `exit ${r.exitCode}`)) : undefined;
     opts.logger[opts.stopping?.() ? "debug" : "info"]({ cmd: argv[0], ...exit, why }, "desktop process exited");
     return exit;
   });
   return { pid: child.pid, exited };
+}
+
+/**
+ * Whether a program could not start: no exit code and no signal (spawn
+ * failed), or setpriv's exit code for a program it could not execute (126,
+ * 127).
+ */
+export function couldNotStart(r: { exitCode?: number; signal?: string }): boolean {
+  return (r.exitCode === undefined && r.signal === undefined) || (SETPRIV !== undefined && (r.exitCode === 126 || r.exitCode === 127));
+}
+
+/** Whether a program was not found (spawn's ENOENT, or setpriv's 127). */
+export function notFound(r: { exitCode?: number; code?: unknown }): boolean {
+  return r.code === "ENOENT" || (SETPRIV !== undefined && r.exitCode === 127);
 }
 
 /** Where a desktop's VNC server listens: a Unix socket path, or a TCP port on loopback. */

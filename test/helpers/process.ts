@@ -1,4 +1,6 @@
 /** Waiting in specs, and process checks. */
+import { readdirSync, readFileSync } from "node:fs";
+import { alive as aliveNow } from "../../src/desktop/process.js";
 import { sleep } from "../../src/desktop/sleep.js";
 
 export { alive } from "../../src/desktop/process.js";
@@ -32,3 +34,28 @@ export const quietFor = (ms: number) => sleep(ms);
 
 /** Lets a recording run for `ms` (the video must span some time). */
 export const recordFor = (ms: number) => sleep(ms);
+
+/** Pids of running processes whose command line or environment mentions `marker` (a runtime directory, say). */
+export function processesMentioning(marker: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (!aliveNow(Number(name))) continue;
+      const text = readFileSync(`/proc/${name}/cmdline`, "latin1") + readFileSync(`/proc/${name}/environ`, "latin1");
+      if (text.includes(marker)) pids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** The environment of a running process, NAME=value entries; [] once it is gone. */
+export function environOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").filter(Boolean);
+  } catch {
+    return [];
+  }
+}

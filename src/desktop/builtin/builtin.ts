@@ -20,7 +20,7 @@ import { DesktopUnavailableError } from "../errors.js";
 import type { Point, Size } from "../geometry.js";
 import { drawPointer } from "../image.js";
 import { type Key, keysymForCodePoint } from "../keys.js";
-import { dialVnc } from "../process.js";
+import { desktopEnv, dialVnc } from "../process.js";
 import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
 import { sleep } from "../sleep.js";
@@ -87,6 +87,7 @@ export class BuiltinDesktop implements Desktop {
 
   constructor(options: BuiltinOptions) {
     this.opts = withDefaults(DEFAULTS, options);
+    this.opts.env = desktopEnv(this.opts.env);
     this.sessions = new SessionKeeper<Session>(
       {
         launch: () => this.launch(),

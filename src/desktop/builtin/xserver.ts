@@ -8,7 +8,7 @@
  * reachable only through the service.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -16,7 +16,8 @@ import type { Logger } from "pino";
 import { withDefaults } from "../defaults.js";
 import { DesktopUnavailableError } from "../errors.js";
 import type { Size } from "../geometry.js";
-import { type DisplayProcess, killGroup, spawnOnDisplay } from "../process.js";
+import { InstanceDir } from "../instance-dir.js";
+import { type DisplayProcess, diesWithService, killGroup, notFound, spawnOnDisplay } from "../process.js";
 
 export interface XServerOptions {
   geometry: Size;
@@ -35,7 +36,15 @@ export const DEFAULTS = { depth: 24, runtimeParent: tmpdir(), env: process.env, 
 
 /** Xvnc as execa runs it: fd 3 is where -displayfd writes the display number. */
 function spawnXvnc(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  return execa("Xvnc", args, { detached: true, reject: false, stdio: ["ignore", "ignore", "pipe", "pipe"], cwd, env, extendEnv: false });
+  const run = diesWithService("Xvnc", args);
+  return execa(run.command, run.args, {
+    detached: true,
+    reject: false,
+    stdio: ["ignore", "ignore", "pipe", "pipe"],
+    cwd,
+    env,
+    extendEnv: false,
+  });
 }
 type Xvnc = ReturnType<typeof spawnXvnc>;
 
@@ -48,7 +57,7 @@ export class XServer {
   private constructor(
     readonly display: string,
     readonly cookie: string,
-    readonly runtimeDir: string,
+    private readonly dir: InstanceDir,
     readonly vncSocket: string,
     readonly xauthority: string,
     private readonly xvnc: Xvnc,
@@ -72,7 +81,13 @@ export class XServer {
       stopping: () => this.stopping,
     });
     this.children.push(child);
+    void this.dir.recordGroup(child.pid).catch(() => undefined);
     return child;
+  }
+
+  /** The private runtime directory (`<runtimeParent>/desktop-<pid>-XXXXXX`, 0700): sockets, Xauthority, what to clean up. */
+  get runtimeDir(): string {
+    return this.dir.path;
   }
 
   /** Process ids of everything this server started (Xvnc first). */
@@ -88,7 +103,8 @@ export class XServer {
   static async start(options: XServerOptions): Promise<XServer> {
     const opts = withDefaults(DEFAULTS, options);
     const log = opts.logger;
-    const runtimeDir = await mkdtemp(join(opts.runtimeParent, "desktopd-"));
+    const dir = await InstanceDir.create(opts.runtimeParent, "desktop");
+    const runtimeDir = dir.path;
     const vncSocket = join(runtimeDir, "vnc.sock");
     const xauthority = join(runtimeDir, "Xauthority");
     const cookie = randomBytes(16).toString("latin1");
@@ -111,6 +127,7 @@ export class XServer {
     ];
     log.info({ geometry: `${width}x${height}`, runtimeDir }, "starting Xvnc");
     const xvnc = spawnXvnc(args, runtimeDir, opts.env);
+    await dir.recordGroup(xvnc.pid);
     let stderr = "";
     xvnc.stderr.on("data", (b: Buffer) => {
       stderr = (stderr + b.toString()).slice(-4000);
@@ -121,14 +138,13 @@ export class XServer {
     } catch (err) {
       killGroup(xvnc.pid, "SIGKILL");
       const result = await xvnc;
-      await rm(runtimeDir, { recursive: true, force: true });
-      const why =
-        result.code === "ENOENT"
-          ? "Xvnc is not installed (Debian: tigervnc-standalone-server)"
-          : `${(err as Error).message}; Xvnc stderr: ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
+      await dir.remove();
+      const why = notFound(result)
+        ? "Xvnc is not installed (Debian: tigervnc-standalone-server)"
+        : `${(err as Error).message}; Xvnc stderr: ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
       throw new DesktopUnavailableError(`cannot start Xvnc: ${why}`, { cause: err });
     }
-    const server = new XServer(display, cookie, runtimeDir, vncSocket, xauthority, xvnc, opts.env, log);
+    const server = new XServer(display, cookie, dir, vncSocket, xauthority, xvnc, opts.env, log);
     void xvnc.then((r) => {
       if (!server.stopping) log.warn({ display, exitCode: r.exitCode, signal: r.signal, stderr: stderr.slice(-500) }, "Xvnc exited");
     });
@@ -154,7 +170,7 @@ export class XServer {
     clearTimeout(timer);
     // Grandchildren (a shell under xterm) share the group: make sure they go too.
     killAll();
-    await rm(this.runtimeDir, { recursive: true, force: true });
+    await this.dir.remove();
     this.logger.info({ display: this.display }, "desktop stopped");
   }
 }
@@ -175,7 +191,7 @@ function readDisplay(proc: Xvnc, timeoutMs: number): Promise<string> {
     });
     proc.then((r) => {
       clearTimeout(timer);
-      reject(new Error(r.code === "ENOENT" ? "not found" : `exited early (code ${r.exitCode}, signal ${r.signal})`));
+      reject(new Error(notFound(r) ? "not found" : `exited early (code ${r.exitCode}, signal ${r.signal})`));
     });
   });
 }

@@ -9,7 +9,6 @@
  * fails; `down` at close has a time limit, after which the session's
  * processes are killed.
  */
-import { mkdtemp, rm } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,8 +28,9 @@ import {
 import { DesktopUnavailableError } from "../errors.js";
 import { watchFrames } from "../frame-watch.js";
 import type { Point, Size } from "../geometry.js";
+import { InstanceDir } from "../instance-dir.js";
 import type { Key } from "../keys.js";
-import { alive, type DisplayProcess, dialVnc, killGroup, signalProcess, spawnOnDisplay } from "../process.js";
+import { alive, type DisplayProcess, desktopEnv, dialVnc, killGroup, signalProcess, spawnOnDisplay } from "../process.js";
 import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
 import { X11Connection } from "../x11/connection.js";
@@ -45,6 +45,8 @@ export interface PortableOptions {
   geometry?: Size;
   /** Applications started in the session once it is up (argv arrays, no shell). */
   open?: string[][];
+  /** Parent of this instance's private directory (state file, what to clean up after a crash). */
+  runtimeParent?: string;
   /** Environment of the CLI's commands and of the `open` apps; read at each command. */
   env?: NodeJS.ProcessEnv;
   logger: Logger;
@@ -68,6 +70,7 @@ export const DEFAULTS = {
   geometry: DEFAULT_GEOMETRY,
   open: [] as string[][],
   env: process.env,
+  runtimeParent: tmpdir(),
   commandTimeoutMs: 30_000,
   upTimeoutMs: 60_000,
   downTimeoutMs: 9000,
@@ -113,11 +116,12 @@ export class PortableDesktop implements Desktop {
   readonly backend = "portabledesktop";
   private readonly opts: typeof DEFAULTS & PortableOptions;
   private readonly sessions: SessionKeeper<Session>;
-  private runtimeDir?: string;
+  private dir?: InstanceDir;
   private cliPromise?: Promise<PortableDesktopCli>;
 
   constructor(options: PortableOptions) {
     this.opts = withDefaults(DEFAULTS, options);
+    this.opts.env = desktopEnv(this.opts.env);
     this.sessions = new SessionKeeper<Session>(
       { launch: () => this.launch(), stop: (s, why) => this.stop(s, why), probe, describe: (s) => ({ display: s.display }) },
       this.opts.logger,
@@ -138,8 +142,10 @@ export class PortableDesktop implements Desktop {
   /** The CLI bound to this instance's private state file (two desktopd instances never share a session). */
   private cli(): Promise<PortableDesktopCli> {
     this.cliPromise ??= (async () => {
-      this.runtimeDir = await mkdtemp(join(tmpdir(), "desktopd-pd-"));
-      const stateFile = join(this.runtimeDir, "session.json");
+      this.dir = await InstanceDir.create(this.opts.runtimeParent, "portabledesktop");
+      const stateFile = join(this.dir.path, "session.json");
+      // If this instance dies, the next one stops the session it left (src/desktop/instance-dir.ts).
+      await this.dir.recordCleanup([this.opts.binary, "down", "--state-file", stateFile], { PORTABLEDESKTOP_STATE_FILE: stateFile });
       return new PortableDesktopCli({
         binary: this.opts.binary,
         stateFile,
@@ -162,6 +168,7 @@ export class PortableDesktop implements Desktop {
       await this.down(cli, REPLACED_DOWN_TIMEOUT_MS);
       throw err;
     }
+    for (const pid of session.pids) await this.dir?.recordPid(pid);
     for (const argv of this.opts.open) {
       session.apps.push(spawnOnDisplay(argv, { display: session.display, env: this.opts.env, cwd: homedir(), logger: this.opts.logger }));
     }
@@ -356,7 +363,7 @@ export class PortableDesktop implements Desktop {
 
   async close(): Promise<void> {
     await this.sessions.close();
-    if (this.runtimeDir) await rm(this.runtimeDir, { recursive: true, force: true });
+    await this.dir?.remove();
   }
 }
 

@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 import { execa } from "execa";
 import type { Logger } from "pino";
 import { DesktopUnavailableError } from "../errors.js";
-import { killGroup, signalProcess } from "../process.js";
+import { diesWithService, killGroup, notFound, signalProcess } from "../process.js";
 import { TIMED_OUT, withTimeout } from "../sleep.js";
 
 export interface EncoderSpawnOptions {
@@ -30,8 +30,10 @@ export interface EncoderExit {
   signal?: string;
 }
 
+/** Dies with the service (setpriv), so a killed service leaves no encoder behind. */
 function spawnEncoder(opts: EncoderSpawnOptions) {
-  return execa(opts.command, opts.args, { detached: true, reject: false, stdin: "ignore", env: opts.env, extendEnv: false, buffer: false });
+  const run = diesWithService(opts.command, opts.args);
+  return execa(run.command, run.args, { detached: true, reject: false, stdin: "ignore", env: opts.env, extendEnv: false, buffer: false });
 }
 
 export class EncoderProcess {
@@ -56,7 +58,7 @@ export class EncoderProcess {
     for (const stream of [proc.stdout, proc.stderr]) createInterface({ input: stream }).on("line", onLine);
     this.exited = proc.then((r) => {
       this.exit = { exitCode: r.exitCode, signal: r.signal };
-      const why = r.code === "ENOENT" ? `${opts.command} not found` : undefined;
+      const why = notFound(r) ? `${opts.command} not found` : undefined;
       opts.logger.debug({ encoder: opts.name, pid: proc.pid, ...this.exit, why }, "encoder exited");
       return this.exit;
     });

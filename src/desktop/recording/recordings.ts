@@ -5,14 +5,14 @@
  * recordings, and files only in a private 0700 directory that Close removes.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { type Clock, systemClock } from "../clock.js";
 import { withDefaults } from "../defaults.js";
 import { DEFAULT_IDLE_SPEEDUP, type Desktop, type IdleSpeedup, type Recorder } from "../desktop.js";
 import { DataLossError, DesktopUnavailableError, InvalidInputError, NotFoundError, ResourceExhaustedError } from "../errors.js";
-import { alive } from "../process.js";
+import { InstanceDir } from "../instance-dir.js";
 import { TIMED_OUT, withTimeout } from "../sleep.js";
 import { mp4Duration } from "./mp4.js";
 
@@ -102,18 +102,11 @@ export class Recordings {
 
   /**
    * Creates the private directory `<runtimeDir>/recordings-<pid>-XXXXXX`
-   * (0700), first removing those a dead desktopd left behind.
+   * (0700). What a dead instance left there is removed at the service's start
+   * (src/desktop/instance-dir.ts).
    */
   static async create(opts: RecordingsOptions): Promise<Recordings> {
-    await mkdir(opts.runtimeDir, { recursive: true, mode: 0o700 });
-    for (const name of await readdir(opts.runtimeDir)) {
-      const m = /^recordings-(\d+)-/.exec(name);
-      if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) {
-        await rm(join(opts.runtimeDir, name), { recursive: true, force: true });
-        opts.logger.info({ dir: name }, "removed recordings of a desktopd that is gone");
-      }
-    }
-    return new Recordings(opts, await mkdtemp(join(opts.runtimeDir, `recordings-${process.pid}-`)));
+    return new Recordings(opts, (await InstanceDir.create(opts.runtimeDir, "recordings")).path);
   }
 
   /** Where recording `id` is: "recording", "stopping", "finished" (artifact or corrupted), or undefined when unknown. */
