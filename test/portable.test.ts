@@ -12,8 +12,9 @@ import { afterEach, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { PortableDesktopCommandError } from "../src/desktop/portable/cli.js";
 import { PortableDesktop } from "../src/desktop/portable/portable.js";
-import { alive, until } from "./helpers/process.js";
-import { processesMentioning, stopRecording } from "./helpers/recording.js";
+import type { StallLimits } from "../src/desktop/stall.js";
+import { alive, processesMentioning, until } from "./helpers/process.js";
+import { stopRecording } from "./helpers/recording.js";
 import { PORTABLEDESKTOP_STANDIN, startPortableServer, testLogger } from "./helpers/server.js";
 
 /** An environment of its own for one desktop's CLI; the stand-in's failure injection (PDSTUB_*) is set in it. */
@@ -21,7 +22,7 @@ const ownEnv = (): NodeJS.ProcessEnv => ({ ...process.env });
 
 describe("PortableDesktop failures (stand-in CLI)", () => {
   const open: PortableDesktop[] = [];
-  const desktop = (opts: { commandTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) => {
+  const desktop = (opts: { limits?: StallLimits; env?: NodeJS.ProcessEnv } = {}) => {
     const d = new PortableDesktop({
       binary: PORTABLEDESKTOP_STANDIN,
       geometry: { width: 800, height: 600 },
@@ -67,13 +68,13 @@ describe("PortableDesktop failures (stand-in CLI)", () => {
 
   it("a command that hangs is killed after the per-command timeout", async () => {
     const env = ownEnv();
-    const d = desktop({ commandTimeoutMs: 700, env });
+    const d = desktop({ limits: { requestTimeoutMs: 700, replaceAfterMs: 60_000 }, env });
     await d.start();
     env.PDSTUB_HANG = "cursor";
     const started = Date.now();
     const err = await d.cursorPosition().catch((e: unknown) => e);
     assert.ok(err instanceof PortableDesktopCommandError, String(err));
-    assert.match(err.message, /timed out after 700 ms/);
+    assert.match(err.message, /did not answer within 700 ms \(stalled; killed\)/);
     assert.ok(Date.now() - started < 5000);
     delete env.PDSTUB_HANG;
     assert.ok(Number.isInteger((await d.cursorPosition()).x), "the desktop still works");

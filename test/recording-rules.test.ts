@@ -15,8 +15,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
 import { DEFAULT_RECORDING_LIMITS } from "../src/server/rpc/stop-recording.js";
 import { FakeClock } from "./helpers/clock.js";
-import { recordFor, until } from "./helpers/process.js";
-import { processesMentioning, stopRecording } from "./helpers/recording.js";
+import { processesMentioning, recordFor, until } from "./helpers/process.js";
+import { stopRecording } from "./helpers/recording.js";
 import { startTestServer, useTestServer } from "./helpers/server.js";
 
 const code = (e: unknown) => ConnectError.from(e).code;

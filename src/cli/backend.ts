@@ -11,6 +11,7 @@ import type { Desktop } from "../desktop/desktop.js";
 import type { Size } from "../desktop/geometry.js";
 import { type Release, resolvePortableDesktop, UnsupportedPlatformError } from "../desktop/portable/binary.js";
 import { PortableDesktop } from "../desktop/portable/portable.js";
+import type { StallLimits } from "../desktop/stall.js";
 import type { Env } from "./command.js";
 
 export interface BackendOptions {
@@ -25,18 +26,20 @@ export interface BackendOptions {
   env: Env;
   /** The service runtime directory: each desktop keeps its private directory there. */
   runtimeDir?: string;
+  /** Time limits for a desktop that stops answering. */
+  limits?: StallLimits;
   logger: Logger;
   signal?: AbortSignal;
 }
 
 export async function createBackend(opts: BackendOptions): Promise<Desktop> {
-  const { geometry, open, logger, release, env, runtimeDir: runtimeParent } = opts;
+  const { geometry, open, logger, release, env, runtimeDir: runtimeParent, limits } = opts;
   const resolve = (download: boolean) =>
     resolvePortableDesktop({ logger, explicit: opts.portabledesktop, release, download, env, signal: opts.signal });
-  const portable = (binary: string) => new PortableDesktop({ binary, geometry, open, env, runtimeParent, logger });
+  const portable = (binary: string) => new PortableDesktop({ binary, geometry, open, env, runtimeParent, limits, logger });
   switch (opts.backend) {
     case "builtin":
-      return new BuiltinDesktop({ geometry, open, env, runtimeParent, logger });
+      return new BuiltinDesktop({ geometry, open, env, runtimeParent, limits, logger });
     case "portabledesktop": {
       const r = await resolve(true);
       if (!r) throw new Error("portabledesktop: the binary did not resolve");
@@ -48,7 +51,7 @@ export async function createBackend(opts: BackendOptions): Promise<Desktop> {
         throw err;
       });
       logger.info({ backend: r ? "portabledesktop" : "builtin", binary: r?.path }, "backend chosen (auto)");
-      return r ? portable(r.path) : new BuiltinDesktop({ geometry, open, env, runtimeParent, logger });
+      return r ? portable(r.path) : new BuiltinDesktop({ geometry, open, env, runtimeParent, limits, logger });
     }
   }
 }

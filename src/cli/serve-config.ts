@@ -7,10 +7,11 @@
 import { DEFAULT_GEOMETRY, DEFAULT_IDLE_SPEEDUP } from "../desktop/desktop.js";
 import type { Size } from "../desktop/geometry.js";
 import type { Release } from "../desktop/portable/binary.js";
+import { STALL_DEFAULTS, type StallLimits } from "../desktop/stall.js";
 import { defaultRuntimeDir } from "../runtime-dir.js";
 import { DEFAULTS as SERVER } from "../server/server.js";
 import { type Env, flag, list, oneOf, parse, text, UsageError, type Values } from "./command.js";
-import { formatSize, isLoopback, LOG_LEVEL, parseCommand, parseListen, parseSize, releaseSettings } from "./settings.js";
+import { formatSize, isLoopback, LOG_LEVEL, parseCommand, parseListen, parseMs, parseSize, releaseSettings } from "./settings.js";
 import { TOKEN_FILE, tokenFilePath } from "./token.js";
 
 /** Highest idle speed-up factor a server may set. */
@@ -65,6 +66,22 @@ export const SERVE_SETTINGS = {
     help: 'app started in the desktop once it is up, split on spaces, no shell: --open "xterm -geometry 100x30"',
     parse: parseCommand,
   }),
+  desktopTimeout: text({
+    flag: "desktop-timeout",
+    value: "MS",
+    env: "DESKTOPD_DESKTOP_TIMEOUT_MS",
+    default: String(STALL_DEFAULTS.requestTimeoutMs),
+    help: "time one request to the desktop (an X request, a portabledesktop command) may take; then the call fails UNAVAILABLE and sends no input",
+    parse: parseMs(100, 600_000),
+  }),
+  replaceAfter: text({
+    flag: "replace-after",
+    value: "MS",
+    env: "DESKTOPD_REPLACE_AFTER_MS",
+    default: String(STALL_DEFAULTS.replaceAfterMs),
+    help: "a desktop that stays unresponsive this long is replaced by a new one (health is NOT_SERVING meanwhile)",
+    parse: parseMs(1000, 3_600_000),
+  }),
   idleSpeedup: text({
     flag: "idle-speedup",
     value: "F",
@@ -98,6 +115,8 @@ export interface ServeConfig {
   geometry: Size;
   /** Apps to start on the desktop (argv arrays). */
   open: string[][];
+  /** Time limits for a desktop that stops answering. */
+  limits: StallLimits;
   /** Idle speed-up factor of recordings; 0 = off. */
   idleSpeedup: number;
   runtimeDir: string;
@@ -119,6 +138,7 @@ export function serveConfig(v: Values<typeof SERVE_SETTINGS>, env: Env): ServeCo
       `--listen ${v.listen.host}: refusing a non-loopback address without TLS; pass --tls-cert/--tls-key, or --insecure to allow cleartext`,
     );
   }
+  if (v.replaceAfter <= v.desktopTimeout) throw new UsageError("--replace-after must be longer than --desktop-timeout");
   return {
     listen: v.listen,
     tls,
@@ -128,6 +148,7 @@ export function serveConfig(v: Values<typeof SERVE_SETTINGS>, env: Env): ServeCo
     release: { version: v.version, url: v.url, sha256: v.sha256 },
     geometry: v.geometry,
     open: v.open,
+    limits: { requestTimeoutMs: v.desktopTimeout, replaceAfterMs: v.replaceAfter },
     idleSpeedup: v.idleSpeedup,
     runtimeDir: v.runtimeDir ?? defaultRuntimeDir(env),
     token: v.token,

@@ -11,6 +11,16 @@ export function parseSize(raw: string, source: string): Size {
   return { width: +m[1], height: +m[2] };
 }
 
+/** A duration in whole milliseconds from `min` to `max`. */
+export function parseMs(min: number, max: number): (raw: string, source: string) => number {
+  return (raw, source) => {
+    const ms = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || ms < min || ms > max)
+      throw new Error(`${source}: expected milliseconds from ${min} to ${max}, got "${raw}"`);
+    return ms;
+  };
+}
+
 export const formatSize = (s: Size) => `${s.width}x${s.height}`;
 
 /** "127.0.0.1:7000" or "[::1]:7000" -> host and port. */

@@ -4,9 +4,15 @@
  * declared-space mapping belongs to the API layer (src/server/rpc/action.ts).
  *
  * Errors: InvalidInputError (bad input), DesktopUnavailableError (cannot
- * start or reach the desktop), DesktopClosedError (after close), anything else
+ * start or reach the desktop; DesktopStalledError when it stopped answering
+ * within the request limit), DesktopClosedError (after close), anything else
  * is internal. Implementations never leave a key or button held when a call
  * fails part-way.
+ *
+ * Input methods take the call's `signal`: input goes out only while it has
+ * not aborted and only to a desktop that has just answered, so the input of a
+ * failed, cancelled or expired call is never carried out later. Releases
+ * (`buttonUp`, `keyUp`) take none: they always go out.
  */
 import type { Duplex } from "node:stream";
 import type { Point, Rect, Size } from "./geometry.js";
@@ -96,22 +102,28 @@ export interface Desktop {
   /** Pointer position, native pixels. */
   cursorPosition(): Promise<Point>;
   /** Absolute pointer move, native pixels. */
-  move(p: Point): Promise<void>;
+  move(p: Point, signal?: AbortSignal): Promise<void>;
   /**
    * Clicks `button` `count` times at `at` (current position when unset), with
    * `modifiers` held down for the duration.
    */
-  click(button: MouseButton, count: number, at?: Point, modifiers?: Key[]): Promise<void>;
-  buttonDown(button: MouseButton): Promise<void>;
+  click(button: MouseButton, count: number, at?: Point, modifiers?: Key[], signal?: AbortSignal): Promise<void>;
+  buttonDown(button: MouseButton, signal?: AbortSignal): Promise<void>;
   buttonUp(button: MouseButton): Promise<void>;
   /** Wheel notches: dy < 0 up, dy > 0 down, dx < 0 left, dx > 0 right. */
-  scroll(at: Point | undefined, dx: number, dy: number, modifiers?: Key[]): Promise<void>;
+  scroll(at: Point | undefined, dx: number, dy: number, modifiers?: Key[], signal?: AbortSignal): Promise<void>;
   /** Move to `from`, left down, move to `to`, left up. */
-  drag(from: Point, to: Point): Promise<void>;
+  drag(from: Point, to: Point, signal?: AbortSignal): Promise<void>;
   /** Presses the keys in order, releases them in reverse. */
-  keyPress(combo: Key[]): Promise<void>;
-  keyDown(combo: Key[]): Promise<void>;
+  keyPress(combo: Key[], signal?: AbortSignal): Promise<void>;
+  keyDown(combo: Key[], signal?: AbortSignal): Promise<void>;
   keyUp(combo: Key[]): Promise<void>;
+  /**
+   * Why the running desktop is not answering (a stalled X server or CLI,
+   * src/desktop/stall.ts), or undefined while it answers or is not running.
+   * Health reports NOT_SERVING meanwhile.
+   */
+  stalled(): string | undefined;
   /**
    * How the running desktop's screen changes (src/desktop/screen-changes.ts):
    * for settling after an action and for a stream that waits for a change.

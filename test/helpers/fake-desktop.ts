@@ -26,6 +26,8 @@ export class FakeDesktop implements Desktop {
   /** The screen's change log: a spec `record`s changes into it to play an application redrawing. */
   readonly changes: ChangeLog;
   private failures = new Map<keyof Desktop, unknown>();
+  /** What `stalled()` answers: set it to play a desktop that stopped answering. */
+  stalledReason?: string;
 
   constructor(
     readonly native: Size = { width: 1920, height: 1080 },
@@ -56,6 +58,10 @@ export class FakeDesktop implements Desktop {
       this.failures.delete(method);
       throw err;
     }
+  }
+
+  stalled(): string | undefined {
+    return this.stalledReason;
   }
 
   async start(): Promise<DisplayConfig> {

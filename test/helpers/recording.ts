@@ -1,5 +1,4 @@
 /** Reading recordings back the way a client and a reviewer would. */
-import { readdirSync, readFileSync } from "node:fs";
 import { execa } from "execa";
 import type { RecordingInfo } from "../../gen/desktop/v1/desktop_pb.js";
 import type { DesktopClient } from "../../src/client/client.js";
@@ -57,20 +56,4 @@ export async function probe(
     fps: s.avg_frame_rate,
     duration: Number(j.format.duration),
   };
-}
-
-/** Pids of running processes whose command line mentions `marker` (an encoder writing under a recording's directory). */
-export function processesMentioning(marker: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const state = readFileSync(`/proc/${name}/stat`, "latin1").replace(/^.*\) /s, "")[0];
-      if (state === "Z" || state === "X") continue;
-      if (readFileSync(`/proc/${name}/cmdline`, "latin1").includes(marker)) pids.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
 }

@@ -16,6 +16,7 @@ import type { Desktop } from "../../src/desktop/desktop.js";
 import type { Size } from "../../src/desktop/geometry.js";
 import { PortableDesktop } from "../../src/desktop/portable/portable.js";
 import { Recordings, type RecordingsOptions } from "../../src/desktop/recording/recordings.js";
+import type { StallLimits } from "../../src/desktop/stall.js";
 import type { RecordingLimits } from "../../src/server/rpc/stop-recording.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
 import { generateToken } from "../../src/server/transport/auth.js";
@@ -90,10 +91,18 @@ async function serve<D extends Desktop>(
 export interface TestServerOptions extends RecordingSetup {
   geometry?: Size;
   open?: string[][];
+  /** Time limits for a stalled desktop (src/desktop/stall.ts). */
+  limits?: StallLimits;
 }
 
 export async function startTestServer(opts: TestServerOptions & { ffmpeg?: string } = {}): Promise<TestServer> {
-  const desktop = new BuiltinDesktop({ geometry: opts.geometry, open: opts.open, ffmpeg: opts.ffmpeg, logger: testLogger() });
+  const desktop = new BuiltinDesktop({
+    geometry: opts.geometry,
+    open: opts.open,
+    ffmpeg: opts.ffmpeg,
+    limits: opts.limits,
+    logger: testLogger(),
+  });
   const x11 = () => {
     const ep = desktop.x11Endpoint!;
     return { display: ep.display, cookie: ep.cookie };
@@ -111,6 +120,7 @@ export async function startPortableServer(
     open: opts.open,
     env: opts.env,
     screenChanges: opts.screenChanges,
+    limits: opts.limits,
     logger: testLogger(),
   });
   return serve(desktop, () => ({ display: desktop.sessionInfo!.display, cookie: "" }), opts);

@@ -42,12 +42,24 @@ describe("serve configuration", () => {
       release: { version: undefined, url: undefined, sha256: undefined },
       geometry: { width: 1920, height: 1080 },
       open: [],
+      limits: { requestTimeoutMs: 5000, replaceAfterMs: 30_000 },
       idleSpeedup: 20,
       runtimeDir: "/run/user/7/desktopd",
       token: undefined,
       tokenFile: "/home/u/.config/desktopd/token",
       logLevel: "info",
     });
+  });
+
+  it("stall limits: milliseconds in range, and a replacement limit longer than the request limit", () => {
+    const c = loadServeConfig(["--desktop-timeout", "800", "--replace-after", "9000"], {});
+    assert.deepEqual(c.limits, { requestTimeoutMs: 800, replaceAfterMs: 9000 });
+    assert.throws(
+      () => loadServeConfig(["--desktop-timeout", "5s"], {}),
+      /--desktop-timeout: expected milliseconds from 100 to 600000, got "5s"/,
+    );
+    assert.throws(() => loadServeConfig([], { DESKTOPD_REPLACE_AFTER_MS: "10" }), /DESKTOPD_REPLACE_AFTER_MS: expected milliseconds/);
+    assert.throws(() => loadServeConfig(["--desktop-timeout", "9000", "--replace-after", "9000"], {}), /--replace-after must be longer/);
   });
 
   it("the environment over defaults, flags over the environment", () => {

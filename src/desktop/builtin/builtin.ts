@@ -24,6 +24,7 @@ import { desktopEnv, dialVnc } from "../process.js";
 import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
 import { sleep } from "../sleep.js";
+import { STALL_DEFAULTS, type StallLimits, StallWatch } from "../stall.js";
 import { X11Connection } from "../x11/connection.js";
 import { watchDamage } from "../x11/damage-watch.js";
 import { recordX11 } from "./record.js";
@@ -42,6 +43,8 @@ export interface BuiltinOptions {
   ffmpeg?: string;
   /** How long to wait for openbox to finish starting before going on without it, ms. */
   windowManagerTimeoutMs?: number;
+  /** Time limits for a stalled X server (src/desktop/stall.ts). */
+  limits?: StallLimits;
   logger: Logger;
 }
 
@@ -51,6 +54,7 @@ export const DEFAULTS = {
   ffmpeg: "ffmpeg",
   windowManagerTimeoutMs: 10_000,
   env: process.env,
+  limits: STALL_DEFAULTS,
 };
 
 const BUTTONS: Record<MouseButton, number> = { left: 1, middle: 2, right: 3 };
@@ -69,6 +73,8 @@ const MAPPING_GRACE_MS = 50;
  * never came in 1 of 20 CI runs). Well within GTK's 400 ms double-click time.
  */
 const MULTI_CLICK_GAP_MS = 60;
+/** Keys typed per answered round trip. */
+const TYPE_BATCH = 32;
 /** Time a replaced (dead) desktop's processes get before SIGKILL, ms. */
 const REPLACE_GRACE_MS = 500;
 
@@ -78,6 +84,8 @@ interface Session {
   x: X11Connection;
   watcher: X11Connection;
   changes: ChangeLog;
+  /** Whether Xvnc answers (a heartbeat between calls). */
+  stall: StallWatch;
 }
 
 export class BuiltinDesktop implements Desktop {
@@ -128,9 +136,10 @@ export class BuiltinDesktop implements Desktop {
     });
     let x: X11Connection;
     let watcher: X11Connection;
+    const xOpts = { part: `Xvnc (X display ${server.display})`, requestTimeoutMs: this.opts.limits.requestTimeoutMs };
     try {
-      x = await X11Connection.connect(server.display, server.cookie);
-      watcher = await X11Connection.connect(server.display, server.cookie).catch((err) => {
+      x = await X11Connection.connect(server.display, server.cookie, xOpts);
+      watcher = await X11Connection.connect(server.display, server.cookie, xOpts).catch((err) => {
         x.close();
         throw err;
       });
@@ -146,7 +155,7 @@ export class BuiltinDesktop implements Desktop {
         await watcher.sync();
       },
     });
-    const session: Session = { server, x, watcher, changes };
+    const session: Session = { server, x, watcher, changes, stall: new StallWatch() };
     x.onLost = (err) => this.sessions.lost(session, err.message);
     watcher.onLost = (err) => this.sessions.lost(session, err.message);
     try {
@@ -159,6 +168,16 @@ export class BuiltinDesktop implements Desktop {
     }
     x.onProtocolError = (err) => log.warn({ display: server.display, err: err.message }, "X protocol error");
     void server.exited.then(() => this.sessions.lost(session, "Xvnc exited"));
+    // A stalled Xvnc fails calls at once (bounded requests); one stalled for
+    // long is replaced without waiting for a call.
+    session.stall.heartbeat(
+      () => x.sync(),
+      this.opts.limits.replaceAfterMs,
+      (why) => {
+        this.sessions.lost(session, `Xvnc ${why}`);
+        this.sessions.get().catch((err: Error) => log.error({ err: err.message }, "replacing the unresponsive desktop failed"));
+      },
+    );
     log.info({ display: server.display, shm: x.usesShm, spareKeycodes: x.keys.spareCount }, "X11 connected");
     // Apps start once openbox is up, so they get managed and focused; a
     // desktop without a window manager still works, so this only warns.
@@ -174,6 +193,7 @@ export class BuiltinDesktop implements Desktop {
 
   /** At close, lent keycodes are given back first, so a client still connected sees the original keymap. */
   private async stop(s: Session, why: "replaced" | "closed"): Promise<void> {
+    s.stall.stop();
     if (why === "closed" && s.x.connected) await s.x.keys.restore().catch(() => undefined);
     s.x.close();
     s.watcher.close();
@@ -182,6 +202,21 @@ export class BuiltinDesktop implements Desktop {
 
   private async x(): Promise<X11Connection> {
     return (await this.sessions.get()).x;
+  }
+
+  /**
+   * The connection, once the server has answered a round trip and the call
+   * is still wanted (X11Connection.readyForInput): input is sent right after,
+   * never later. Releases skip this: a late release frees a key, it adds no
+   * input.
+   */
+  private async ready(x: X11Connection, signal?: AbortSignal): Promise<X11Connection> {
+    await x.readyForInput(signal);
+    return x;
+  }
+
+  stalled(): string | undefined {
+    return this.sessions.current()?.stall.stalled;
   }
 
   async screenChanges(): Promise<ScreenChanges> {
@@ -221,22 +256,23 @@ export class BuiltinDesktop implements Desktop {
     return { x: p.x, y: p.y };
   }
 
-  async move(p: Point): Promise<void> {
-    (await this.x()).motion(p);
+  async move(p: Point, signal?: AbortSignal): Promise<void> {
+    (await this.ready(await this.x(), signal)).motion(p);
   }
 
-  async click(button: MouseButton, count: number, at?: Point, modifiers: Key[] = []): Promise<void> {
+  async click(button: MouseButton, count: number, at?: Point, modifiers: Key[] = [], signal?: AbortSignal): Promise<void> {
     const x = await this.x();
     // Resolve every keycode first: after the first press nothing may fail.
     const mods = await this.locate(x, modifiers);
+    await this.ready(x, signal);
     if (at) x.motion(at);
     x.pressKeys(mods);
     try {
       for (let i = 0; i < count; i++) {
         if (i > 0) {
           // Each click of a double or triple click handled before the next (xdotool waits 100 ms).
-          await x.sync();
-          await sleep(MULTI_CLICK_GAP_MS);
+          await sleep(MULTI_CLICK_GAP_MS, signal);
+          await x.readyForInput(signal);
         }
         x.button(BUTTONS[button], true);
         x.button(BUTTONS[button], false);
@@ -246,17 +282,18 @@ export class BuiltinDesktop implements Desktop {
     }
   }
 
-  async buttonDown(button: MouseButton): Promise<void> {
-    (await this.x()).button(BUTTONS[button], true);
+  async buttonDown(button: MouseButton, signal?: AbortSignal): Promise<void> {
+    (await this.ready(await this.x(), signal)).button(BUTTONS[button], true);
   }
 
   async buttonUp(button: MouseButton): Promise<void> {
     (await this.x()).button(BUTTONS[button], false);
   }
 
-  async scroll(at: Point | undefined, dx: number, dy: number, modifiers: Key[] = []): Promise<void> {
+  async scroll(at: Point | undefined, dx: number, dy: number, modifiers: Key[] = [], signal?: AbortSignal): Promise<void> {
     const x = await this.x();
     const mods = await this.locate(x, modifiers);
+    await this.ready(x, signal);
     if (at) x.motion(at);
     x.pressKeys(mods);
     const notch = (button: number, n: number) => {
@@ -270,8 +307,8 @@ export class BuiltinDesktop implements Desktop {
     x.releaseKeys(mods);
   }
 
-  async drag(from: Point, to: Point): Promise<void> {
-    const x = await this.x();
+  async drag(from: Point, to: Point, signal?: AbortSignal): Promise<void> {
+    const x = await this.ready(await this.x(), signal);
     x.motion(from);
     x.button(1, true);
     // A midpoint lets toolkits that wait for motion past a threshold see a drag.
@@ -280,16 +317,19 @@ export class BuiltinDesktop implements Desktop {
     x.button(1, false);
   }
 
-  async keyPress(combo: Key[]): Promise<void> {
+  async keyPress(combo: Key[], signal?: AbortSignal): Promise<void> {
     const x = await this.x();
     const codes = await this.locate(x, combo, true);
+    await this.ready(x, signal);
     x.pressKeys(codes);
     x.releaseKeys(codes);
   }
 
-  async keyDown(combo: Key[]): Promise<void> {
+  async keyDown(combo: Key[], signal?: AbortSignal): Promise<void> {
     const x = await this.x();
-    x.pressKeys(await this.locate(x, combo, true));
+    const codes = await this.locate(x, combo, true);
+    await this.ready(x, signal);
+    x.pressKeys(codes);
   }
 
   async keyUp(combo: Key[]): Promise<void> {
@@ -300,7 +340,8 @@ export class BuiltinDesktop implements Desktop {
   /**
    * Types `text` run by run (src/desktop/x11/keymap.ts): the keysyms of a run
    * are lent keycodes in one mapping change, clients get MAPPING_GRACE_MS to
-   * re-read the mapping, then the run's keys go out.
+   * re-read the mapping, then the run's keys go out, at most TYPE_BATCH
+   * keys per answered round trip (so a stall strands at most one batch).
    */
   async type(text: string, signal?: AbortSignal): Promise<void> {
     const x = await this.x();
@@ -308,8 +349,8 @@ export class BuiltinDesktop implements Desktop {
     const keysyms = [...text].map((ch) => keysymForCodePoint(ch.codePointAt(0) ?? 0));
     for (const run of x.keys.segments(keysyms)) {
       if (await x.keys.lend(run)) await sleep(MAPPING_GRACE_MS, signal);
-      for (const keysym of run) {
-        signal?.throwIfAborted();
+      for (const [i, keysym] of run.entries()) {
+        if (i % TYPE_BATCH === 0) await x.readyForInput(signal);
         const loc = x.keys.find(keysym);
         if (!loc) throw new Error(`keysym 0x${keysym.toString(16)} lost its keycode while typing`);
         if (loc.shift) x.key(shift.keycode, true);

@@ -9,9 +9,13 @@ import { execa } from "execa";
 import type { Logger } from "pino";
 import { withDefaults } from "../defaults.js";
 import { DesktopUnavailableError } from "../errors.js";
+import { desktopEnv } from "../process.js";
 
 /** A `portabledesktop` command that failed: exit code, stderr, or a timeout. */
 export class PortableDesktopCommandError extends DesktopUnavailableError {
+  /** The command did not finish within its time limit (the CLI stalled) and was killed. */
+  readonly timedOut: boolean;
+
   constructor(
     /** The subcommand and its arguments, e.g. ["mouse", "click", "left"]. */
     readonly command: string[],
@@ -20,10 +24,11 @@ export class PortableDesktopCommandError extends DesktopUnavailableError {
     /** The CLI's stderr (its `error: ...` line), trimmed. */
     readonly stderr: string,
     detail: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; timedOut?: boolean },
   ) {
     super(`portabledesktop ${label(command)}: ${detail}`, options);
     this.name = "PortableDesktopCommandError";
+    this.timedOut = options?.timedOut ?? false;
   }
 }
 
@@ -51,7 +56,7 @@ export interface CliOptions {
   slowMs?: number;
 }
 
-export const DEFAULTS = { env: process.env, timeoutMs: 30_000, slowMs: 5000 };
+export const DEFAULTS = { env: process.env, timeoutMs: 30_000, slowMs: 2000 };
 
 export class PortableDesktopCli {
   private readonly opts: typeof DEFAULTS & CliOptions;
@@ -68,7 +73,8 @@ export class PortableDesktopCli {
     return {
       command: this.opts.binary,
       args: [...args, "--state-file", this.opts.stateFile, ...(positional.length ? ["--", ...positional] : [])],
-      env: { ...this.opts.env, PORTABLEDESKTOP_STATE_FILE: this.opts.stateFile },
+      // Without DESKTOPD_*: the session's processes inherit this environment.
+      env: { ...desktopEnv(this.opts.env), PORTABLEDESKTOP_STATE_FILE: this.opts.stateFile },
     };
   }
 
@@ -90,7 +96,8 @@ export class PortableDesktopCli {
       stdin: "ignore",
       env,
       extendEnv: false,
-      forceKillAfterDelay: 1000,
+      // A stopped (SIGSTOP) CLI cannot act on SIGTERM; killed outright, it never resumes to send its input.
+      killSignal: "SIGKILL",
       maxBuffer: 256 * 1024 * 1024,
     });
     const ms = Math.round(performance.now() - started);
@@ -101,7 +108,11 @@ export class PortableDesktopCli {
     else log.debug({ command: shown, ms }, "portabledesktop command");
     if (r.isCanceled) throw opts.signal?.reason instanceof Error ? opts.signal.reason : new DOMException("aborted", "AbortError");
     const stderr = String(r.stderr ?? "").trim();
-    if (r.timedOut) throw new PortableDesktopCommandError(command, undefined, stderr, `timed out after ${timeout} ms (killed)`);
+    if (r.timedOut) {
+      throw new PortableDesktopCommandError(command, undefined, stderr, `did not answer within ${timeout} ms (stalled; killed)`, {
+        timedOut: true,
+      });
+    }
     if (r.failed) {
       const code = r.code;
       const detail =

@@ -30,9 +30,10 @@ import { watchFrames } from "../frame-watch.js";
 import type { Point, Size } from "../geometry.js";
 import { InstanceDir } from "../instance-dir.js";
 import type { Key } from "../keys.js";
-import { alive, type DisplayProcess, desktopEnv, dialVnc, killGroup, signalProcess, spawnOnDisplay } from "../process.js";
+import { alive, type DisplayProcess, dialVnc, killGroup, signalProcess, spawnOnDisplay } from "../process.js";
 import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
+import { STALL_DEFAULTS, type StallLimits, StallWatch } from "../stall.js";
 import { X11Connection } from "../x11/connection.js";
 import { watchDamage } from "../x11/damage-watch.js";
 import { PortableDesktopCli, PortableDesktopCommandError } from "./cli.js";
@@ -50,8 +51,12 @@ export interface PortableOptions {
   /** Environment of the CLI's commands and of the `open` apps; read at each command. */
   env?: NodeJS.ProcessEnv;
   logger: Logger;
-  /** Per-command timeout, ms. */
-  commandTimeoutMs?: number;
+  /**
+   * Per-command timeout (`requestTimeoutMs`, also for the X requests of the
+   * DAMAGE watch) and how long the session may stall before it is replaced,
+   * ms (src/desktop/stall.ts).
+   */
+  limits?: StallLimits;
   /** Time `up` gets, ms. */
   upTimeoutMs?: number;
   /** Time `down` gets at close, ms; then the session's processes are killed. */
@@ -71,13 +76,15 @@ export const DEFAULTS = {
   open: [] as string[][],
   env: process.env,
   runtimeParent: tmpdir(),
-  commandTimeoutMs: 30_000,
+  limits: STALL_DEFAULTS,
   upTimeoutMs: 60_000,
   downTimeoutMs: 9000,
   watchIntervalMs: 1000,
   screenChanges: "auto" as "auto" | "frames",
 };
 
+/** Time the CLI's `keyboard type` gets per character on top of the request limit, ms. */
+const TYPE_MS_PER_CHAR = 20;
 /** `down` for a session that died and is being replaced, ms. */
 const REPLACED_DOWN_TIMEOUT_MS = 5000;
 
@@ -107,6 +114,8 @@ interface Session {
   /** An X connection to the session's display watching DAMAGE, when its server let us join. */
   x?: X11Connection;
   changes?: ChangeLog;
+  /** Whether commands (and the X server, when joined) answer. */
+  stall: StallWatch;
 }
 
 /** Why a session is dead (its Xvnc is gone), or undefined. */
@@ -121,7 +130,6 @@ export class PortableDesktop implements Desktop {
 
   constructor(options: PortableOptions) {
     this.opts = withDefaults(DEFAULTS, options);
-    this.opts.env = desktopEnv(this.opts.env);
     this.sessions = new SessionKeeper<Session>(
       { launch: () => this.launch(), stop: (s, why) => this.stop(s, why), probe, describe: (s) => ({ display: s.display }) },
       this.opts.logger,
@@ -151,7 +159,7 @@ export class PortableDesktop implements Desktop {
         stateFile,
         env: this.opts.env,
         logger: this.opts.logger,
-        timeoutMs: this.opts.commandTimeoutMs,
+        timeoutMs: this.opts.limits.requestTimeoutMs,
       });
     })();
     return this.cliPromise;
@@ -173,11 +181,26 @@ export class PortableDesktop implements Desktop {
       session.apps.push(spawnOnDisplay(argv, { display: session.display, env: this.opts.env, cwd: homedir(), logger: this.opts.logger }));
     }
     session.changes = await this.watchScreen(session);
-    // Notices a dead desktop between calls (logged; the next call replaces it).
+    // Notices a dead desktop between calls (logged; the next call replaces
+    // it), and replaces one that stalled for too long without waiting for a call.
     session.watcher = setInterval(() => {
       const why = probe(session);
       if (why) this.sessions.lost(session, why);
+      else if (session.stall.stalledForMs >= this.opts.limits.replaceAfterMs) {
+        this.sessions.lost(session, `unresponsive for ${Math.round(session.stall.stalledForMs / 1000)} s: ${session.stall.stalled}`);
+        this.sessions
+          .get()
+          .catch((err: Error) => this.opts.logger.error({ err: err.message }, "replacing the unresponsive desktop failed"));
+      }
     }, this.opts.watchIntervalMs).unref();
+    if (session.x) {
+      const x = session.x;
+      session.stall.heartbeat(
+        () => x.sync(),
+        this.opts.limits.replaceAfterMs,
+        () => undefined,
+      );
+    }
     const native = `${session.native.width}x${session.native.height}`;
     this.opts.logger.info(
       { display: session.display, vncPort: session.vncPort, pids: session.pids, native },
@@ -189,6 +212,7 @@ export class PortableDesktop implements Desktop {
   /** `down`, then whatever it left behind goes too, and the apps we started. */
   private async stop(s: Session, why: "replaced" | "closed"): Promise<void> {
     clearInterval(s.watcher);
+    s.stall.stop();
     s.x?.close();
     await this.down(await this.cli(), why === "closed" ? this.opts.downTimeoutMs : REPLACED_DOWN_TIMEOUT_MS);
     for (const pid of s.pids.filter(alive)) signalProcess(pid, "SIGKILL");
@@ -202,15 +226,44 @@ export class PortableDesktop implements Desktop {
       .catch((err: Error) => this.opts.logger.warn({ err: err.message }, "portabledesktop down failed"));
   }
 
-  private async run(args: string[], positional: string[] = [], signal?: AbortSignal): Promise<string> {
-    await this.sessions.get();
-    return (await this.cli()).run(args, positional, { signal });
+  /** A CLI command on the running session; its outcome tells the stall watch whether the CLI answers. */
+  private async run(args: string[], positional: string[] = [], signal?: AbortSignal, timeoutMs?: number): Promise<string> {
+    const s = await this.sessions.get();
+    return this.watched(s, (await this.cli()).run(args, positional, { signal, timeoutMs }));
   }
 
   /** A CLI command that prints one JSON object, on the running session. */
   private async json<T>(args: string[]): Promise<T> {
-    await this.sessions.get();
-    return (await this.cli()).json<T>(args);
+    const s = await this.sessions.get();
+    return this.watched(s, (await this.cli()).json<T>(args));
+  }
+
+  private async watched<T>(s: Session, command: Promise<T>): Promise<T> {
+    try {
+      const out = await command;
+      s.stall.answered();
+      return out;
+    } catch (err) {
+      if (err instanceof PortableDesktopCommandError && err.timedOut) s.stall.missed(err.message);
+      throw err;
+    }
+  }
+
+  /**
+   * An input command: sent only while `signal` has not aborted and, when the
+   * session's X server is joined, right after it answered a round trip (so a
+   * stalled server is not handed input to carry out later). A cancelled or
+   * timed-out command is killed (SIGKILL), so a stopped CLI never resumes.
+   */
+  private async input(args: string[], positional: string[], signal?: AbortSignal, timeoutMs?: number): Promise<void> {
+    const s = await this.sessions.get();
+    if (s.x) await s.x.readyForInput(signal);
+    else signal?.throwIfAborted();
+    await this.run(args, positional, signal, timeoutMs);
+  }
+
+  stalled(): string | undefined {
+    return this.sessions.current()?.stall.stalled;
   }
 
   /**
@@ -222,7 +275,10 @@ export class PortableDesktop implements Desktop {
     const log = this.opts.logger;
     if (this.opts.screenChanges === "auto") {
       try {
-        const x = await X11Connection.connect(s.display, "");
+        const x = await X11Connection.connect(s.display, "", {
+          part: `the portabledesktop session's X server (${s.display})`,
+          requestTimeoutMs: this.opts.limits.requestTimeoutMs,
+        });
         const changes = new ChangeLog({ source: "damage", sync: () => x.sync() });
         await watchDamage(x, changes, log).catch((err) => {
           x.close();
@@ -290,46 +346,60 @@ export class PortableDesktop implements Desktop {
     return { x: p.x as number, y: p.y as number };
   }
 
-  async move(p: Point): Promise<void> {
-    await this.run(["mouse", "move"], [String(p.x), String(p.y)]);
+  async move(p: Point, signal?: AbortSignal): Promise<void> {
+    await this.input(["mouse", "move"], [String(p.x), String(p.y)], signal);
   }
 
-  async click(button: MouseButton, count: number, at?: Point, modifiers: Key[] = []): Promise<void> {
-    if (at) await this.move(at);
-    await this.holding(modifiers, async () => {
-      for (let i = 0; i < count; i++) await this.run(["mouse", "click", button]);
-    });
+  async click(button: MouseButton, count: number, at?: Point, modifiers: Key[] = [], signal?: AbortSignal): Promise<void> {
+    if (at) await this.move(at, signal);
+    await this.holding(
+      modifiers,
+      async () => {
+        for (let i = 0; i < count; i++) await this.input(["mouse", "click", button], [], signal);
+      },
+      signal,
+    );
   }
 
-  async buttonDown(button: MouseButton): Promise<void> {
-    await this.run(["mouse", "down", button]);
+  async buttonDown(button: MouseButton, signal?: AbortSignal): Promise<void> {
+    await this.input(["mouse", "down", button], [], signal);
   }
 
   async buttonUp(button: MouseButton): Promise<void> {
     await this.run(["mouse", "up", button]);
   }
 
-  async scroll(at: Point | undefined, dx: number, dy: number, modifiers: Key[] = []): Promise<void> {
-    if (at) await this.move(at);
-    await this.holding(modifiers, () => this.run(["mouse", "scroll"], [String(dx), String(dy)]));
+  async scroll(at: Point | undefined, dx: number, dy: number, modifiers: Key[] = [], signal?: AbortSignal): Promise<void> {
+    if (at) await this.move(at, signal);
+    await this.holding(modifiers, () => this.input(["mouse", "scroll"], [String(dx), String(dy)], signal), signal);
   }
 
-  async drag(from: Point, to: Point): Promise<void> {
-    await this.move(from);
-    await this.buttonDown("left");
+  async drag(from: Point, to: Point, signal?: AbortSignal): Promise<void> {
+    await this.move(from, signal);
+    await this.buttonDown("left", signal);
     try {
-      await this.move(to);
+      await this.move(to, signal);
     } finally {
       await this.buttonUp("left");
     }
   }
 
-  async keyPress(combo: Key[]): Promise<void> {
-    await this.run(["keyboard", "key"], [combo.map((k) => k.name).join("+")]);
+  async keyPress(combo: Key[], signal?: AbortSignal): Promise<void> {
+    await this.input(["keyboard", "key"], [combo.map((k) => k.name).join("+")], signal);
   }
 
-  async keyDown(combo: Key[]): Promise<void> {
-    for (const k of combo) await this.run(["keyboard", "down"], [k.name]);
+  async keyDown(combo: Key[], signal?: AbortSignal): Promise<void> {
+    const held: Key[] = [];
+    try {
+      for (const k of combo) {
+        await this.input(["keyboard", "down"], [k.name], signal);
+        held.push(k);
+      }
+    } catch (err) {
+      // A combo is held whole or not at all.
+      await this.keyUp(held).catch(() => undefined);
+      throw err;
+    }
   }
 
   async keyUp(combo: Key[]): Promise<void> {
@@ -339,12 +409,13 @@ export class PortableDesktop implements Desktop {
     if (first) throw first;
   }
 
+  /** The CLI types at its own pace: its time limit grows with the text (TYPE_MS_PER_CHAR). */
   async type(text: string, signal?: AbortSignal): Promise<void> {
-    await this.run(["keyboard", "type"], [text], signal);
+    await this.input(["keyboard", "type"], [text], signal, this.opts.limits.requestTimeoutMs + text.length * TYPE_MS_PER_CHAR);
   }
 
   /** Runs `fn` with `keys` held; they are released whatever `fn` does. */
-  private async holding(keys: Key[], fn: () => Promise<unknown>): Promise<void> {
+  private async holding(keys: Key[], fn: () => Promise<unknown>, signal?: AbortSignal): Promise<void> {
     if (keys.length === 0) {
       await fn();
       return;
@@ -352,7 +423,7 @@ export class PortableDesktop implements Desktop {
     const held: Key[] = [];
     try {
       for (const k of keys) {
-        await this.run(["keyboard", "down"], [k.name]);
+        await this.input(["keyboard", "down"], [k.name], signal);
         held.push(k);
       }
       await fn();
@@ -381,5 +452,5 @@ export function parseUp(out: UpOutput): Session {
   const display = out.display === undefined ? "" : String(out.display).startsWith(":") ? String(out.display) : `:${out.display}`;
   const pids = [out.xvncPid, out.openboxPid].filter((p): p is number => Number.isInteger(p) && (p as number) > 0);
   const xvncPid = Number.isInteger(out.xvncPid) && out.xvncPid! > 0 ? out.xvncPid : undefined;
-  return { native, display, vncPort: port!, pids, xvncPid, apps: [] };
+  return { native, display, vncPort: port!, pids, xvncPid, apps: [], stall: new StallWatch() };
 }

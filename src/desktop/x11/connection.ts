@@ -23,6 +23,7 @@ import { DesktopUnavailableError } from "../errors.js";
 import type { Point, Rect } from "../geometry.js";
 import type { PointerSprite } from "../image.js";
 import { sleep } from "../sleep.js";
+import { bounded, STALL_DEFAULTS } from "../stall.js";
 import { Keymap } from "./keymap.js";
 
 // XTEST FakeInput event types (XTEST spec, section 2).
@@ -59,7 +60,10 @@ export class X11Connection {
   /** Called for an X protocol error on a request that has no reply (XTEST input, ChangeKeyboardMapping). */
   onProtocolError: (err: Error) => void = () => {};
 
-  private constructor(private readonly display: Display) {
+  private constructor(
+    private readonly display: Display,
+    private readonly limits: { part: string; requestTimeoutMs: number },
+  ) {
     this.X = display.client;
     const screen = display.screen[0];
     this.root = screen.root;
@@ -88,32 +92,46 @@ export class X11Connection {
 
   /**
    * Connects to `display` (":N") with an MIT-MAGIC-COOKIE-1 `cookie` (latin1
-   * string), loads XTEST (required), XFixes and MIT-SHM (optional).
+   * string), loads XTEST (required), XFixes and MIT-SHM (optional). Every
+   * request with a reply fails with DesktopStalledError (UNAVAILABLE) naming
+   * `opts.part` when the server has not answered within
+   * `opts.requestTimeoutMs` (5000 ms by default).
    */
-  static async connect(display: string, cookie: string): Promise<X11Connection> {
-    const d = await new Promise<Display>((resolve, reject) => {
+  static async connect(display: string, cookie: string, opts: { part?: string; requestTimeoutMs?: number } = {}): Promise<X11Connection> {
+    const limits = { part: opts.part ?? `X server ${display}`, requestTimeoutMs: opts.requestTimeoutMs ?? STALL_DEFAULTS.requestTimeoutMs };
+    const connecting = new Promise<Display>((resolve, reject) => {
       const client = x11.createClient({ display, auth: { name: "MIT-MAGIC-COOKIE-1", data: cookie } }, (err, dpy) =>
         err ? reject(err) : resolve(dpy),
       );
       client.once("error", reject);
     });
-    const conn = new X11Connection(d);
+    // A connection that finishes after the limit is closed, not leaked.
+    let timedOut = false;
+    connecting.then(
+      (late) => timedOut && late.client.terminate(),
+      () => undefined,
+    );
+    const d = await bounded(connecting, limits.part, limits.requestTimeoutMs).catch((err) => {
+      timedOut = true;
+      throw err;
+    });
+    const conn = new X11Connection(d, limits);
     await conn.init();
     return conn;
   }
 
   private async init(): Promise<void> {
     const X = this.X;
-    this.xtest = await call<XTest>((cb) => X.require("xtest", cb));
-    const fixes = await call<XFixes>((cb) => X.require("fixes", cb)).catch(() => undefined);
-    if (fixes) await call((cb) => fixes.QueryVersion(5, 0, cb)).catch(() => undefined);
+    this.xtest = await this.request<XTest>((cb) => X.require("xtest", cb));
+    const fixes = await this.request<XFixes>((cb) => X.require("fixes", cb)).catch(() => undefined);
+    if (fixes) await this.request((cb) => fixes.QueryVersion(5, 0, cb)).catch(() => undefined);
     this.fixes = fixes;
-    const shm = await call<Shm>((cb) => X.require("shm", cb)).catch(() => undefined);
-    if (shm && (await call<boolean>((cb) => shm.usable(cb)).catch(() => false))) {
-      this.shmSegment = await call<ShmSegment>((cb) => shm.createSegment(this.width * this.height * 4, cb)).catch(() => undefined);
+    const shm = await this.request<Shm>((cb) => X.require("shm", cb)).catch(() => undefined);
+    if (shm && (await this.request<boolean>((cb) => shm.usable(cb)).catch(() => false))) {
+      this.shmSegment = await this.request<ShmSegment>((cb) => shm.createSegment(this.width * this.height * 4, cb)).catch(() => undefined);
     }
     const min = this.display.min_keycode;
-    const rows = await call<number[][]>((cb) => X.GetKeyboardMapping(min, this.display.max_keycode - min + 1, cb));
+    const rows = await this.request<number[][]>((cb) => X.GetKeyboardMapping(min, this.display.max_keycode - min + 1, cb));
     this.keymap = new Keymap(min, rows, {
       changeMapping: async (first, rows) => {
         X.ChangeKeyboardMapping(first, rows[0].length, rows.flat());
@@ -122,10 +140,10 @@ export class X11Connection {
     });
   }
 
-  /** A request with a reply; fails instead of hanging if the server goes away. */
+  /** A request with a reply; fails instead of hanging if the server goes away or stalls. */
   private request<T>(send: (cb: Callback<T>) => void): Promise<T> {
     if (this.closed) return Promise.reject(new DesktopUnavailableError("X server connection closed"));
-    return Promise.race([call<T>(send), this.lost]);
+    return bounded(Promise.race([call<T>(send), this.lost]), this.limits.part, this.limits.requestTimeoutMs);
   }
 
   /** False once closed or lost. */
@@ -144,6 +162,32 @@ export class X11Connection {
   /** A round trip: every request sent before it has been processed. */
   async sync(): Promise<void> {
     await this.request((cb) => this.X.GetInputFocus(cb));
+  }
+
+  /**
+   * Call before sending input: a round trip answered within the limit (so the
+   * input goes out to a server that is handling requests now, not into the
+   * socket of a stopped one that would carry it out when it resumes), and the
+   * call still wanted. Throws DesktopStalledError, or `signal.reason` as soon
+   * as `signal` aborts.
+   */
+  async readyForInput(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const synced = this.sync();
+    if (signal) {
+      let onAbort!: () => void;
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+      });
+      synced.catch(() => undefined);
+      try {
+        await Promise.race([synced, aborted]);
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
+    } else await synced;
+    signal?.throwIfAborted();
   }
 
   /**

@@ -56,7 +56,7 @@ const DEFAULT_HOLD_MS = 1000;
 const at = (p: { x: number; y: number } | undefined, c: Ctx): Point | undefined => (p ? c.geo.toNative(p) : undefined);
 
 function click(button: MouseButton, count: number): Handler<ClickAction> {
-  return async (v, c) => c.desktop.click(button, count, at(v.coordinate, c), modifiers(v.modifiers, `${c.field}.modifiers`));
+  return async (v, c) => c.desktop.click(button, count, at(v.coordinate, c), modifiers(v.modifiers, `${c.field}.modifiers`), c.signal);
 }
 
 /** A screenshot of the whole screen at the declared size. */
@@ -76,15 +76,15 @@ const SCROLL: Record<number, (n: number) => [number, number]> = {
 };
 
 const ACTIONS: { [C in ActionCase]: Handler<ActionValue<C>> } = {
-  key: (v, c) => c.desktop.keyPress(parseCombo(v.text, `${c.field}.text`)),
-  keyDown: (v, c) => c.desktop.keyDown(parseCombo(v.text, `${c.field}.text`)),
+  key: (v, c) => c.desktop.keyPress(parseCombo(v.text, `${c.field}.text`), c.signal),
+  keyDown: (v, c) => c.desktop.keyDown(parseCombo(v.text, `${c.field}.text`), c.signal),
   keyUp: (v, c) => c.desktop.keyUp(parseCombo(v.text, `${c.field}.text`)),
   type: (v, c) => c.desktop.type(requiredText(v.text, `${c.field}.text`, MAX_TYPE_BYTES), c.signal),
   cursorPosition: async (_v, c) => {
     const p = c.geo.toDeclared(await c.desktop.cursorPosition());
     return { output: `x=${p.x},y=${p.y}` };
   },
-  mouseMove: (v, c) => c.desktop.move(c.geo.toNative(requiredPoint(v.coordinate, `${c.field}.coordinate`))),
+  mouseMove: (v, c) => c.desktop.move(c.geo.toNative(requiredPoint(v.coordinate, `${c.field}.coordinate`)), c.signal),
   leftClick: click("left", 1),
   rightClick: click("right", 1),
   middleClick: click("middle", 1),
@@ -93,21 +93,21 @@ const ACTIONS: { [C in ActionCase]: Handler<ActionValue<C>> } = {
   leftClickDrag: (v, c) => {
     const from = requiredPoint(v.startCoordinate, `${c.field}.start_coordinate`);
     const to = requiredPoint(v.coordinate, `${c.field}.coordinate`);
-    return c.desktop.drag(c.geo.toNative(from), c.geo.toNative(to));
+    return c.desktop.drag(c.geo.toNative(from), c.geo.toNative(to), c.signal);
   },
-  leftMouseDown: (_v, c) => c.desktop.buttonDown("left"),
+  leftMouseDown: (_v, c) => c.desktop.buttonDown("left", c.signal),
   leftMouseUp: (_v, c) => c.desktop.buttonUp("left"),
   scroll: (v, c) => {
     const dir = SCROLL[v.direction];
     if (!dir) throw new InvalidInputError(`${c.field}.direction`, `unknown scroll direction ${v.direction}`);
     const amount = intInRange(v.amount, `${c.field}.amount`, 0, MAX_SCROLL_AMOUNT) || DEFAULT_SCROLL_AMOUNT;
     const [dx, dy] = dir(amount);
-    return c.desktop.scroll(at(v.coordinate, c), dx, dy, modifiers(v.modifiers, `${c.field}.modifiers`));
+    return c.desktop.scroll(at(v.coordinate, c), dx, dy, modifiers(v.modifiers, `${c.field}.modifiers`), c.signal);
   },
   holdKey: async (v, c) => {
     const keys = parseCombo(v.text, `${c.field}.text`);
     const ms = intInRange(v.durationMs, `${c.field}.duration_ms`, 0, MAX_DURATION_MS) || DEFAULT_HOLD_MS;
-    await c.desktop.keyDown(keys);
+    await c.desktop.keyDown(keys, c.signal);
     try {
       await sleep(ms, c.signal);
     } finally {
