@@ -40,4 +40,19 @@ describe("Vnc RPC", () => {
     ac.abort();
     await assert.rejects(c.done, (e: unknown) => ConnectError.from(e).code === Code.Canceled);
   });
+
+  // Last: it kills this suite's desktop.
+  it("the desktop dying ends the call UNAVAILABLE, unlike a normal close, and the next call gets a new desktop", async () => {
+    const c = RfbClient.overVnc(t().grpc);
+    await c.handshake();
+    process.kill(t().desktop.pids[0], "SIGKILL");
+    await assert.rejects(c.done, (e: unknown) => {
+      const err = ConnectError.from(e);
+      return err.code === Code.Unavailable && /VNC server closed the connection/.test(err.message);
+    });
+    const next = RfbClient.overVnc(t().grpc);
+    assert.equal((await next.handshake()).version, "RFB 003.008\n");
+    next.end();
+    await next.done;
+  });
 });

@@ -5,7 +5,6 @@
  * desktop started at once; graceful shutdown.
  */
 import type net from "node:net";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { withDefaults } from "../desktop/defaults.js";
 import type { Desktop } from "../desktop/desktop.js";
@@ -15,6 +14,7 @@ import { HealthState, ServingStatus } from "./grpc/health.js";
 import { interceptors, routes } from "./routes.js";
 import type { RecordingLimits } from "./rpc/stop-recording.js";
 import { createListener, type TlsFiles } from "./transport/listener.js";
+import { nodeHandler } from "./transport/node-handler.js";
 import { staticFiles } from "./viewer/static.js";
 import { vncWebSocket } from "./viewer/websocket.js";
 
@@ -45,6 +45,8 @@ export const DEFAULTS = { host: "127.0.0.1", port: 7000, shutdownGraceMs: 2000 }
 const WATCH_FLUSH_MS = 50;
 /** Time between attempts to start a desktop that failed to start, ms. */
 const START_RETRY_MS = 5000;
+/** How often health looks at whether the desktop answers, ms. */
+const HEALTH_POLL_MS = 500;
 
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:7000 (https:// with TLS); the live view page is at `${url}/`. */
@@ -59,13 +61,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const shutdown = new AbortController();
   const { desktop, logger, recordings } = opts;
   const health = new HealthState();
-  const handler = connectNodeAdapter({
+  const handler = nodeHandler({
     routes: routes({ desktop, recordings, recordingLimits: opts.recordingLimits, logger, health }),
     interceptors: interceptors({ logger, token: opts.token, shutdownSignal: shutdown.signal }),
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     shutdownSignal: shutdown.signal,
     fallback: staticFiles(),
+    logger,
   });
   const viewers = vncWebSocket({ desktop, token: opts.token, logger });
   const { server: tcp, sockets, sessions, closeIdle } = createListener(handler, { tls: opts.tls, upgrade: viewers.handleUpgrade });
@@ -106,14 +109,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
 /**
  * Starts the desktop now, so the first call is fast and failures show at
- * once; retries every 5 s until it starts (health then says SERVING).
+ * once; retries every 5 s until it starts. Health then says SERVING while the
+ * desktop answers, NOT_SERVING while it has stalled (Desktop.stalled).
  */
 function startDesktop(desktop: Desktop, health: HealthState, stop: AbortSignal, logger: Logger): void {
+  const follow = () => {
+    let stalled: string | undefined;
+    const poll = setInterval(() => {
+      if (stop.aborted) return clearInterval(poll);
+      // Only on a change: shutdown's NOT_SERVING is never overwritten.
+      const now = desktop.stalled();
+      if ((now === undefined) === (stalled === undefined)) return;
+      if (now !== undefined) logger.warn({ reason: now }, "desktop not answering: health NOT_SERVING");
+      else logger.info("desktop answering again: health SERVING");
+      stalled = now;
+      health.set(now === undefined ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+    }, HEALTH_POLL_MS).unref();
+  };
   const attempt = () => {
     if (stop.aborted) return;
     desktop.start().then(
       () => {
-        if (!stop.aborted) health.set(ServingStatus.SERVING);
+        if (stop.aborted) return;
+        health.set(ServingStatus.SERVING);
+        follow();
       },
       (err: Error) => {
         if (stop.aborted) return;

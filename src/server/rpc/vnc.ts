@@ -4,12 +4,18 @@
  * only as fast as the transport pulls messages. Client -> server: writes wait
  * for 'drain'. The client's half-close ends the VNC connection; cancellation
  * and server shutdown destroy it.
+ *
+ * How a call ends: OK after the client half-closed; the request stream's own
+ * error (an undecodable message: INVALID_ARGUMENT) when it failed;
+ * UNAVAILABLE when the VNC server closed the connection first (the desktop
+ * stopped or was replaced), so a client can tell that from a normal close.
  */
 import { once } from "node:events";
 import type { Duplex } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import { type VncRequest, type VncResponse, VncResponseSchema } from "../../../gen/desktop/v1/desktop_pb.js";
 import type { Desktop } from "../../desktop/desktop.js";
+import { DesktopUnavailableError } from "../../desktop/errors.js";
 
 /** Largest chunk relayed in one VncResponse, bytes (gRPC peers default to 4 MiB). */
 const MAX_CHUNK = 256 * 1024;
@@ -19,7 +25,8 @@ export async function* vncBridge(desktop: Desktop, requests: AsyncIterable<VncRe
   const sock = await desktop.connectVnc();
   const destroy = () => sock.destroy();
   signal.addEventListener("abort", destroy, { once: true });
-  void pumpToServer(requests, sock);
+  const inbound: Inbound = { done: false };
+  void pumpToServer(requests, sock, inbound);
   try {
     for await (const chunk of sock as AsyncIterable<Buffer>) {
       for (let off = 0; off < chunk.length; off += MAX_CHUNK) {
@@ -27,23 +34,35 @@ export async function* vncBridge(desktop: Desktop, requests: AsyncIterable<VncRe
       }
     }
   } catch (err) {
-    // A destroyed socket ends the stream; the caller learns why from `signal`.
-    if (!signal.aborted) throw err;
+    // A destroyed socket ends the stream; the caller learns why from `signal` or `inbound`.
+    if (!signal.aborted && inbound.error === undefined) throw err;
   } finally {
     signal.removeEventListener("abort", destroy);
     sock.destroy();
   }
+  // The client's own failure first: the request closing after it aborts `signal` too.
+  if (inbound.error !== undefined) throw inbound.error;
   signal.throwIfAborted();
+  if (!inbound.done)
+    throw new DesktopUnavailableError("the desktop's VNC server closed the connection (the desktop stopped or was replaced)");
 }
 
-async function pumpToServer(requests: AsyncIterable<VncRequest>, sock: Duplex): Promise<void> {
+/** How the client's side went: `done` once it half-closed, `error` when its stream failed. */
+interface Inbound {
+  done: boolean;
+  error?: unknown;
+}
+
+async function pumpToServer(requests: AsyncIterable<VncRequest>, sock: Duplex, inbound: Inbound): Promise<void> {
   try {
     for await (const req of requests) {
       if (sock.destroyed) return;
       if (req.data.length > 0 && !sock.write(req.data)) await Promise.race([once(sock, "drain"), once(sock, "close")]);
     }
+    inbound.done = true;
     sock.end();
-  } catch {
+  } catch (err) {
+    inbound.error = err;
     sock.destroy();
   }
 }
