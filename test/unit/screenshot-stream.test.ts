@@ -74,6 +74,9 @@ describe("Screenshot stream, in memory", () => {
   const bad = [
     [{ maxFps: -1 }, "max_fps"],
     [{ maxFps: 1000 }, "max_fps"],
+    // Below one frame per 1000 s the interval would overflow Node's timer (frames as fast as they come).
+    [{ maxFps: 4e-7 }, "max_fps"],
+    [{ maxFps: Number.NaN }, "max_fps"],
     [{ region: { x: 1900, y: 0, width: 100, height: 10 } }, "region"],
     [{ region: { x: 0, y: 0, width: 0, height: 10 } }, "region"],
     [{ scaledSize: { width: 5, height: 0 } }, "scaled_size.height"],

@@ -881,7 +881,8 @@ export type ScreenshotRequest = Message<"desktop.v1.ScreenshotRequest"> & {
   quality: number;
 
   /**
-   * Frames per second, 0..60. 0 = one frame, then the stream ends.
+   * Frames per second: 0, or 0.001..60 (one frame per 1000 s at the least);
+   * anything else is INVALID_ARGUMENT. 0 = one frame, then the stream ends.
    *
    * @generated from field: double max_fps = 4;
    */

@@ -17,12 +17,14 @@ import { imageFormat, requiredRect, scaledSize } from "./validate.js";
 
 /** Highest frame rate a stream may ask for, frames per second. */
 export const MAX_FPS = 60;
+/** Lowest non-zero frame rate, frames per second: one frame per 1000 s (an interval Node's timers can hold). */
+export const MIN_FPS = 0.001;
 
 export async function* screenshotStream(desktop: Desktop, req: ScreenshotRequest, signal: AbortSignal): AsyncGenerator<ScreenshotResponse> {
   const size = scaledSize(req.scaledSize, "scaled_size");
   const enc = imageFormat(req.format, req.quality, "screenshot");
-  if (!(req.maxFps >= 0 && req.maxFps <= MAX_FPS))
-    throw new InvalidInputError("max_fps", `must be between 0 and ${MAX_FPS}, got ${req.maxFps}`);
+  if (!(req.maxFps === 0 || (req.maxFps >= MIN_FPS && req.maxFps <= MAX_FPS)))
+    throw new InvalidInputError("max_fps", `must be 0 (one frame) or between ${MIN_FPS} and ${MAX_FPS}, got ${req.maxFps}`);
   const { native } = await desktop.start();
   let region: Rect | undefined;
   if (req.region) {
