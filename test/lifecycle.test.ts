@@ -11,7 +11,7 @@ import { describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
 import { BuiltinDesktop } from "../src/desktop/builtin/builtin.js";
-import { alive, eventually, quietFor } from "./helpers/process.js";
+import { alive, eventually, quietFor, until } from "./helpers/process.js";
 import { startTestServer, testLogger } from "./helpers/server.js";
 import { TestWindows } from "./helpers/xwindow.js";
 
@@ -127,5 +127,38 @@ describe("Desktop lifecycle", () => {
     await t.server.close();
     await Promise.all(ended);
     assert.deepEqual(pids.filter(alive), []);
+  });
+
+  it("openbox killed is restarted: click-to-focus works again, and pointer screenshots never fail meanwhile", async () => {
+    const t = await startTestServer({ geometry: { width: 800, height: 600 }, open: [["xterm", "-geometry", "80x24+0+0"]] });
+    const ep = t.desktop.x11Endpoint!;
+    const w = await TestWindows.open(ep.display, ep.cookie);
+    const clickXterm = () => t.grpc.action({ action: { case: "leftClick", value: { coordinate: { x: 150, y: 120 } } } });
+    try {
+      // The xterm's window, as openbox focuses it on a click.
+      const xterm = await eventually(async () => {
+        await clickXterm();
+        const f = await w.focus();
+        return f > 1 ? f : undefined;
+      }, 15_000);
+      const first = t.desktop.windowManagerPid!;
+      process.kill(first, "SIGABRT");
+      await until(() => !alive(first), "openbox is gone");
+      // Meanwhile (and after): the pointer is drawn, or the frame says why not; never an error.
+      for await (const r of t.grpc.screenshot({ maxFps: 0, includeCursor: true, scaledSize: { width: 80, height: 60 } })) {
+        assert.equal(r.image?.width, 80);
+      }
+      await until(() => t.desktop.windowManagerPid !== first && alive(t.desktop.windowManagerPid ?? 0), "a new openbox runs", 10_000);
+      // Focus elsewhere (a window of ours), then a click gives it back to the xterm: a window manager does that.
+      await w.window(500, 400, 100, 100, 0x00ff00, { focus: true });
+      const back = await eventually(async () => {
+        await clickXterm();
+        return (await w.focus()) === xterm ? true : undefined;
+      }, 10_000);
+      assert.ok(back);
+    } finally {
+      w.close();
+      await t.close();
+    }
   });
 });

@@ -38,6 +38,8 @@ export interface Frame {
   height: number;
   channels: 3 | 4;
   capturedAt: Date;
+  /** Set when the pointer was asked for but could not be drawn: why. */
+  cursorOmitted?: string;
 }
 
 export interface CaptureOptions {

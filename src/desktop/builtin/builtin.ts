@@ -86,6 +86,8 @@ interface Session {
   changes: ChangeLog;
   /** Whether Xvnc answers (a heartbeat between calls). */
   stall: StallWatch;
+  /** The pointer image failed once (logged once). */
+  cursorFailed?: boolean;
 }
 
 export class BuiltinDesktop implements Desktop {
@@ -228,12 +230,34 @@ export class BuiltinDesktop implements Desktop {
     return dialVnc({ path: server.vncSocket });
   }
 
+  /**
+   * With `includeCursor`, a pointer image the server will not give (an X
+   * error such as BadAccess) leaves the frame without it, saying why in
+   * `cursorOmitted` (logged once per desktop), rather than failing the frame.
+   */
   async capture(opts: CaptureOptions = {}): Promise<Frame> {
-    const x = await this.x();
+    const s = await this.sessions.get();
+    const x = s.x;
     const region = opts.region ?? { x: 0, y: 0, width: x.width, height: x.height };
-    const [frame, sprite] = await Promise.all([x.capture(region), opts.includeCursor ? x.cursorImage() : undefined]);
-    if (sprite) drawPointer(frame, sprite, region);
-    return frame;
+    let omitted: string | undefined;
+    const sprite = opts.includeCursor
+      ? x.cursorImage().catch((err: Error) => {
+          if (err instanceof DesktopUnavailableError) throw err;
+          omitted = `the pointer image could not be read: ${err.message}`;
+          if (!s.cursorFailed)
+            this.opts.logger.warn({ display: s.server.display, err: err.message }, "pointer image unavailable; frames go without it");
+          s.cursorFailed = true;
+          return undefined;
+        })
+      : undefined;
+    const [frame, image] = await Promise.all([x.capture(region), sprite]);
+    if (image) drawPointer(frame, image, region);
+    return omitted ? { ...frame, cursorOmitted: omitted } : frame;
+  }
+
+  /** The running window manager's pid (for tests and diagnostics). */
+  get windowManagerPid(): number | undefined {
+    return this.sessions.current()?.server.windowManagerPid;
   }
 
   /** An `ffmpeg -f x11grab` recording of this display (src/desktop/builtin/record.ts). */

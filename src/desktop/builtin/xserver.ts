@@ -34,6 +34,10 @@ export interface XServerOptions {
 
 export const DEFAULTS = { depth: 24, runtimeParent: tmpdir(), env: process.env, startTimeoutMs: 15_000 };
 
+const WINDOW_MANAGER = ["openbox", "--sm-disable"];
+/** Delays before the window manager is restarted, ms (see superviseWindowManager). */
+const WM_RESTART = { minMs: 250, maxMs: 10_000, stableMs: 30_000 };
+
 /** Xvnc as execa runs it: fd 3 is where -displayfd writes the display number. */
 function spawnXvnc(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
   const run = diesWithService("Xvnc", args);
@@ -52,8 +56,10 @@ type Xvnc = ReturnType<typeof spawnXvnc>;
 export class XServer {
   private stopping = false;
   private readonly children: DisplayProcess[] = [];
-  /** Settles when the window manager (openbox) exits or fails to start. */
+  /** Settles when the first window manager (openbox) exits or fails to start. */
   readonly windowManagerExited: Promise<unknown>;
+  private windowManager?: DisplayProcess;
+  private restartTimer?: NodeJS.Timeout;
   private constructor(
     readonly display: string,
     readonly cookie: string,
@@ -64,7 +70,50 @@ export class XServer {
     private readonly env: NodeJS.ProcessEnv,
     private readonly logger: Logger,
   ) {
-    this.windowManagerExited = this.spawn(["openbox", "--sm-disable"]).exited;
+    this.windowManagerExited = this.superviseWindowManager();
+  }
+
+  /**
+   * Runs openbox and restarts it whenever it dies (it can abort, e.g. under
+   * a storm of synthetic key events): after WM_RESTART.minMs, doubling up to
+   * WM_RESTART.maxMs while it keeps dying, back to the minimum once it ran
+   * WM_RESTART.stableMs. One that cannot start (not installed) is not
+   * retried. Returns the first one's exit.
+   */
+  private superviseWindowManager(): Promise<unknown> {
+    let delayMs = WM_RESTART.minMs;
+    let restarts = 0;
+    const run = (): DisplayProcess => {
+      const started = Date.now();
+      const wm = this.spawn(WINDOW_MANAGER);
+      this.windowManager = wm;
+      void wm.exited.then((exit) => {
+        this.forget(wm);
+        if (this.stopping || exit.failedToStart) return;
+        if (Date.now() - started >= WM_RESTART.stableMs) delayMs = WM_RESTART.minMs;
+        restarts++;
+        this.logger.warn(
+          { display: this.display, exitCode: exit.exitCode, signal: exit.signal, restartInMs: delayMs, restarts },
+          "window manager (openbox) exited; restarting it",
+        );
+        this.restartTimer = setTimeout(() => {
+          if (!this.stopping) run();
+        }, delayMs);
+        delayMs = Math.min(delayMs * 2, WM_RESTART.maxMs);
+      });
+      return wm;
+    };
+    return run().exited;
+  }
+
+  /** The running window manager's pid (for tests and diagnostics). */
+  get windowManagerPid(): number | undefined {
+    return this.windowManager?.pid;
+  }
+
+  private forget(child: DisplayProcess): void {
+    const i = this.children.indexOf(child);
+    if (i >= 0) this.children.splice(i, 1);
   }
 
   /**
@@ -159,6 +208,7 @@ export class XServer {
   async stop(graceMs = 3000): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    clearTimeout(this.restartTimer);
     const groups = [...this.children.map((c) => c.pid), this.xvnc.pid];
     const exits = [...this.children.map((c) => c.exited), this.xvnc];
     for (const pid of groups) killGroup(pid, "SIGTERM");

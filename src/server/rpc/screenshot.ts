@@ -53,6 +53,7 @@ export async function* screenshotStream(desktop: Desktop, req: ScreenshotRequest
         nativeSize: native,
         sequence,
         capturedAt: timestampFromDate(frame.capturedAt),
+        cursorOmitted: frame.cursorOmitted,
       });
     }
     if (intervalMs === 0) return;
