@@ -10,8 +10,9 @@ import type { Release } from "../desktop/portable/binary.js";
 import { STALL_DEFAULTS, type StallLimits } from "../desktop/stall.js";
 import { defaultRuntimeDir } from "../runtime-dir.js";
 import { DEFAULTS as SERVER } from "../server/server.js";
+import { CONNECTION_LIMITS } from "../server/transport/connection-limits.js";
 import { type Env, flag, list, oneOf, parse, text, UsageError, type Values } from "./command.js";
-import { formatSize, isLoopback, LOG_LEVEL, parseCommand, parseListen, parseMs, parseSize, releaseSettings } from "./settings.js";
+import { formatSize, isLoopback, LOG_LEVEL, parseCommand, parseCount, parseListen, parseMs, parseSize, releaseSettings } from "./settings.js";
 import { TOKEN_FILE, tokenFilePath } from "./token.js";
 
 /** Highest idle speed-up factor a server may set. */
@@ -41,6 +42,14 @@ export const SERVE_SETTINGS = {
   }),
   tlsKey: text({ flag: "tls-key", value: "FILE", help: "PEM private key of --tls-cert" }),
   insecure: flag({ flag: "insecure", help: "allow a non-loopback --listen address without TLS" }),
+  maxConnections: text({
+    flag: "max-connections",
+    value: "N",
+    env: "DESKTOPD_MAX_CONNECTIONS",
+    default: String(CONNECTION_LIMITS.maxConnections),
+    help: "open connections at most; more are dropped (logged). Idle connections are closed: 10 s to send a request, HTTP/2 sessions after 120 s without a stream",
+    parse: parseCount(1, 100_000),
+  }),
   backend: oneOf(["auto", "builtin", "portabledesktop"], {
     flag: "backend",
     env: "DESKTOPD_BACKEND",
@@ -106,6 +115,8 @@ export interface ServeConfig {
   /** Certificate chain and key files; cleartext when unset. */
   tls?: { certFile: string; keyFile: string };
   insecure: boolean;
+  /** Open connections at most. */
+  maxConnections: number;
   backend: "auto" | "builtin" | "portabledesktop";
   /** --portabledesktop PATH. */
   portabledesktop?: string;
@@ -143,6 +154,7 @@ export function serveConfig(v: Values<typeof SERVE_SETTINGS>, env: Env): ServeCo
     listen: v.listen,
     tls,
     insecure: v.insecure,
+    maxConnections: v.maxConnections,
     backend: v.backend,
     portabledesktop: v.portabledesktop,
     release: { version: v.version, url: v.url, sha256: v.sha256 },

@@ -6,6 +6,7 @@ import { Recordings } from "../desktop/recording/recordings.js";
 import { createLogger } from "../logger.js";
 import { serviceRuntimeDir } from "../runtime-dir.js";
 import { startServer } from "../server/server.js";
+import { CONNECTION_LIMITS } from "../server/transport/connection-limits.js";
 import { createBackend } from "./backend.js";
 import { defineCommand } from "./command.js";
 import { loggableConfig, SERVE_SETTINGS, serveConfig } from "./serve-config.js";
@@ -30,7 +31,8 @@ export const serve = defineCommand({
     const idleSpeedup = config.idleSpeedup === 0 ? "off" : { ...DEFAULT_IDLE_SPEEDUP, factor: config.idleSpeedup };
     const recordings = await Recordings.create({ desktop, logger, runtimeDir, idleSpeedup });
     const { token, source, generated } = serverToken(config.token, config.tokenFile);
-    const server = await startServer({ desktop, token, logger, ...config.listen, recordings, tls });
+    const connectionLimits = { ...CONNECTION_LIMITS, maxConnections: config.maxConnections };
+  const server = await startServer({ desktop, token, logger, ...config.listen, recordings, tls, connectionLimits });
     const tokenRef = source === "DESKTOPD_TOKEN" ? "$DESKTOPD_TOKEN" : `$(cat ${source})`;
     if (generated) process.stderr.write(`\ndesktopd: generated a bearer token (saved to ${source}, mode 0600):\n  ${token}\n`);
     process.stderr.write(

@@ -11,15 +11,20 @@ export function parseSize(raw: string, source: string): Size {
   return { width: +m[1], height: +m[2] };
 }
 
-/** A duration in whole milliseconds from `min` to `max`. */
-export function parseMs(min: number, max: number): (raw: string, source: string) => number {
+/** A whole number of `unit` from `min` to `max`. */
+function parseWhole(unit: string, min: number, max: number): (raw: string, source: string) => number {
   return (raw, source) => {
-    const ms = Number(raw);
-    if (!/^\d+$/.test(raw.trim()) || ms < min || ms > max)
-      throw new Error(`${source}: expected milliseconds from ${min} to ${max}, got "${raw}"`);
-    return ms;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || n < min || n > max) throw new Error(`${source}: expected ${unit} from ${min} to ${max}, got "${raw}"`);
+    return n;
   };
 }
+
+/** A duration in whole milliseconds from `min` to `max`. */
+export const parseMs = (min: number, max: number) => parseWhole("milliseconds", min, max);
+
+/** A count from `min` to `max`. */
+export const parseCount = (min: number, max: number) => parseWhole("a whole number", min, max);
 
 export const formatSize = (s: Size) => `${s.width}x${s.height}`;
 

@@ -13,6 +13,7 @@ import { sleep, TIMED_OUT, withTimeout } from "../desktop/sleep.js";
 import { HealthState, ServingStatus } from "./grpc/health.js";
 import { interceptors, routes } from "./routes.js";
 import type { RecordingLimits } from "./rpc/stop-recording.js";
+import type { ConnectionLimits } from "./transport/connection-limits.js";
 import { createListener, type TlsFiles } from "./transport/listener.js";
 import { nodeHandler } from "./transport/node-handler.js";
 import { staticFiles } from "./viewer/static.js";
@@ -37,6 +38,8 @@ export interface ServerOptions {
   recordings: Recordings;
   /** Size limits of what StopRecording sends (src/server/rpc/stop-recording.ts). */
   recordingLimits?: RecordingLimits;
+  /** Limits on connections that do no work (src/server/transport/connection-limits.ts). */
+  connectionLimits?: ConnectionLimits;
 }
 
 export const DEFAULTS = { host: "127.0.0.1", port: 7000, shutdownGraceMs: 2000 };
@@ -71,7 +74,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
   });
   const viewers = vncWebSocket({ desktop, token: opts.token, logger });
-  const { server: tcp, sockets, sessions, closeIdle } = createListener(handler, { tls: opts.tls, upgrade: viewers.handleUpgrade });
+  const { server: tcp, sockets, sessions, closeIdle } = createListener(handler, {
+    tls: opts.tls,
+    upgrade: viewers.handleUpgrade,
+    limits: opts.connectionLimits,
+    logger,
+  });
   const { host } = opts;
   await new Promise<void>((resolve, reject) => {
     tcp.once("error", reject);

@@ -21,11 +21,11 @@ export interface FakeServer {
   server: RunningServer;
 }
 
-export type FakeServerOptions = Partial<Omit<ServerOptions, "desktop" | "token" | "logger" | "recordings">>;
+export type FakeServerOptions = Partial<Omit<ServerOptions, "desktop" | "token" | "recordings">>;
 
 export async function startFakeServer(opts: FakeServerOptions = {}): Promise<FakeServer & { close(): Promise<void> }> {
   const desktop = new FakeDesktop({ width: 640, height: 480 });
-  const logger = testLogger();
+  const logger = opts.logger ?? testLogger();
   const token = generateToken();
   const runtimeDir = await mkdtemp(join(tmpdir(), "desktopd-fake-"));
   const recordings = await Recordings.create({ desktop, logger, runtimeDir });

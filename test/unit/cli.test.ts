@@ -37,6 +37,7 @@ describe("serve configuration", () => {
       listen: { host: "127.0.0.1", port: 7000 },
       tls: undefined,
       insecure: false,
+      maxConnections: 1000,
       backend: "auto",
       portabledesktop: undefined,
       release: { version: undefined, url: undefined, sha256: undefined },

@@ -4,11 +4,14 @@
  * preface and the socket is handed to the matching server (h2c or HTTP/1.1).
  * TLS: one secure HTTP/2 server with allowHTTP1, ALPN picking h2 or http/1.1.
  * HTTP/1.1 Upgrade requests (WebSockets) go to `upgrade` in both cases.
+ * Connections that do no work are bounded (src/server/transport/connection-limits.ts).
  */
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { Duplex } from "node:stream";
+import type { Logger } from "pino";
+import { CONNECTION_LIMITS, type ConnectionLimits, capConnections, closeIdleSessions, deadline, limitHttp1 } from "./connection-limits.js";
 
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
@@ -33,8 +36,20 @@ export interface Listener {
   closeIdle(): void;
 }
 
-export function createListener(handler: Handler, opts: { tls?: TlsFiles; upgrade?: UpgradeHandler } = {}): Listener {
+export interface ListenerOptions {
+  tls?: TlsFiles;
+  upgrade?: UpgradeHandler;
+  limits?: ConnectionLimits;
+  logger: Logger;
+}
+
+export function createListener(handler: Handler, opts: ListenerOptions): Listener {
   const { tls, upgrade } = opts;
+  const limits = opts.limits ?? CONNECTION_LIMITS;
+  // Each connection's deadline for its first request, until that request comes.
+  const firstRequest = new WeakMap<object, { started(): void }>();
+  const awaitFirstRequest = (sock: net.Socket) => firstRequest.set(sock, deadline(sock, limits.firstRequestMs));
+  const requestCame = (req: { socket: object }) => firstRequest.get(req.socket)?.started();
   const onUpgrade = (s: http.Server | http2.Http2SecureServer) => {
     // Without a listener Node closes upgrade requests.
     if (upgrade) s.on("upgrade", upgrade);
@@ -51,21 +66,44 @@ export function createListener(handler: Handler, opts: { tls?: TlsFiles; upgrade
     sock.on("close", () => sockets.delete(sock));
   };
   if (tls) {
-    const server = http2.createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: true, maxSessionMemory: 64 }, handler);
+    const server = http2.createSecureServer(
+      { cert: tls.cert, key: tls.key, allowHTTP1: true, maxSessionMemory: 64, handshakeTimeout: limits.handshakeMs },
+      handler,
+    );
     track(server);
     onUpgrade(server);
     server.on("connection", keep);
+    capConnections(server, limits, opts.logger);
+    closeIdleSessions(server, limits);
+    // HTTP/2 sessions have the idle limit; an HTTP/1.1 connection must send a request.
+    server.on("secureConnection", (sock) => {
+      if (sock.alpnProtocol !== "h2") awaitFirstRequest(sock);
+    });
+    server.on("request", requestCame);
+    server.on("upgrade", requestCame);
     // HTTP/1.1 keep-alive connections end with the socket grace; nothing idle to close early.
     return { server, sockets, sessions, closeIdle: () => undefined };
   }
   const h2 = http2.createServer({ maxSessionMemory: 64 }, handler);
-  const h1 = http.createServer(handler);
+  // Node checks its HTTP/1.1 time limits every connectionsCheckingInterval (30 s by default).
+  const h1 = http.createServer({ connectionsCheckingInterval: 1000 }, handler);
   track(h2);
   onUpgrade(h1);
+  closeIdleSessions(h2, limits);
+  limitHttp1(h1, limits);
+  h1.on("request", requestCame);
+  h1.on("upgrade", requestCame);
   const server = net.createServer((sock) => {
     keep(sock);
-    sniff(sock, (isH2) => (isH2 ? h2 : h1).emit("connection", sock));
+    const first = deadline(sock, limits.firstRequestMs);
+    sniff(sock, (isH2) => {
+      // HTTP/2: the preface came in time; from here the session's idle limit applies.
+      if (isH2) first.started();
+      else firstRequest.set(sock, first);
+      (isH2 ? h2 : h1).emit("connection", sock);
+    });
   });
+  capConnections(server, limits, opts.logger);
   return { server, sockets, sessions, closeIdle: () => h1.closeIdleConnections() };
 }
 
