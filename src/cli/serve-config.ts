@@ -12,7 +12,17 @@ import { defaultRuntimeDir } from "../runtime-dir.js";
 import { DEFAULTS as SERVER } from "../server/server.js";
 import { CONNECTION_LIMITS } from "../server/transport/connection-limits.js";
 import { type Env, flag, list, oneOf, parse, text, UsageError, type Values } from "./command.js";
-import { formatSize, isLoopback, LOG_LEVEL, parseCommand, parseCount, parseListen, parseMs, parseSize, releaseSettings } from "./settings.js";
+import {
+  formatSize,
+  isLoopback,
+  LOG_LEVEL,
+  parseCommand,
+  parseCount,
+  parseListen,
+  parseMs,
+  parseSize,
+  releaseSettings,
+} from "./settings.js";
 import { TOKEN_FILE, tokenFilePath } from "./token.js";
 
 /** Highest idle speed-up factor a server may set. */

@@ -74,7 +74,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
   });
   const viewers = vncWebSocket({ desktop, token: opts.token, logger });
-  const { server: tcp, sockets, sessions, closeIdle } = createListener(handler, {
+  const {
+    server: tcp,
+    sockets,
+    sessions,
+    closeIdle,
+  } = createListener(handler, {
     tls: opts.tls,
     upgrade: viewers.handleUpgrade,
     limits: opts.connectionLimits,
