@@ -11,6 +11,7 @@ import { STALL_DEFAULTS, type StallLimits } from "../desktop/stall.js";
 import { defaultRuntimeDir } from "../runtime-dir.js";
 import { DEFAULTS as SERVER } from "../server/server.js";
 import { CONNECTION_LIMITS } from "../server/transport/connection-limits.js";
+import { parseOrigin } from "../server/transport/origins.js";
 import { type Env, flag, list, oneOf, parse, text, UsageError, type Values } from "./command.js";
 import {
   formatSize,
@@ -52,6 +53,12 @@ export const SERVE_SETTINGS = {
   }),
   tlsKey: text({ flag: "tls-key", value: "FILE", help: "PEM private key of --tls-cert" }),
   insecure: flag({ flag: "insecure", help: "allow a non-loopback --listen address without TLS" }),
+  allowOrigin: list({
+    flag: "allow-origin",
+    value: "ORIGIN",
+    help: "a web origin (https://app.example:8443) whose pages may call the API (CORS for Connect and gRPC-Web) and open /vnc viewers; repeatable; none by default besides the service's own",
+    parse: parseOrigin,
+  }),
   maxConnections: text({
     flag: "max-connections",
     value: "N",
@@ -127,6 +134,8 @@ export interface ServeConfig {
   insecure: boolean;
   /** Open connections at most. */
   maxConnections: number;
+  /** Web origins besides the service's own allowed to call and view. */
+  allowOrigins: string[];
   backend: "auto" | "builtin" | "portabledesktop";
   /** --portabledesktop PATH. */
   portabledesktop?: string;
@@ -165,6 +174,7 @@ export function serveConfig(v: Values<typeof SERVE_SETTINGS>, env: Env): ServeCo
     tls,
     insecure: v.insecure,
     maxConnections: v.maxConnections,
+    allowOrigins: v.allowOrigin,
     backend: v.backend,
     portabledesktop: v.portabledesktop,
     release: { version: v.version, url: v.url, sha256: v.sha256 },

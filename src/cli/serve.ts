@@ -32,7 +32,16 @@ export const serve = defineCommand({
     const recordings = await Recordings.create({ desktop, logger, runtimeDir, idleSpeedup });
     const { token, source, generated } = serverToken(config.token, config.tokenFile);
     const connectionLimits = { ...CONNECTION_LIMITS, maxConnections: config.maxConnections };
-    const server = await startServer({ desktop, token, logger, ...config.listen, recordings, tls, connectionLimits });
+    const server = await startServer({
+      desktop,
+      token,
+      logger,
+      ...config.listen,
+      recordings,
+      tls,
+      connectionLimits,
+      allowOrigins: config.allowOrigins,
+    });
     const tokenRef = source === "DESKTOPD_TOKEN" ? "$DESKTOPD_TOKEN" : `$(cat ${source})`;
     if (generated) process.stderr.write(`\ndesktopd: generated a bearer token (saved to ${source}, mode 0600):\n  ${token}\n`);
     process.stderr.write(

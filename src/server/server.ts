@@ -16,6 +16,7 @@ import type { RecordingLimits } from "./rpc/stop-recording.js";
 import type { ConnectionLimits } from "./transport/connection-limits.js";
 import { createListener, type TlsFiles } from "./transport/listener.js";
 import { nodeHandler } from "./transport/node-handler.js";
+import { OriginPolicy } from "./transport/origins.js";
 import { staticFiles } from "./viewer/static.js";
 import { vncWebSocket } from "./viewer/websocket.js";
 
@@ -40,6 +41,8 @@ export interface ServerOptions {
   recordingLimits?: RecordingLimits;
   /** Limits on connections that do no work (src/server/transport/connection-limits.ts). */
   connectionLimits?: ConnectionLimits;
+  /** Browser origins besides the service's own that may call it (CORS) and open viewers; none by default. */
+  allowOrigins?: string[];
 }
 
 export const DEFAULTS = { host: "127.0.0.1", port: 7000, shutdownGraceMs: 2000 };
@@ -64,6 +67,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const shutdown = new AbortController();
   const { desktop, logger, recordings } = opts;
   const health = new HealthState();
+  const origins = new OriginPolicy(opts.allowOrigins);
+  const scheme = opts.tls ? "https" : "http";
   const handler = nodeHandler({
     routes: routes({ desktop, recordings, recordingLimits: opts.recordingLimits, logger, health }),
     interceptors: interceptors({ logger, token: opts.token, shutdownSignal: shutdown.signal }),
@@ -71,9 +76,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     writeMaxBytes: MAX_MESSAGE_BYTES,
     shutdownSignal: shutdown.signal,
     fallback: staticFiles(),
+    origins,
+    scheme,
     logger,
   });
-  const viewers = vncWebSocket({ desktop, token: opts.token, logger });
+  const viewers = vncWebSocket({ desktop, token: opts.token, origins, scheme, logger });
   const {
     server: tcp,
     sockets,

@@ -38,6 +38,7 @@ describe("serve configuration", () => {
       tls: undefined,
       insecure: false,
       maxConnections: 1000,
+      allowOrigins: [],
       backend: "auto",
       portabledesktop: undefined,
       release: { version: undefined, url: undefined, sha256: undefined },

@@ -1,8 +1,9 @@
 /**
  * The Node request handler for the Connect router: connect-node's adapter
- * (`connectNodeAdapter`, same path lookup and fallback), plus one correction:
- * a request message that cannot be decoded is INVALID_ARGUMENT on every
- * protocol.
+ * (`connectNodeAdapter`, same path lookup and fallback), plus the origin
+ * policy (src/server/transport/origins.ts: CORS for allowed origins, 403 for
+ * others) and one correction: a request message that cannot be decoded is
+ * INVALID_ARGUMENT on every protocol.
  *
  * Why: connect-es decodes a request before any interceptor runs and reports
  * an undecodable protobuf as INTERNAL ("parse binary: ..."; see
@@ -24,6 +25,7 @@ import {
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import { OriginPolicy } from "./origins.js";
 
 type NodeRequest = IncomingMessage | Http2ServerRequest;
 type NodeResponse = ServerResponse | Http2ServerResponse;
@@ -36,6 +38,9 @@ export interface NodeHandlerOptions {
   shutdownSignal: AbortSignal;
   /** Requests for paths that are no RPC (the live view's files). */
   fallback: (req: NodeRequest, res: NodeResponse) => void;
+  /** Which browser origins may call, and the scheme the service is reached over. */
+  origins: OriginPolicy;
+  scheme: "http" | "https";
   logger: Logger;
 }
 
@@ -57,6 +62,21 @@ export function nodeHandler(opts: NodeHandlerOptions): (req: NodeRequest, res: N
   return (req, res) => {
     const handler = paths.get(req.url?.split("?", 2)[0] ?? "");
     if (!handler) return opts.fallback(req, res);
+    const verdict = opts.origins.judge(req.headers, opts.scheme);
+    if (verdict.kind === "refused") {
+      opts.logger.warn({ rpc: handler.requestPath, origin: verdict.origin }, "request from a disallowed origin refused");
+      res.writeHead(403, { "content-type": "text/plain; charset=utf-8" });
+      res.end(`origin ${verdict.origin} is not allowed (desktopd serve --allow-origin ORIGIN)\n`);
+      return;
+    }
+    if (verdict.kind === "cors") {
+      if (req.method === "OPTIONS") {
+        res.writeHead(204, OriginPolicy.preflightHeaders(verdict.origin));
+        res.end();
+        return;
+      }
+      for (const [k, v] of Object.entries(OriginPolicy.responseHeaders(verdict.origin))) res.setHeader(k, v);
+    }
     handler(universalRequestFromNodeRequest(req, res, undefined, undefined))
       .then((uRes) => universalResponseToNodeResponse(undecodableAsInvalidArgument(uRes, opts.logger, handler.requestPath), res))
       .catch((reason: unknown) => {

@@ -5,7 +5,8 @@
  *
  * Browsers cannot set an Authorization header on a WebSocket, so the bearer
  * token may also come as the `token` query parameter. Without a valid token
- * the upgrade is answered 401 and nothing reaches the desktop. `view_only=1`
+ * the upgrade is answered 401 and nothing reaches the desktop; a page of an
+ * origin that is not allowed gets 403 (src/server/transport/origins.ts). `view_only=1`
  * puts a ViewOnlyFilter (src/server/viewer/view-only.ts) on the viewer's
  * input. At shutdown every viewer is closed with 1001 (going away).
  */
@@ -16,6 +17,7 @@ import type { Logger } from "pino";
 import { createWebSocketStream, type WebSocket, WebSocketServer } from "ws";
 import type { Desktop } from "../../desktop/desktop.js";
 import { checkBearer } from "../transport/auth.js";
+import type { OriginPolicy } from "../transport/origins.js";
 import { ViewOnlyFilter } from "./view-only.js";
 
 /** The endpoint's path. */
@@ -27,6 +29,9 @@ const MAX_PAYLOAD = 1024 * 1024;
 export interface VncWebSocketOptions {
   desktop: Desktop;
   token: string;
+  /** Which pages may open viewers (src/server/transport/origins.ts), and the scheme the service is reached over. */
+  origins: OriginPolicy;
+  scheme: "http" | "https";
   logger: Logger;
 }
 
@@ -37,7 +42,7 @@ export interface VncWebSocket {
   close(): void;
 }
 
-export function vncWebSocket({ desktop, token, logger }: VncWebSocketOptions): VncWebSocket {
+export function vncWebSocket({ desktop, token, origins, scheme, logger }: VncWebSocketOptions): VncWebSocket {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD, perMessageDeflate: false });
   const viewers = new Set<WebSocket>();
   let closed = false;
@@ -52,6 +57,12 @@ export function vncWebSocket({ desktop, token, logger }: VncWebSocketOptions): V
     const peer = req.socket.remoteAddress;
     if (url.pathname !== VNC_WEBSOCKET_PATH) return refuse(socket, "404 Not Found");
     if (closed) return refuse(socket, "503 Service Unavailable");
+    // A page of another site must not drive the desktop through a visitor's browser.
+    const verdict = origins.judge(req.headers, scheme);
+    if (verdict.kind === "refused") {
+      logger.warn({ peer, origin: verdict.origin }, "viewer refused: origin not allowed");
+      return refuse(socket, "403 Forbidden");
+    }
     const query = url.searchParams.get("token");
     const authorized = checkBearer(req.headers.authorization ?? (query === null ? null : `Bearer ${query}`), token);
     if (!authorized) {
