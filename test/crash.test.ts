@@ -101,9 +101,9 @@ for (const backend of backends) {
           assert.ok(!existsSync(instance), "the dead instance's directory is removed");
         } finally {
           second.kill("SIGTERM");
-          await second;
         }
-        assert.deepEqual(readdirSync(dir), [], "and the second instance removed its own directories");
+        const end = await second;
+        assert.deepEqual(readdirSync(dir), [], `and the second instance removed its own directories (${end.message}): ${end.stderr}`);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

@@ -5,7 +5,7 @@ import { sweepDeadInstances } from "../desktop/instance-dir.js";
 import { Recordings } from "../desktop/recording/recordings.js";
 import { createLogger } from "../logger.js";
 import { serviceRuntimeDir } from "../runtime-dir.js";
-import { startServer } from "../server/server.js";
+import { type RunningServer, startServer } from "../server/server.js";
 import { CONNECTION_LIMITS } from "../server/transport/connection-limits.js";
 import { createBackend } from "./backend.js";
 import { defineCommand } from "./command.js";
@@ -23,6 +23,28 @@ export const serve = defineCommand({
     const config = serveConfig(values, env);
     const logger = createLogger(config.logLevel);
     logger.info({ config: loggableConfig(config) }, "configuration");
+    // Installed first: a signal during startup stops the service once it is up, never leaving a desktop behind.
+    let server: RunningServer | undefined;
+    let stopSignal: string | undefined;
+    const shutdown = (s: RunningServer) =>
+      s.close().then(
+        () => process.exit(0),
+        (err: Error) => {
+          logger.error({ err: err.message }, "shutdown failed");
+          process.exit(1);
+        },
+      );
+    const stop = (signal: string) => {
+      if (stopSignal) {
+        logger.warn({ signal }, "second signal: exiting now");
+        process.exit(1);
+      }
+      stopSignal = signal;
+      logger.info({ signal, starting: !server }, "signal received");
+      if (server) void shutdown(server);
+    };
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
     const tls = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
     const runtimeDir = await serviceRuntimeDir(config.runtimeDir);
     // A desktopd killed before it could clean up left a desktop running: stop it first.
@@ -32,7 +54,7 @@ export const serve = defineCommand({
     const recordings = await Recordings.create({ desktop, logger, runtimeDir, idleSpeedup });
     const { token, source, generated } = serverToken(config.token, config.tokenFile);
     const connectionLimits = { ...CONNECTION_LIMITS, maxConnections: config.maxConnections };
-    const server = await startServer({
+    server = await startServer({
       desktop,
       token,
       logger,
@@ -42,6 +64,7 @@ export const serve = defineCommand({
       connectionLimits,
       allowOrigins: config.allowOrigins,
     });
+    if (stopSignal) return void shutdown(server);
     const tokenRef = source === "DESKTOPD_TOKEN" ? "$DESKTOPD_TOKEN" : `$(cat ${source})`;
     if (generated) process.stderr.write(`\ndesktopd: generated a bearer token (saved to ${source}, mode 0600):\n  ${token}\n`);
     process.stderr.write(
@@ -52,22 +75,5 @@ export const serve = defineCommand({
         `desktopd: live view in a browser (the link holds the token; add &view_only=1 to watch only):\n` +
         `  ${server.url}/?token=${encodeURIComponent(token)}\n\n`,
     );
-    let signals = 0;
-    const stop = (signal: string) => {
-      if (signals++ > 0) {
-        logger.warn({ signal }, "second signal: exiting now");
-        process.exit(1);
-      }
-      logger.info({ signal }, "signal received");
-      server.close().then(
-        () => process.exit(0),
-        (err) => {
-          logger.error({ err: err.message }, "shutdown failed");
-          process.exit(1);
-        },
-      );
-    };
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGTERM", () => stop("SIGTERM"));
   },
 });
