@@ -143,6 +143,18 @@ export class TestWindows {
     return (await call<{ focus: number }>((cb) => this.X.GetInputFocus(cb))).focus;
   }
 
+  /** What the server has held down now: keycodes (QueryKeymap) and the pointer buttons' state bits (QueryPointer, Button1Mask 0x100 up). */
+  async held(): Promise<{ keycodes: number[]; buttons: number }> {
+    const bits = await call<Buffer>((cb) =>
+      (this.X as unknown as { QueryKeymap(cb: (e: unknown, b: Buffer) => void): void }).QueryKeymap(cb),
+    );
+    const keycodes: number[] = [];
+    for (let k = 8; k < 256; k++) if (bits[k >> 3] & (1 << (k & 7))) keycodes.push(k);
+    const root = this.display.screen[0].root;
+    const p = await call<{ keyMask: number }>((cb) => this.X.QueryPointer(root, cb));
+    return { keycodes, buttons: p.keyMask & 0x1f00 };
+  }
+
   /** Keysym of a key event, read through the current keyboard mapping. */
   async keysym(e: RecordedEvent): Promise<number> {
     const [row] = await call<number[][]>((cb) => this.X.GetKeyboardMapping(e.detail, 1, cb));
