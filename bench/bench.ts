@@ -6,20 +6,12 @@
  * warmed up before it is timed, so p50/p95 are steady-state figures. Not a
  * test: it prints.
  */
-import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { ImageFormat } from "../gen/desktop/v1/desktop_pb.js";
 import { createDesktopClient } from "../src/client/client.js";
 import { TestWindows } from "../test/helpers/xwindow.js";
 import { agentBench } from "./agent.js";
-
-interface Ready {
-  url: string;
-  token: string;
-  display: string;
-  cookie: string;
-  xauthority: string;
-}
+import { startService } from "./start-service.js";
 
 // Runs per operation: ours are cheap enough for many; spawning is not.
 const N = Number(process.env.BENCH_N ?? 200);
@@ -43,26 +35,6 @@ async function timeIt(n: number, fn: (i: number) => Promise<unknown>, warmup = n
 }
 
 const fmt = (v: number) => v.toFixed(v < 10 ? 2 : 1).padStart(8);
-
-/** Starts bench/service.ts (built-in, or "portabledesktop" through the stand-in CLI). */
-async function startService(kind?: string) {
-  const service = execa("node", ["--import", "tsx", fileURLToPath(new URL("service.ts", import.meta.url)), ...(kind ? [kind] : [])], {
-    ipc: true,
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const next = <T>(key: string) =>
-    new Promise<T>((resolve, reject) => {
-      const onMessage = (m: unknown) => {
-        if (m && typeof m === "object" && key in m) {
-          service.off("message", onMessage);
-          resolve((m as Record<string, T>)[key]);
-        }
-      };
-      service.on("message", onMessage);
-      service.catch(reject);
-    });
-  return { service, next, ep: await next<Ready>("ready") };
-}
 
 type Stats = { p50: number; p95: number };
 

@@ -2,15 +2,19 @@
  * The service under benchmark, in its own process (as in production), so the
  * benchmark client's work never shares its event loop. Started by bench.ts
  * over IPC: sends { url, token, display, cookie (hex), xauthority } once the
- * desktop is up; answers "memory" with its rss and heap; stops on "stop".
+ * desktop is up; answers "memory" with its rss and heap, "cpu" with its CPU
+ * time, "loop" with its event-loop delay since the last ask; stops on "stop".
  * Argument "portabledesktop": the PortableDesktop backend through the stand-in
  * CLI (test/fixtures) instead of the built-in one.
  */
 
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Desktop } from "../src/desktop/desktop.js";
 import { startPortableServer, startTestServer, type TestServer } from "../test/helpers/server.js";
 
 const send = (msg: unknown) => process.send?.(msg);
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
 
 const portable = process.argv[2] === "portabledesktop";
 const t: TestServer<Desktop> = portable ? await startPortableServer() : await startTestServer();
@@ -22,6 +26,10 @@ process.on("message", (msg) => {
   } else if (msg === "cpu") {
     const u = process.cpuUsage();
     send({ cpu: (u.user + u.system) / 1000 });
+  } else if (msg === "loop") {
+    // Event-loop delay since the last "loop", ms.
+    send({ loop: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 } });
+    loop.reset();
   } else if (msg === "stop") {
     void t.close().then(() => process.exit(0));
   }

@@ -1,0 +1,35 @@
+/**
+ * Starts bench/service.ts in its own process (built-in, or "portabledesktop"
+ * through the stand-in CLI) and talks to it over IPC: `next(key)` resolves the
+ * next message carrying `key` ("ready", "memory", "cpu", "loop").
+ */
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+
+export interface Ready {
+  url: string;
+  token: string;
+  display: string;
+  cookie: string;
+  xauthority: string;
+}
+
+/** Starts bench/service.ts (built-in, or "portabledesktop" through the stand-in CLI). */
+export async function startService(kind?: string) {
+  const service = execa("node", ["--import", "tsx", fileURLToPath(new URL("service.ts", import.meta.url)), ...(kind ? [kind] : [])], {
+    ipc: true,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const next = <T>(key: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (m: unknown) => {
+        if (m && typeof m === "object" && key in m) {
+          service.off("message", onMessage);
+          resolve((m as Record<string, T>)[key]);
+        }
+      };
+      service.on("message", onMessage);
+      service.catch(reject);
+    });
+  return { service, next, ep: await next<Ready>("ready") };
+}
