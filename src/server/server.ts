@@ -4,6 +4,7 @@
  * browser live view (page at `/`, `/vnc` WebSocket: src/server/viewer/); the
  * desktop started at once; graceful shutdown.
  */
+import { setMaxListeners } from "node:events";
 import type net from "node:net";
 import type { Logger } from "pino";
 import { withDefaults } from "../desktop/defaults.js";
@@ -65,6 +66,8 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const opts = withDefaults(DEFAULTS, options);
   const shutdown = new AbortController();
+  // Every call in flight listens on it (connect-es links each call's signal to it): no limit, no false leak warning.
+  setMaxListeners(0, shutdown.signal);
   const { desktop, logger, recordings } = opts;
   const health = new HealthState();
   const origins = new OriginPolicy(opts.allowOrigins);
