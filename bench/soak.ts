@@ -6,6 +6,7 @@
  * errors, Action latency p50/p99, the service's RSS and its event-loop delay,
  * so a leak or a slowdown shows as a trend. Not a test, not in CI: it prints.
  */
+import { setMaxListeners } from "node:events";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ActionRequestSchema } from "../gen/desktop/v1/desktop_pb.js";
@@ -30,6 +31,8 @@ const ACTIONS = [
 const { service, ep, next } = await startService();
 const client = createDesktopClient({ baseUrl: ep.url, token: ep.token });
 const stop = new AbortController();
+// Every call in flight listens on it.
+setMaxListeners(0, stop.signal);
 let latencies: number[] = [];
 let errors = new Map<string, number>();
 let total = 0;

@@ -53,8 +53,13 @@ export class X11Connection {
   private keymap!: Keymap;
   private closed = false;
   private captureChain: Promise<unknown> = Promise.resolve();
-  /** Rejects once the connection is lost: pending replies would never come. */
-  private readonly lost: Promise<never>;
+  /**
+   * Rejecters of the requests awaiting a reply, failed at once if the
+   * connection is lost (their replies would never come). A set, not a race
+   * against one never-settling promise: each race would leave a reaction on
+   * it for the connection's lifetime.
+   */
+  private readonly pending = new Set<(err: Error) => void>();
   /** Called once if the connection to the server is lost. */
   onLost: (err: Error) => void = () => {};
   /** Called for an X protocol error on a request that has no reply (XTEST input, ChangeKeyboardMapping). */
@@ -69,13 +74,12 @@ export class X11Connection {
     this.root = screen.root;
     this.width = screen.pixel_width;
     this.height = screen.pixel_height;
-    let rejectLost!: (err: Error) => void;
-    this.lost = new Promise<never>((_, reject) => (rejectLost = reject));
-    this.lost.catch(() => undefined);
     const lost = (err: Error) => {
       if (this.closed) return;
       this.closed = true;
-      rejectLost(new DesktopUnavailableError(`X server connection lost: ${err.message}`, { cause: err }));
+      const why = new DesktopUnavailableError(`X server connection lost: ${err.message}`, { cause: err });
+      for (const fail of this.pending) fail(why);
+      this.pending.clear();
       this.onLost(err);
     };
     // A protocol error (it has an X error code) for a request without a
@@ -143,7 +147,15 @@ export class X11Connection {
   /** A request with a reply; fails instead of hanging if the server goes away or stalls. */
   private request<T>(send: (cb: Callback<T>) => void): Promise<T> {
     if (this.closed) return Promise.reject(new DesktopUnavailableError("X server connection closed"));
-    return bounded(Promise.race([call<T>(send), this.lost]), this.limits.part, this.limits.requestTimeoutMs);
+    const reply = new Promise<T>((resolve, reject) => {
+      this.pending.add(reject);
+      send((err, res) => {
+        this.pending.delete(reject);
+        if (err) reject(err instanceof Error ? err : new Error(String(err)));
+        else resolve(res);
+      });
+    });
+    return bounded(reply, this.limits.part, this.limits.requestTimeoutMs);
   }
 
   /** False once closed or lost. */

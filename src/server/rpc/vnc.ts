@@ -57,12 +57,22 @@ async function pumpToServer(requests: AsyncIterable<VncRequest>, sock: Duplex, i
   try {
     for await (const req of requests) {
       if (sock.destroyed) return;
-      if (req.data.length > 0 && !sock.write(req.data)) await Promise.race([once(sock, "drain"), once(sock, "close")]);
+      if (req.data.length > 0 && !sock.write(req.data)) await drainedOrClosed(sock);
     }
     inbound.done = true;
     sock.end();
   } catch (err) {
     inbound.error = err;
     sock.destroy();
+  }
+}
+
+/** Waits for 'drain' or 'close', removing the other listener (one per backpressure wait would pile up). */
+async function drainedOrClosed(sock: Duplex): Promise<void> {
+  const done = new AbortController();
+  try {
+    await Promise.race([once(sock, "drain", { signal: done.signal }), once(sock, "close", { signal: done.signal })]);
+  } finally {
+    done.abort();
   }
 }
