@@ -4,6 +4,7 @@
  * place, and the checks that span settings. `serve --help` is generated from
  * the same table.
  */
+import { homedir } from "node:os";
 import { DEFAULT_GEOMETRY, DEFAULT_IDLE_SPEEDUP } from "../desktop/desktop.js";
 import type { Size } from "../desktop/geometry.js";
 import type { Release } from "../desktop/portable/binary.js";
@@ -122,6 +123,14 @@ export const SERVE_SETTINGS = {
     defaultHelp: "$XDG_RUNTIME_DIR/desktopd, else /tmp/desktopd-<uid>",
     help: "private state (recordings); created 0700, refused if another user owns it",
   }),
+  fileRoot: text({
+    flag: "file-root",
+    value: "DIR",
+    env: "DESKTOPD_FILE_ROOT",
+    defaultHelp: "the desktop user's home",
+    help: "the directory UploadFile, DownloadFile and ListFiles work in; paths may not leave it",
+  }),
+  noFiles: flag({ flag: "no-files", help: "turn the file RPCs off (PERMISSION_DENIED)" }),
   token: text({ env: "DESKTOPD_TOKEN", defaultHelp: "the token file's, generated at first start", help: "the bearer token" }),
   tokenFile: TOKEN_FILE,
   logLevel: LOG_LEVEL,
@@ -150,6 +159,8 @@ export interface ServeConfig {
   /** Idle speed-up factor of recordings; 0 = off. */
   idleSpeedup: number;
   runtimeDir: string;
+  /** The file RPCs' root directory; undefined with --no-files. */
+  fileRoot?: string;
   /** The bearer token when DESKTOPD_TOKEN gives it. */
   token?: string;
   tokenFile: string;
@@ -183,6 +194,7 @@ export function serveConfig(v: Values<typeof SERVE_SETTINGS>, env: Env): ServeCo
     limits: { requestTimeoutMs: v.desktopTimeout, replaceAfterMs: v.replaceAfter },
     idleSpeedup: v.idleSpeedup,
     runtimeDir: v.runtimeDir ?? defaultRuntimeDir(env),
+    fileRoot: v.noFiles ? undefined : (v.fileRoot ?? env.HOME ?? homedir()),
     token: v.token,
     tokenFile: tokenFilePath(env, v.tokenFile),
     logLevel: v.logLevel,

@@ -1,6 +1,7 @@
 /** `desktopd serve`: the service, until SIGINT/SIGTERM. */
 import { readFileSync } from "node:fs";
 import { DEFAULT_IDLE_SPEEDUP } from "../desktop/desktop.js";
+import { FileRoot } from "../desktop/files/file-root.js";
 import { sweepDeadInstances } from "../desktop/instance-dir.js";
 import { Recordings } from "../desktop/recording/recordings.js";
 import { createLogger } from "../logger.js";
@@ -63,6 +64,7 @@ export const serve = defineCommand({
       tls,
       connectionLimits,
       allowOrigins: config.allowOrigins,
+      files: config.fileRoot === undefined ? undefined : new FileRoot(config.fileRoot),
     });
     if (stopSignal) return void shutdown(server);
     const tokenRef = source === "DESKTOPD_TOKEN" ? "$DESKTOPD_TOKEN" : `$(cat ${source})`;

@@ -53,3 +53,19 @@ export class DataLossError extends Error {
     this.name = "DataLossError";
   }
 }
+
+/** Not allowed whatever the input (a path that leaves the file root, file RPCs off): maps to PERMISSION_DENIED. */
+export class PermissionDeniedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PermissionDeniedError";
+  }
+}
+
+/** The request is fine but the state is not (a directory where a file is needed): maps to FAILED_PRECONDITION. */
+export class FailedPreconditionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FailedPreconditionError";
+  }
+}

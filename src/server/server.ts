@@ -9,6 +9,7 @@ import type net from "node:net";
 import type { Logger } from "pino";
 import { withDefaults } from "../desktop/defaults.js";
 import type { Desktop } from "../desktop/desktop.js";
+import type { FileRoot } from "../desktop/files/file-root.js";
 import type { Recordings } from "../desktop/recording/recordings.js";
 import { sleep, TIMED_OUT, withTimeout } from "../desktop/sleep.js";
 import { HealthState, ServingStatus } from "./grpc/health.js";
@@ -44,6 +45,8 @@ export interface ServerOptions {
   connectionLimits?: ConnectionLimits;
   /** Browser origins besides the service's own that may call it (CORS) and open viewers; none by default. */
   allowOrigins?: string[];
+  /** Where the file RPCs read and write; unset: they are off (PERMISSION_DENIED). */
+  files?: FileRoot;
 }
 
 export const DEFAULTS = { host: "127.0.0.1", port: 7000, shutdownGraceMs: 2000 };
@@ -73,7 +76,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const origins = new OriginPolicy(opts.allowOrigins);
   const scheme = opts.tls ? "https" : "http";
   const handler = nodeHandler({
-    routes: routes({ desktop, recordings, recordingLimits: opts.recordingLimits, logger, health }),
+    routes: routes({ desktop, recordings, recordingLimits: opts.recordingLimits, files: opts.files, logger, health }),
     interceptors: interceptors({ logger, token: opts.token, shutdownSignal: shutdown.signal }),
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,

@@ -5,6 +5,7 @@
  * --help with text generated from its own settings table.
  */
 import assert from "node:assert/strict";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { COMMANDS, runCli } from "../../src/cli/cli.js";
@@ -47,6 +48,7 @@ describe("serve configuration", () => {
       limits: { requestTimeoutMs: 5000, replaceAfterMs: 30_000 },
       idleSpeedup: 20,
       runtimeDir: "/run/user/7/desktopd",
+      fileRoot: homedir(),
       token: undefined,
       tokenFile: "/home/u/.config/desktopd/token",
       logLevel: "info",

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file desktop/v1/desktop.proto.
  */
 export const file_desktop_v1_desktop: GenFile = /*@__PURE__*/
-  fileDesc("ChhkZXNrdG9wL3YxL2Rlc2t0b3AucHJvdG8SCmRlc2t0b3AudjEiHQoFUG9pbnQSCQoBeBgBIAEoBRIJCgF5GAIgASgFIiUKBFNpemUSDQoFd2lkdGgYASABKAUSDgoGaGVpZ2h0GAIgASgFIjsKBFJlY3QSCQoBeBgBIAEoBRIJCgF5GAIgASgFEg0KBXdpZHRoGAMgASgFEg4KBmhlaWdodBgEIAEoBSJdCgVJbWFnZRIMCgRkYXRhGAEgASgMEicKBmZvcm1hdBgCIAEoDjIXLmRlc2t0b3AudjEuSW1hZ2VGb3JtYXQSDQoFd2lkdGgYAyABKAUSDgoGaGVpZ2h0GAQgASgFIhMKEUdldERpc3BsYXlSZXF1ZXN0IrUBChJHZXREaXNwbGF5UmVzcG9uc2USJQoLbmF0aXZlX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoVZGVmYXVsdF9kZWNsYXJlZF9zaXplGAIgASgLMhAuZGVza3RvcC52MS5TaXplEg8KB2JhY2tlbmQYAyABKAkSNgoOc2NyZWVuX2NoYW5nZXMYBCABKA4yHi5kZXNrdG9wLnYxLlNjcmVlbkNoYW5nZVNvdXJjZSIZCglLZXlBY3Rpb24SDAoEdGV4dBgBIAEoCSIaCgpUeXBlQWN0aW9uEgwKBHRleHQYASABKAkiFgoUQ3Vyc29yUG9zaXRpb25BY3Rpb24iOAoPTW91c2VNb3ZlQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50IkcKC0NsaWNrQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EhEKCW1vZGlmaWVycxgCIAEoCSJgCgpEcmFnQWN0aW9uEisKEHN0YXJ0X2Nvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCmNvb3JkaW5hdGUYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50IhMKEU1vdXNlQnV0dG9uQWN0aW9uIogBCgxTY3JvbGxBY3Rpb24SJQoKY29vcmRpbmF0ZRgBIAEoCzIRLmRlc2t0b3AudjEuUG9pbnQSLgoJZGlyZWN0aW9uGAIgASgOMhsuZGVza3RvcC52MS5TY3JvbGxEaXJlY3Rpb24SDgoGYW1vdW50GAMgASgFEhEKCW1vZGlmaWVycxgEIAEoCSIyCg1Ib2xkS2V5QWN0aW9uEgwKBHRleHQYASABKAkSEwoLZHVyYXRpb25fbXMYAiABKAUiTAoQU2NyZWVuc2hvdEFjdGlvbhInCgZmb3JtYXQYASABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAiABKAUiIQoKV2FpdEFjdGlvbhITCgtkdXJhdGlvbl9tcxgBIAEoBSIuCgpab29tQWN0aW9uEiAKBnJlZ2lvbhgBIAEoCzIQLmRlc2t0b3AudjEuUmVjdCIuCgZTZXR0bGUSEAoIcXVpZXRfbXMYASABKAUSEgoKdGltZW91dF9tcxgCIAEoBSJiCgxTZXR0bGVSZXN1bHQSDwoHc2V0dGxlZBgBIAEoCBIRCgl3YWl0ZWRfbXMYAiABKAUSLgoGc291cmNlGAMgASgOMh4uZGVza3RvcC52MS5TY3JlZW5DaGFuZ2VTb3VyY2UiWwoMQ2FwdHVyZUFmdGVyEhEKCXNldHRsZV9tcxgBIAEoBRInCgZmb3JtYXQYAiABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAyABKAUinQgKDUFjdGlvblJlcXVlc3QSJQoLc2NhbGVkX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoNY2FwdHVyZV9hZnRlchgCIAEoCzIYLmRlc2t0b3AudjEuQ2FwdHVyZUFmdGVyEiIKBnNldHRsZRgDIAEoCzISLmRlc2t0b3AudjEuU2V0dGxlEiQKA2tleRgKIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASKQoIa2V5X2Rvd24YCyABKAsyFS5kZXNrdG9wLnYxLktleUFjdGlvbkgAEicKBmtleV91cBgMIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASJgoEdHlwZRgNIAEoCzIWLmRlc2t0b3AudjEuVHlwZUFjdGlvbkgAEjsKD2N1cnNvcl9wb3NpdGlvbhgOIAEoCzIgLmRlc2t0b3AudjEuQ3Vyc29yUG9zaXRpb25BY3Rpb25IABIxCgptb3VzZV9tb3ZlGA8gASgLMhsuZGVza3RvcC52MS5Nb3VzZU1vdmVBY3Rpb25IABItCgpsZWZ0X2NsaWNrGBAgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi4KC3JpZ2h0X2NsaWNrGBEgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi8KDG1pZGRsZV9jbGljaxgSIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIvCgxkb3VibGVfY2xpY2sYEyABKAsyFy5kZXNrdG9wLnYxLkNsaWNrQWN0aW9uSAASLwoMdHJpcGxlX2NsaWNrGBQgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEjEKD2xlZnRfY2xpY2tfZHJhZxgVIAEoCzIWLmRlc2t0b3AudjEuRHJhZ0FjdGlvbkgAEjgKD2xlZnRfbW91c2VfZG93bhgWIAEoCzIdLmRlc2t0b3AudjEuTW91c2VCdXR0b25BY3Rpb25IABI2Cg1sZWZ0X21vdXNlX3VwGBcgASgLMh0uZGVza3RvcC52MS5Nb3VzZUJ1dHRvbkFjdGlvbkgAEioKBnNjcm9sbBgYIAEoCzIYLmRlc2t0b3AudjEuU2Nyb2xsQWN0aW9uSAASLQoIaG9sZF9rZXkYGSABKAsyGS5kZXNrdG9wLnYxLkhvbGRLZXlBY3Rpb25IABIyCgpzY3JlZW5zaG90GBogASgLMhwuZGVza3RvcC52MS5TY3JlZW5zaG90QWN0aW9uSAASJgoEd2FpdBgbIAEoCzIWLmRlc2t0b3AudjEuV2FpdEFjdGlvbkgAEiYKBHpvb20YHCABKAsyFi5kZXNrdG9wLnYxLlpvb21BY3Rpb25IAEIICgZhY3Rpb24ilAEKDkFjdGlvblJlc3BvbnNlEg4KBm91dHB1dBgBIAEoCRIhCgZjdXJzb3IYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCnNjcmVlbnNob3QYAyABKAsyES5kZXNrdG9wLnYxLkltYWdlEigKBnNldHRsZRgEIAEoCzIYLmRlc2t0b3AudjEuU2V0dGxlUmVzdWx0ItMBChFTY3JlZW5zaG90UmVxdWVzdBIlCgtzY2FsZWRfc2l6ZRgBIAEoCzIQLmRlc2t0b3AudjEuU2l6ZRInCgZmb3JtYXQYAiABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAyABKAUSDwoHbWF4X2ZwcxgEIAEoARIWCg5pbmNsdWRlX2N1cnNvchgFIAEoCBIgCgZyZWdpb24YBiABKAsyEC5kZXNrdG9wLnYxLlJlY3QSEgoKYWxsX2ZyYW1lcxgHIAEoCCK4AQoSU2NyZWVuc2hvdFJlc3BvbnNlEiAKBWltYWdlGAEgASgLMhEuZGVza3RvcC52MS5JbWFnZRIlCgtuYXRpdmVfc2l6ZRgCIAEoCzIQLmRlc2t0b3AudjEuU2l6ZRIQCghzZXF1ZW5jZRgDIAEoBBIvCgtjYXB0dXJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOY3Vyc29yX29taXR0ZWQYBSABKAkiGgoKVm5jUmVxdWVzdBIMCgRkYXRhGAEgASgMIhsKC1ZuY1Jlc3BvbnNlEgwKBGRhdGEYASABKAwiWQoVU3RhcnRSZWNvcmRpbmdSZXF1ZXN0EhQKDHJlY29yZGluZ19pZBgBIAEoCRIZCgxpZGxlX3NwZWVkdXAYAiABKAhIAIgBAUIPCg1faWRsZV9zcGVlZHVwIhgKFlN0YXJ0UmVjb3JkaW5nUmVzcG9uc2UiLAoUU3RvcFJlY29yZGluZ1JlcXVlc3QSFAoMcmVjb3JkaW5nX2lkGAEgASgJIlUKDVJlY29yZGluZ0luZm8SEgoKdmlkZW9fc2l6ZRgBIAEoAxIWCg50aHVtYm5haWxfc2l6ZRgCIAEoAxIYChBkdXJhdGlvbl9zZWNvbmRzGAMgASgBInwKFVN0b3BSZWNvcmRpbmdSZXNwb25zZRIpCgRpbmZvGAEgASgLMhkuZGVza3RvcC52MS5SZWNvcmRpbmdJbmZvSAASFQoLdmlkZW9fY2h1bmsYAiABKAxIABIZCg90aHVtYm5haWxfY2h1bmsYAyABKAxIAEIGCgRwYXJ0Km8KC0ltYWdlRm9ybWF0EhwKGElNQUdFX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhQKEElNQUdFX0ZPUk1BVF9QTkcQARIVChFJTUFHRV9GT1JNQVRfSlBFRxACEhUKEUlNQUdFX0ZPUk1BVF9XRUJQEAMqngEKD1Njcm9sbERpcmVjdGlvbhIgChxTQ1JPTExfRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASFwoTU0NST0xMX0RJUkVDVElPTl9VUBABEhkKFVNDUk9MTF9ESVJFQ1RJT05fRE9XThACEhkKFVNDUk9MTF9ESVJFQ1RJT05fTEVGVBADEhoKFlNDUk9MTF9ESVJFQ1RJT05fUklHSFQQBCp8ChJTY3JlZW5DaGFuZ2VTb3VyY2USJAogU0NSRUVOX0NIQU5HRV9TT1VSQ0VfVU5TUEVDSUZJRUQQABIfChtTQ1JFRU5fQ0hBTkdFX1NPVVJDRV9EQU1BR0UQARIfChtTQ1JFRU5fQ0hBTkdFX1NPVVJDRV9GUkFNRVMQAjLaAwoORGVza3RvcFNlcnZpY2USSwoKR2V0RGlzcGxheRIdLmRlc2t0b3AudjEuR2V0RGlzcGxheVJlcXVlc3QaHi5kZXNrdG9wLnYxLkdldERpc3BsYXlSZXNwb25zZRI/CgZBY3Rpb24SGS5kZXNrdG9wLnYxLkFjdGlvblJlcXVlc3QaGi5kZXNrdG9wLnYxLkFjdGlvblJlc3BvbnNlEk0KClNjcmVlbnNob3QSHS5kZXNrdG9wLnYxLlNjcmVlbnNob3RSZXF1ZXN0Gh4uZGVza3RvcC52MS5TY3JlZW5zaG90UmVzcG9uc2UwARI6CgNWbmMSFi5kZXNrdG9wLnYxLlZuY1JlcXVlc3QaFy5kZXNrdG9wLnYxLlZuY1Jlc3BvbnNlKAEwARJXCg5TdGFydFJlY29yZGluZxIhLmRlc2t0b3AudjEuU3RhcnRSZWNvcmRpbmdSZXF1ZXN0GiIuZGVza3RvcC52MS5TdGFydFJlY29yZGluZ1Jlc3BvbnNlElYKDVN0b3BSZWNvcmRpbmcSIC5kZXNrdG9wLnYxLlN0b3BSZWNvcmRpbmdSZXF1ZXN0GiEuZGVza3RvcC52MS5TdG9wUmVjb3JkaW5nUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChhkZXNrdG9wL3YxL2Rlc2t0b3AucHJvdG8SCmRlc2t0b3AudjEiHQoFUG9pbnQSCQoBeBgBIAEoBRIJCgF5GAIgASgFIiUKBFNpemUSDQoFd2lkdGgYASABKAUSDgoGaGVpZ2h0GAIgASgFIjsKBFJlY3QSCQoBeBgBIAEoBRIJCgF5GAIgASgFEg0KBXdpZHRoGAMgASgFEg4KBmhlaWdodBgEIAEoBSJdCgVJbWFnZRIMCgRkYXRhGAEgASgMEicKBmZvcm1hdBgCIAEoDjIXLmRlc2t0b3AudjEuSW1hZ2VGb3JtYXQSDQoFd2lkdGgYAyABKAUSDgoGaGVpZ2h0GAQgASgFIhMKEUdldERpc3BsYXlSZXF1ZXN0IrUBChJHZXREaXNwbGF5UmVzcG9uc2USJQoLbmF0aXZlX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoVZGVmYXVsdF9kZWNsYXJlZF9zaXplGAIgASgLMhAuZGVza3RvcC52MS5TaXplEg8KB2JhY2tlbmQYAyABKAkSNgoOc2NyZWVuX2NoYW5nZXMYBCABKA4yHi5kZXNrdG9wLnYxLlNjcmVlbkNoYW5nZVNvdXJjZSIZCglLZXlBY3Rpb24SDAoEdGV4dBgBIAEoCSIaCgpUeXBlQWN0aW9uEgwKBHRleHQYASABKAkiFgoUQ3Vyc29yUG9zaXRpb25BY3Rpb24iOAoPTW91c2VNb3ZlQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50IkcKC0NsaWNrQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EhEKCW1vZGlmaWVycxgCIAEoCSJgCgpEcmFnQWN0aW9uEisKEHN0YXJ0X2Nvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCmNvb3JkaW5hdGUYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50IhMKEU1vdXNlQnV0dG9uQWN0aW9uIogBCgxTY3JvbGxBY3Rpb24SJQoKY29vcmRpbmF0ZRgBIAEoCzIRLmRlc2t0b3AudjEuUG9pbnQSLgoJZGlyZWN0aW9uGAIgASgOMhsuZGVza3RvcC52MS5TY3JvbGxEaXJlY3Rpb24SDgoGYW1vdW50GAMgASgFEhEKCW1vZGlmaWVycxgEIAEoCSIyCg1Ib2xkS2V5QWN0aW9uEgwKBHRleHQYASABKAkSEwoLZHVyYXRpb25fbXMYAiABKAUiTAoQU2NyZWVuc2hvdEFjdGlvbhInCgZmb3JtYXQYASABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAiABKAUiIQoKV2FpdEFjdGlvbhITCgtkdXJhdGlvbl9tcxgBIAEoBSIuCgpab29tQWN0aW9uEiAKBnJlZ2lvbhgBIAEoCzIQLmRlc2t0b3AudjEuUmVjdCIuCgZTZXR0bGUSEAoIcXVpZXRfbXMYASABKAUSEgoKdGltZW91dF9tcxgCIAEoBSJiCgxTZXR0bGVSZXN1bHQSDwoHc2V0dGxlZBgBIAEoCBIRCgl3YWl0ZWRfbXMYAiABKAUSLgoGc291cmNlGAMgASgOMh4uZGVza3RvcC52MS5TY3JlZW5DaGFuZ2VTb3VyY2UiWwoMQ2FwdHVyZUFmdGVyEhEKCXNldHRsZV9tcxgBIAEoBRInCgZmb3JtYXQYAiABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAyABKAUinQgKDUFjdGlvblJlcXVlc3QSJQoLc2NhbGVkX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoNY2FwdHVyZV9hZnRlchgCIAEoCzIYLmRlc2t0b3AudjEuQ2FwdHVyZUFmdGVyEiIKBnNldHRsZRgDIAEoCzISLmRlc2t0b3AudjEuU2V0dGxlEiQKA2tleRgKIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASKQoIa2V5X2Rvd24YCyABKAsyFS5kZXNrdG9wLnYxLktleUFjdGlvbkgAEicKBmtleV91cBgMIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASJgoEdHlwZRgNIAEoCzIWLmRlc2t0b3AudjEuVHlwZUFjdGlvbkgAEjsKD2N1cnNvcl9wb3NpdGlvbhgOIAEoCzIgLmRlc2t0b3AudjEuQ3Vyc29yUG9zaXRpb25BY3Rpb25IABIxCgptb3VzZV9tb3ZlGA8gASgLMhsuZGVza3RvcC52MS5Nb3VzZU1vdmVBY3Rpb25IABItCgpsZWZ0X2NsaWNrGBAgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi4KC3JpZ2h0X2NsaWNrGBEgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi8KDG1pZGRsZV9jbGljaxgSIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIvCgxkb3VibGVfY2xpY2sYEyABKAsyFy5kZXNrdG9wLnYxLkNsaWNrQWN0aW9uSAASLwoMdHJpcGxlX2NsaWNrGBQgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEjEKD2xlZnRfY2xpY2tfZHJhZxgVIAEoCzIWLmRlc2t0b3AudjEuRHJhZ0FjdGlvbkgAEjgKD2xlZnRfbW91c2VfZG93bhgWIAEoCzIdLmRlc2t0b3AudjEuTW91c2VCdXR0b25BY3Rpb25IABI2Cg1sZWZ0X21vdXNlX3VwGBcgASgLMh0uZGVza3RvcC52MS5Nb3VzZUJ1dHRvbkFjdGlvbkgAEioKBnNjcm9sbBgYIAEoCzIYLmRlc2t0b3AudjEuU2Nyb2xsQWN0aW9uSAASLQoIaG9sZF9rZXkYGSABKAsyGS5kZXNrdG9wLnYxLkhvbGRLZXlBY3Rpb25IABIyCgpzY3JlZW5zaG90GBogASgLMhwuZGVza3RvcC52MS5TY3JlZW5zaG90QWN0aW9uSAASJgoEd2FpdBgbIAEoCzIWLmRlc2t0b3AudjEuV2FpdEFjdGlvbkgAEiYKBHpvb20YHCABKAsyFi5kZXNrdG9wLnYxLlpvb21BY3Rpb25IAEIICgZhY3Rpb24ilAEKDkFjdGlvblJlc3BvbnNlEg4KBm91dHB1dBgBIAEoCRIhCgZjdXJzb3IYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCnNjcmVlbnNob3QYAyABKAsyES5kZXNrdG9wLnYxLkltYWdlEigKBnNldHRsZRgEIAEoCzIYLmRlc2t0b3AudjEuU2V0dGxlUmVzdWx0ItMBChFTY3JlZW5zaG90UmVxdWVzdBIlCgtzY2FsZWRfc2l6ZRgBIAEoCzIQLmRlc2t0b3AudjEuU2l6ZRInCgZmb3JtYXQYAiABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAyABKAUSDwoHbWF4X2ZwcxgEIAEoARIWCg5pbmNsdWRlX2N1cnNvchgFIAEoCBIgCgZyZWdpb24YBiABKAsyEC5kZXNrdG9wLnYxLlJlY3QSEgoKYWxsX2ZyYW1lcxgHIAEoCCK4AQoSU2NyZWVuc2hvdFJlc3BvbnNlEiAKBWltYWdlGAEgASgLMhEuZGVza3RvcC52MS5JbWFnZRIlCgtuYXRpdmVfc2l6ZRgCIAEoCzIQLmRlc2t0b3AudjEuU2l6ZRIQCghzZXF1ZW5jZRgDIAEoBBIvCgtjYXB0dXJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOY3Vyc29yX29taXR0ZWQYBSABKAkiGgoKVm5jUmVxdWVzdBIMCgRkYXRhGAEgASgMIhsKC1ZuY1Jlc3BvbnNlEgwKBGRhdGEYASABKAwiWQoVU3RhcnRSZWNvcmRpbmdSZXF1ZXN0EhQKDHJlY29yZGluZ19pZBgBIAEoCRIZCgxpZGxlX3NwZWVkdXAYAiABKAhIAIgBAUIPCg1faWRsZV9zcGVlZHVwIhgKFlN0YXJ0UmVjb3JkaW5nUmVzcG9uc2UiLAoUU3RvcFJlY29yZGluZ1JlcXVlc3QSFAoMcmVjb3JkaW5nX2lkGAEgASgJIlUKDVJlY29yZGluZ0luZm8SEgoKdmlkZW9fc2l6ZRgBIAEoAxIWCg50aHVtYm5haWxfc2l6ZRgCIAEoAxIYChBkdXJhdGlvbl9zZWNvbmRzGAMgASgBInwKFVN0b3BSZWNvcmRpbmdSZXNwb25zZRIpCgRpbmZvGAEgASgLMhkuZGVza3RvcC52MS5SZWNvcmRpbmdJbmZvSAASFQoLdmlkZW9fY2h1bmsYAiABKAxIABIZCg90aHVtYm5haWxfY2h1bmsYAyABKAxIAEIGCgRwYXJ0IoYBCghGaWxlSW5mbxIMCgRwYXRoGAEgASgJEgwKBHNpemUYAiABKAMSDAoEbW9kZRgDIAEoDRIsCghtb2RpZmllZBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIgoEdHlwZRgFIAEoDjIULmRlc2t0b3AudjEuRmlsZVR5cGUiPQoRVXBsb2FkRmlsZVJlcXVlc3QSDAoEcGF0aBgBIAEoCRIMCgRkYXRhGAIgASgMEgwKBG1vZGUYAyABKA0iOAoSVXBsb2FkRmlsZVJlc3BvbnNlEiIKBGZpbGUYASABKAsyFC5kZXNrdG9wLnYxLkZpbGVJbmZvIiMKE0Rvd25sb2FkRmlsZVJlcXVlc3QSDAoEcGF0aBgBIAEoCSJVChREb3dubG9hZEZpbGVSZXNwb25zZRIkCgRpbmZvGAEgASgLMhQuZGVza3RvcC52MS5GaWxlSW5mb0gAEg8KBWNodW5rGAIgASgMSABCBgoEcGFydCIgChBMaXN0RmlsZXNSZXF1ZXN0EgwKBHBhdGgYASABKAkiOAoRTGlzdEZpbGVzUmVzcG9uc2USIwoFZmlsZXMYASADKAsyFC5kZXNrdG9wLnYxLkZpbGVJbmZvKm8KC0ltYWdlRm9ybWF0EhwKGElNQUdFX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhQKEElNQUdFX0ZPUk1BVF9QTkcQARIVChFJTUFHRV9GT1JNQVRfSlBFRxACEhUKEUlNQUdFX0ZPUk1BVF9XRUJQEAMqngEKD1Njcm9sbERpcmVjdGlvbhIgChxTQ1JPTExfRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASFwoTU0NST0xMX0RJUkVDVElPTl9VUBABEhkKFVNDUk9MTF9ESVJFQ1RJT05fRE9XThACEhkKFVNDUk9MTF9ESVJFQ1RJT05fTEVGVBADEhoKFlNDUk9MTF9ESVJFQ1RJT05fUklHSFQQBCp8ChJTY3JlZW5DaGFuZ2VTb3VyY2USJAogU0NSRUVOX0NIQU5HRV9TT1VSQ0VfVU5TUEVDSUZJRUQQABIfChtTQ1JFRU5fQ0hBTkdFX1NPVVJDRV9EQU1BR0UQARIfChtTQ1JFRU5fQ0hBTkdFX1NPVVJDRV9GUkFNRVMQAiqBAQoIRmlsZVR5cGUSGQoVRklMRV9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRRklMRV9UWVBFX1JFR1VMQVIQARIXChNGSUxFX1RZUEVfRElSRUNUT1JZEAISFQoRRklMRV9UWVBFX1NZTUxJTksQAxITCg9GSUxFX1RZUEVfT1RIRVIQBDLIBQoORGVza3RvcFNlcnZpY2USSwoKR2V0RGlzcGxheRIdLmRlc2t0b3AudjEuR2V0RGlzcGxheVJlcXVlc3QaHi5kZXNrdG9wLnYxLkdldERpc3BsYXlSZXNwb25zZRI/CgZBY3Rpb24SGS5kZXNrdG9wLnYxLkFjdGlvblJlcXVlc3QaGi5kZXNrdG9wLnYxLkFjdGlvblJlc3BvbnNlEk0KClNjcmVlbnNob3QSHS5kZXNrdG9wLnYxLlNjcmVlbnNob3RSZXF1ZXN0Gh4uZGVza3RvcC52MS5TY3JlZW5zaG90UmVzcG9uc2UwARI6CgNWbmMSFi5kZXNrdG9wLnYxLlZuY1JlcXVlc3QaFy5kZXNrdG9wLnYxLlZuY1Jlc3BvbnNlKAEwARJXCg5TdGFydFJlY29yZGluZxIhLmRlc2t0b3AudjEuU3RhcnRSZWNvcmRpbmdSZXF1ZXN0GiIuZGVza3RvcC52MS5TdGFydFJlY29yZGluZ1Jlc3BvbnNlElYKDVN0b3BSZWNvcmRpbmcSIC5kZXNrdG9wLnYxLlN0b3BSZWNvcmRpbmdSZXF1ZXN0GiEuZGVza3RvcC52MS5TdG9wUmVjb3JkaW5nUmVzcG9uc2UwARJNCgpVcGxvYWRGaWxlEh0uZGVza3RvcC52MS5VcGxvYWRGaWxlUmVxdWVzdBoeLmRlc2t0b3AudjEuVXBsb2FkRmlsZVJlc3BvbnNlKAESUwoMRG93bmxvYWRGaWxlEh8uZGVza3RvcC52MS5Eb3dubG9hZEZpbGVSZXF1ZXN0GiAuZGVza3RvcC52MS5Eb3dubG9hZEZpbGVSZXNwb25zZTABEkgKCUxpc3RGaWxlcxIcLmRlc2t0b3AudjEuTGlzdEZpbGVzUmVxdWVzdBodLmRlc2t0b3AudjEuTGlzdEZpbGVzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * A point in pixels; which space (native or declared) is said where it is used.
@@ -1157,6 +1157,212 @@ export const StopRecordingResponseSchema: GenMessage<StopRecordingResponse> = /*
   messageDesc(file_desktop_v1_desktop, 31);
 
 /**
+ * One file under the file root.
+ *
+ * @generated from message desktop.v1.FileInfo
+ */
+export type FileInfo = Message<"desktop.v1.FileInfo"> & {
+  /**
+   * Path relative to the file root, '/'-separated.
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * Size, bytes.
+   *
+   * @generated from field: int64 size = 2;
+   */
+  size: bigint;
+
+  /**
+   * Permission bits (st_mode & 07777), e.g. 0644.
+   *
+   * @generated from field: uint32 mode = 3;
+   */
+  mode: number;
+
+  /**
+   * Last modification time.
+   *
+   * @generated from field: google.protobuf.Timestamp modified = 4;
+   */
+  modified?: Timestamp | undefined;
+
+  /**
+   * What kind of file it is.
+   *
+   * @generated from field: desktop.v1.FileType type = 5;
+   */
+  type: FileType;
+};
+
+/**
+ * Describes the message desktop.v1.FileInfo.
+ * Use `create(FileInfoSchema)` to create a new message.
+ */
+export const FileInfoSchema: GenMessage<FileInfo> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 32);
+
+/**
+ * One message of an upload.
+ *
+ * @generated from message desktop.v1.UploadFileRequest
+ */
+export type UploadFileRequest = Message<"desktop.v1.UploadFileRequest"> & {
+  /**
+   * Path relative to the file root, '/'-separated: required in the first
+   * message, ignored in later ones.
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * Next bytes of the file, at most 1 MiB.
+   *
+   * @generated from field: bytes data = 2;
+   */
+  data: Uint8Array;
+
+  /**
+   * Permission bits of the file (e.g. 0644); 0 = 0644. First message only.
+   *
+   * @generated from field: uint32 mode = 3;
+   */
+  mode: number;
+};
+
+/**
+ * Describes the message desktop.v1.UploadFileRequest.
+ * Use `create(UploadFileRequestSchema)` to create a new message.
+ */
+export const UploadFileRequestSchema: GenMessage<UploadFileRequest> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 33);
+
+/**
+ * The uploaded file.
+ *
+ * @generated from message desktop.v1.UploadFileResponse
+ */
+export type UploadFileResponse = Message<"desktop.v1.UploadFileResponse"> & {
+  /**
+   * The file as written.
+   *
+   * @generated from field: desktop.v1.FileInfo file = 1;
+   */
+  file?: FileInfo | undefined;
+};
+
+/**
+ * Describes the message desktop.v1.UploadFileResponse.
+ * Use `create(UploadFileResponseSchema)` to create a new message.
+ */
+export const UploadFileResponseSchema: GenMessage<UploadFileResponse> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 34);
+
+/**
+ * Which file to download.
+ *
+ * @generated from message desktop.v1.DownloadFileRequest
+ */
+export type DownloadFileRequest = Message<"desktop.v1.DownloadFileRequest"> & {
+  /**
+   * Path relative to the file root, '/'-separated.
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+};
+
+/**
+ * Describes the message desktop.v1.DownloadFileRequest.
+ * Use `create(DownloadFileRequestSchema)` to create a new message.
+ */
+export const DownloadFileRequestSchema: GenMessage<DownloadFileRequest> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 35);
+
+/**
+ * One part of a download: `info` first, then chunks.
+ *
+ * @generated from message desktop.v1.DownloadFileResponse
+ */
+export type DownloadFileResponse = Message<"desktop.v1.DownloadFileResponse"> & {
+  /**
+   * Which part this message carries.
+   *
+   * @generated from oneof desktop.v1.DownloadFileResponse.part
+   */
+  part: {
+    /**
+     * The file; the first message.
+     *
+     * @generated from field: desktop.v1.FileInfo info = 1;
+     */
+    value: FileInfo;
+    case: "info";
+  } | {
+    /**
+     * Next bytes, at most 1 MiB.
+     *
+     * @generated from field: bytes chunk = 2;
+     */
+    value: Uint8Array;
+    case: "chunk";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message desktop.v1.DownloadFileResponse.
+ * Use `create(DownloadFileResponseSchema)` to create a new message.
+ */
+export const DownloadFileResponseSchema: GenMessage<DownloadFileResponse> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 36);
+
+/**
+ * Which directory to list.
+ *
+ * @generated from message desktop.v1.ListFilesRequest
+ */
+export type ListFilesRequest = Message<"desktop.v1.ListFilesRequest"> & {
+  /**
+   * Directory relative to the file root, '/'-separated; "" = the root.
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+};
+
+/**
+ * Describes the message desktop.v1.ListFilesRequest.
+ * Use `create(ListFilesRequestSchema)` to create a new message.
+ */
+export const ListFilesRequestSchema: GenMessage<ListFilesRequest> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 37);
+
+/**
+ * A directory's entries.
+ *
+ * @generated from message desktop.v1.ListFilesResponse
+ */
+export type ListFilesResponse = Message<"desktop.v1.ListFilesResponse"> & {
+  /**
+   * The entries, sorted by name; `.` and `..` are not listed.
+   *
+   * @generated from field: repeated desktop.v1.FileInfo files = 1;
+   */
+  files: FileInfo[];
+};
+
+/**
+ * Describes the message desktop.v1.ListFilesResponse.
+ * Use `create(ListFilesResponseSchema)` to create a new message.
+ */
+export const ListFilesResponseSchema: GenMessage<ListFilesResponse> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 38);
+
+/**
  * Image encoding of a screenshot.
  *
  * @generated from enum desktop.v1.ImageFormat
@@ -1281,6 +1487,54 @@ export const ScreenChangeSourceSchema: GenEnum<ScreenChangeSource> = /*@__PURE__
   enumDesc(file_desktop_v1_desktop, 2);
 
 /**
+ * What kind of file a FileInfo describes.
+ *
+ * @generated from enum desktop.v1.FileType
+ */
+export enum FileType {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: FILE_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A regular file.
+   *
+   * @generated from enum value: FILE_TYPE_REGULAR = 1;
+   */
+  REGULAR = 1,
+
+  /**
+   * A directory.
+   *
+   * @generated from enum value: FILE_TYPE_DIRECTORY = 2;
+   */
+  DIRECTORY = 2,
+
+  /**
+   * A symbolic link (not followed).
+   *
+   * @generated from enum value: FILE_TYPE_SYMLINK = 3;
+   */
+  SYMLINK = 3,
+
+  /**
+   * Anything else (socket, FIFO, device).
+   *
+   * @generated from enum value: FILE_TYPE_OTHER = 4;
+   */
+  OTHER = 4,
+}
+
+/**
+ * Describes the enum desktop.v1.FileType.
+ */
+export const FileTypeSchema: GenEnum<FileType> = /*@__PURE__*/
+  enumDesc(file_desktop_v1_desktop, 3);
+
+/**
  * DesktopService puts one virtual Linux desktop behind typed RPCs.
  *
  * Coordinates: "native" space is the desktop's framebuffer in pixels (for
@@ -1366,6 +1620,51 @@ export const DesktopService: GenService<{
     methodKind: "server_streaming";
     input: typeof StopRecordingRequestSchema;
     output: typeof StopRecordingResponseSchema;
+  },
+  /**
+   * Writes one file under the file root (`desktopd serve --file-root`, the
+   * desktop user's home by default): the first message names the path, every
+   * message may carry bytes (at most 1 MiB each). The bytes go to a temporary
+   * file renamed over the path when the stream ends, so readers see the old
+   * file or the whole new one, and an interrupted upload leaves nothing.
+   * Missing parent directories are created. Errors: INVALID_ARGUMENT (a path
+   * that is empty, absolute, has `..` or NUL, or a chunk over 1 MiB),
+   * PERMISSION_DENIED (the path leaves the root through a symlink, or file
+   * RPCs are off: --no-files), RESOURCE_EXHAUSTED (over the per-file limit,
+   * 1 GiB by default), FAILED_PRECONDITION (the path is a directory).
+   *
+   * @generated from rpc desktop.v1.DesktopService.UploadFile
+   */
+  uploadFile: {
+    methodKind: "client_streaming";
+    input: typeof UploadFileRequestSchema;
+    output: typeof UploadFileResponseSchema;
+  },
+  /**
+   * Reads one file under the file root: one `info`, then `chunk`s of at most
+   * 1 MiB, exactly `info.size` bytes: the file as it was when opened, even if
+   * it is replaced meanwhile. Errors: INVALID_ARGUMENT, PERMISSION_DENIED as
+   * for UploadFile; NOT_FOUND (no such file); FAILED_PRECONDITION (not a
+   * regular file).
+   *
+   * @generated from rpc desktop.v1.DesktopService.DownloadFile
+   */
+  downloadFile: {
+    methodKind: "server_streaming";
+    input: typeof DownloadFileRequestSchema;
+    output: typeof DownloadFileResponseSchema;
+  },
+  /**
+   * Lists one directory under the file root ("" is the root itself), sorted
+   * by name. Symlinks are listed as such and not followed. Errors as for
+   * DownloadFile (FAILED_PRECONDITION: not a directory).
+   *
+   * @generated from rpc desktop.v1.DesktopService.ListFiles
+   */
+  listFiles: {
+    methodKind: "unary";
+    input: typeof ListFilesRequestSchema;
+    output: typeof ListFilesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_desktop_v1_desktop, 0);

@@ -4,13 +4,22 @@
  *   InvalidInputError -> INVALID_ARGUMENT (message names the field)
  *   DesktopUnavailableError / DesktopClosedError -> UNAVAILABLE
  *   NotFoundError -> NOT_FOUND, ResourceExhaustedError -> RESOURCE_EXHAUSTED,
- *   DataLossError -> DATA_LOSS
+ *   DataLossError -> DATA_LOSS, PermissionDeniedError -> PERMISSION_DENIED,
+ *   FailedPreconditionError -> FAILED_PRECONDITION
  *   an aborted call -> CANCELED, or UNAVAILABLE when the server is shutting down
  *   anything else -> INTERNAL with the cause's message
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { DesktopService } from "../../../gen/desktop/v1/desktop_pb.js";
-import { DataLossError, DesktopUnavailableError, InvalidInputError, NotFoundError, ResourceExhaustedError } from "../../desktop/errors.js";
+import {
+  DataLossError,
+  DesktopUnavailableError,
+  FailedPreconditionError,
+  InvalidInputError,
+  NotFoundError,
+  PermissionDeniedError,
+  ResourceExhaustedError,
+} from "../../desktop/errors.js";
 import { withOutcome } from "../transport/outcome.js";
 
 const CODES: [new (...a: never[]) => Error, Code][] = [
@@ -19,6 +28,8 @@ const CODES: [new (...a: never[]) => Error, Code][] = [
   [NotFoundError, Code.NotFound],
   [ResourceExhaustedError, Code.ResourceExhausted],
   [DataLossError, Code.DataLoss],
+  [PermissionDeniedError, Code.PermissionDenied],
+  [FailedPreconditionError, Code.FailedPrecondition],
 ];
 
 export function toConnectError(err: unknown, shuttingDown = false): ConnectError {

@@ -8,9 +8,11 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { type DesktopService, GetDisplayResponseSchema, StartRecordingResponseSchema } from "../../../gen/desktop/v1/desktop_pb.js";
 import type { Desktop } from "../../desktop/desktop.js";
+import type { FileRoot } from "../../desktop/files/file-root.js";
 import { defaultDeclaredSize } from "../../desktop/geometry.js";
 import type { Recordings } from "../../desktop/recording/recordings.js";
 import { runAction } from "./action.js";
+import { downloadFile, listFiles, uploadFile } from "./files.js";
 import { INPUT_ORDER_DEFAULTS, InputOrder, type InputOrderOptions } from "./input-order.js";
 import { screenshotStream } from "./screenshot.js";
 import { SOURCE_ENUM } from "./settle.js";
@@ -25,6 +27,8 @@ export interface ServiceOptions {
   recordingLimits?: RecordingLimits;
   /** How Actions keep input in order (src/server/rpc/input-order.ts); `false` never waits. */
   inputOrder?: InputOrderOptions | false;
+  /** Where the file RPCs read and write; unset: they are off (PERMISSION_DENIED). */
+  files?: FileRoot;
   logger: Logger;
 }
 
@@ -54,5 +58,8 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
       return create(StartRecordingResponseSchema);
     },
     stopRecording: (req) => stopRecordingStream(recordings, req.recordingId, limits, logger),
+    uploadFile: (reqs, ctx) => uploadFile(opts.files, reqs, ctx.signal, logger),
+    downloadFile: (req) => downloadFile(opts.files, req, logger),
+    listFiles: (req) => listFiles(opts.files, req),
   };
 }
