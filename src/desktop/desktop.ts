@@ -18,6 +18,7 @@ import type { Duplex } from "node:stream";
 import type { Point, Rect, Size } from "./geometry.js";
 import type { Key } from "./keys.js";
 import type { ScreenChanges } from "./screen-changes.js";
+import type { WindowInfo } from "./x11/windows.js";
 
 export type MouseButton = "left" | "middle" | "right";
 
@@ -131,6 +132,21 @@ export interface Desktop {
    * for settling after an action and for a stream that waits for a change.
    */
   screenChanges(): Promise<ScreenChanges>;
+  /**
+   * Starts `argv` (no shell) on the desktop in its own process group, stopped
+   * with the desktop; `cwd` (absolute, default the home directory) and extra
+   * `env`. Throws NotFoundError when argv[0] cannot be found.
+   */
+  launchApplication(argv: string[], opts?: { cwd?: string; env?: Record<string, string> }): Promise<{ pid: number }>;
+  /** The managed top-level windows (src/desktop/x11/windows.ts), native pixels; UnimplementedError where they cannot be read. */
+  windows(): Promise<WindowInfo[]>;
+  /** Raises and focuses managed window `id`; NotFoundError when it is not one. */
+  activateWindow(id: number): Promise<void>;
+  /**
+   * Asks managed window `id` to close; with `killAfterMs` > 0, SIGKILL to its
+   * process if it is still there then. NotFoundError when it is not one.
+   */
+  closeWindow(id: number, killAfterMs: number): Promise<{ killed: boolean }>;
   /** Types any Unicode text; stops between characters when `signal` aborts. */
   type(text: string, signal?: AbortSignal): Promise<void>;
   /**

@@ -69,3 +69,11 @@ export class FailedPreconditionError extends Error {
     this.name = "FailedPreconditionError";
   }
 }
+
+/** This backend cannot do that here (a PortableDesktop display it cannot join): maps to UNIMPLEMENTED. */
+export class UnimplementedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnimplementedError";
+  }
+}

@@ -5,7 +5,7 @@
  * connection to the desktop's VNC server. Programs get argument arrays, never
  * a shell string.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { execa } from "execa";
 import type { Logger } from "pino";
@@ -127,6 +127,24 @@ export function couldNotStart(r: { exitCode?: number; signal?: string }): boolea
 /** Whether a program was not found (spawn's ENOENT, or setpriv's 127). */
 export function notFound(r: { exitCode?: number; code?: unknown }): boolean {
   return r.code === "ENOENT" || (SETPRIV !== undefined && r.exitCode === 127);
+}
+
+/**
+ * Whether `command` can be run: a path containing '/' that is an executable
+ * file, or a name found so in one of `path`'s directories (as execvp(3)
+ * looks it up).
+ */
+export function findProgram(command: string, path = process.env.PATH ?? ""): boolean {
+  const executable = (p: string) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes("/")) return executable(command);
+  return path.split(":").some((dir) => dir !== "" && executable(`${dir}/${command}`));
 }
 
 /** Where a desktop's VNC server listens: a Unix socket path, or a TCP port on loopback. */

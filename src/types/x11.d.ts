@@ -125,8 +125,18 @@ declare module "x11" {
       type: number,
       longOffset: number,
       longLength: number,
-      cb: Callback<{ data?: Buffer }>,
+      cb: Callback<{ type: number; format: number; bytesAfter: number; data?: Buffer }>,
     ): void;
+    GetGeometry(drawable: number, cb: Callback<{ xPos: number; yPos: number; width: number; height: number; borderWidth: number }>): void;
+    TranslateCoordinates(
+      src: number,
+      dst: number,
+      x: number,
+      y: number,
+      cb: Callback<{ child: number; destX: number; destY: number }>,
+    ): void;
+    /** A ClientMessage about `wid` sent to `destination` (EWMH: the root, with SubstructureRedirect|SubstructureNotify). */
+    SendClientMessage(destination: number, wid: number, messageType: number, format: number, data: number[], eventMask?: number): void;
     GetInputFocus(cb: Callback<{ focus: number }>): void;
     SetInputFocus(window: number, revertTo: number): void;
     QueryPointer(window: number, cb: Callback<PointerReply>): void;

@@ -11,6 +11,7 @@ import { DesktopUnavailableError } from "../../src/desktop/errors.js";
 import type { Point, Size } from "../../src/desktop/geometry.js";
 import type { Key } from "../../src/desktop/keys.js";
 import { ChangeLog, type ChangeSource, type ScreenChanges } from "../../src/desktop/screen-changes.js";
+import type { WindowInfo } from "../../src/desktop/x11/windows.js";
 
 export interface Call {
   method: keyof Desktop;
@@ -62,6 +63,28 @@ export class FakeDesktop implements Desktop {
 
   stalled(): string | undefined {
     return this.stalledReason;
+  }
+
+  async launchApplication(argv: string[], opts?: { cwd?: string; env?: Record<string, string> }): Promise<{ pid: number }> {
+    this.note("launchApplication", argv, opts);
+    return { pid: 4242 };
+  }
+
+  /** What `windows()` answers. */
+  windowList: WindowInfo[] = [];
+
+  async windows(): Promise<WindowInfo[]> {
+    this.note("windows");
+    return this.windowList;
+  }
+
+  async activateWindow(id: number): Promise<void> {
+    this.note("activateWindow", id);
+  }
+
+  async closeWindow(id: number, killAfterMs: number): Promise<{ killed: boolean }> {
+    this.note("closeWindow", id, killAfterMs);
+    return { killed: false };
   }
 
   async start(): Promise<DisplayConfig> {

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { bgrxToRgb } from "../../src/desktop/x11/connection.js";
+import { bgrxToRgb } from "../../src/desktop/x11/bgrx.js";
 
 /** The obvious per-byte conversion, as the reference. */
 function reference(src: Buffer, pixels: number): Buffer {

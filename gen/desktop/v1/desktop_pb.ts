@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file desktop/v1/desktop.proto.
  */
 export const file_desktop_v1_desktop: GenFile = /*@__PURE__*/
-  fileDesc("ChhkZXNrdG9wL3YxL2Rlc2t0b3AucHJvdG8SCmRlc2t0b3AudjEiHQoFUG9pbnQSCQoBeBgBIAEoBRIJCgF5GAIgASgFIiUKBFNpemUSDQoFd2lkdGgYASABKAUSDgoGaGVpZ2h0GAIgASgFIjsKBFJlY3QSCQoBeBgBIAEoBRIJCgF5GAIgASgFEg0KBXdpZHRoGAMgASgFEg4KBmhlaWdodBgEIAEoBSJdCgVJbWFnZRIMCgRkYXRhGAEgASgMEicKBmZvcm1hdBgCIAEoDjIXLmRlc2t0b3AudjEuSW1hZ2VGb3JtYXQSDQoFd2lkdGgYAyABKAUSDgoGaGVpZ2h0GAQgASgFIhMKEUdldERpc3BsYXlSZXF1ZXN0IrUBChJHZXREaXNwbGF5UmVzcG9uc2USJQoLbmF0aXZlX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoVZGVmYXVsdF9kZWNsYXJlZF9zaXplGAIgASgLMhAuZGVza3RvcC52MS5TaXplEg8KB2JhY2tlbmQYAyABKAkSNgoOc2NyZWVuX2NoYW5nZXMYBCABKA4yHi5kZXNrdG9wLnYxLlNjcmVlbkNoYW5nZVNvdXJjZSIZCglLZXlBY3Rpb24SDAoEdGV4dBgBIAEoCSIaCgpUeXBlQWN0aW9uEgwKBHRleHQYASABKAkiFgoUQ3Vyc29yUG9zaXRpb25BY3Rpb24iOAoPTW91c2VNb3ZlQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50IkcKC0NsaWNrQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EhEKCW1vZGlmaWVycxgCIAEoCSJgCgpEcmFnQWN0aW9uEisKEHN0YXJ0X2Nvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCmNvb3JkaW5hdGUYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50IhMKEU1vdXNlQnV0dG9uQWN0aW9uIogBCgxTY3JvbGxBY3Rpb24SJQoKY29vcmRpbmF0ZRgBIAEoCzIRLmRlc2t0b3AudjEuUG9pbnQSLgoJZGlyZWN0aW9uGAIgASgOMhsuZGVza3RvcC52MS5TY3JvbGxEaXJlY3Rpb24SDgoGYW1vdW50GAMgASgFEhEKCW1vZGlmaWVycxgEIAEoCSIyCg1Ib2xkS2V5QWN0aW9uEgwKBHRleHQYASABKAkSEwoLZHVyYXRpb25fbXMYAiABKAUiTAoQU2NyZWVuc2hvdEFjdGlvbhInCgZmb3JtYXQYASABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAiABKAUiIQoKV2FpdEFjdGlvbhITCgtkdXJhdGlvbl9tcxgBIAEoBSIuCgpab29tQWN0aW9uEiAKBnJlZ2lvbhgBIAEoCzIQLmRlc2t0b3AudjEuUmVjdCIuCgZTZXR0bGUSEAoIcXVpZXRfbXMYASABKAUSEgoKdGltZW91dF9tcxgCIAEoBSJiCgxTZXR0bGVSZXN1bHQSDwoHc2V0dGxlZBgBIAEoCBIRCgl3YWl0ZWRfbXMYAiABKAUSLgoGc291cmNlGAMgASgOMh4uZGVza3RvcC52MS5TY3JlZW5DaGFuZ2VTb3VyY2UiWwoMQ2FwdHVyZUFmdGVyEhEKCXNldHRsZV9tcxgBIAEoBRInCgZmb3JtYXQYAiABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAyABKAUinQgKDUFjdGlvblJlcXVlc3QSJQoLc2NhbGVkX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoNY2FwdHVyZV9hZnRlchgCIAEoCzIYLmRlc2t0b3AudjEuQ2FwdHVyZUFmdGVyEiIKBnNldHRsZRgDIAEoCzISLmRlc2t0b3AudjEuU2V0dGxlEiQKA2tleRgKIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASKQoIa2V5X2Rvd24YCyABKAsyFS5kZXNrdG9wLnYxLktleUFjdGlvbkgAEicKBmtleV91cBgMIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASJgoEdHlwZRgNIAEoCzIWLmRlc2t0b3AudjEuVHlwZUFjdGlvbkgAEjsKD2N1cnNvcl9wb3NpdGlvbhgOIAEoCzIgLmRlc2t0b3AudjEuQ3Vyc29yUG9zaXRpb25BY3Rpb25IABIxCgptb3VzZV9tb3ZlGA8gASgLMhsuZGVza3RvcC52MS5Nb3VzZU1vdmVBY3Rpb25IABItCgpsZWZ0X2NsaWNrGBAgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi4KC3JpZ2h0X2NsaWNrGBEgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi8KDG1pZGRsZV9jbGljaxgSIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIvCgxkb3VibGVfY2xpY2sYEyABKAsyFy5kZXNrdG9wLnYxLkNsaWNrQWN0aW9uSAASLwoMdHJpcGxlX2NsaWNrGBQgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEjEKD2xlZnRfY2xpY2tfZHJhZxgVIAEoCzIWLmRlc2t0b3AudjEuRHJhZ0FjdGlvbkgAEjgKD2xlZnRfbW91c2VfZG93bhgWIAEoCzIdLmRlc2t0b3AudjEuTW91c2VCdXR0b25BY3Rpb25IABI2Cg1sZWZ0X21vdXNlX3VwGBcgASgLMh0uZGVza3RvcC52MS5Nb3VzZUJ1dHRvbkFjdGlvbkgAEioKBnNjcm9sbBgYIAEoCzIYLmRlc2t0b3AudjEuU2Nyb2xsQWN0aW9uSAASLQoIaG9sZF9rZXkYGSABKAsyGS5kZXNrdG9wLnYxLkhvbGRLZXlBY3Rpb25IABIyCgpzY3JlZW5zaG90GBogASgLMhwuZGVza3RvcC52MS5TY3JlZW5zaG90QWN0aW9uSAASJgoEd2FpdBgbIAEoCzIWLmRlc2t0b3AudjEuV2FpdEFjdGlvbkgAEiYKBHpvb20YHCABKAsyFi5kZXNrdG9wLnYxLlpvb21BY3Rpb25IAEIICgZhY3Rpb24ilAEKDkFjdGlvblJlc3BvbnNlEg4KBm91dHB1dBgBIAEoCRIhCgZjdXJzb3IYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCnNjcmVlbnNob3QYAyABKAsyES5kZXNrdG9wLnYxLkltYWdlEigKBnNldHRsZRgEIAEoCzIYLmRlc2t0b3AudjEuU2V0dGxlUmVzdWx0ItMBChFTY3JlZW5zaG90UmVxdWVzdBIlCgtzY2FsZWRfc2l6ZRgBIAEoCzIQLmRlc2t0b3AudjEuU2l6ZRInCgZmb3JtYXQYAiABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAyABKAUSDwoHbWF4X2ZwcxgEIAEoARIWCg5pbmNsdWRlX2N1cnNvchgFIAEoCBIgCgZyZWdpb24YBiABKAsyEC5kZXNrdG9wLnYxLlJlY3QSEgoKYWxsX2ZyYW1lcxgHIAEoCCK4AQoSU2NyZWVuc2hvdFJlc3BvbnNlEiAKBWltYWdlGAEgASgLMhEuZGVza3RvcC52MS5JbWFnZRIlCgtuYXRpdmVfc2l6ZRgCIAEoCzIQLmRlc2t0b3AudjEuU2l6ZRIQCghzZXF1ZW5jZRgDIAEoBBIvCgtjYXB0dXJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOY3Vyc29yX29taXR0ZWQYBSABKAkiGgoKVm5jUmVxdWVzdBIMCgRkYXRhGAEgASgMIhsKC1ZuY1Jlc3BvbnNlEgwKBGRhdGEYASABKAwiWQoVU3RhcnRSZWNvcmRpbmdSZXF1ZXN0EhQKDHJlY29yZGluZ19pZBgBIAEoCRIZCgxpZGxlX3NwZWVkdXAYAiABKAhIAIgBAUIPCg1faWRsZV9zcGVlZHVwIhgKFlN0YXJ0UmVjb3JkaW5nUmVzcG9uc2UiLAoUU3RvcFJlY29yZGluZ1JlcXVlc3QSFAoMcmVjb3JkaW5nX2lkGAEgASgJIlUKDVJlY29yZGluZ0luZm8SEgoKdmlkZW9fc2l6ZRgBIAEoAxIWCg50aHVtYm5haWxfc2l6ZRgCIAEoAxIYChBkdXJhdGlvbl9zZWNvbmRzGAMgASgBInwKFVN0b3BSZWNvcmRpbmdSZXNwb25zZRIpCgRpbmZvGAEgASgLMhkuZGVza3RvcC52MS5SZWNvcmRpbmdJbmZvSAASFQoLdmlkZW9fY2h1bmsYAiABKAxIABIZCg90aHVtYm5haWxfY2h1bmsYAyABKAxIAEIGCgRwYXJ0IoYBCghGaWxlSW5mbxIMCgRwYXRoGAEgASgJEgwKBHNpemUYAiABKAMSDAoEbW9kZRgDIAEoDRIsCghtb2RpZmllZBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIgoEdHlwZRgFIAEoDjIULmRlc2t0b3AudjEuRmlsZVR5cGUiPQoRVXBsb2FkRmlsZVJlcXVlc3QSDAoEcGF0aBgBIAEoCRIMCgRkYXRhGAIgASgMEgwKBG1vZGUYAyABKA0iOAoSVXBsb2FkRmlsZVJlc3BvbnNlEiIKBGZpbGUYASABKAsyFC5kZXNrdG9wLnYxLkZpbGVJbmZvIiMKE0Rvd25sb2FkRmlsZVJlcXVlc3QSDAoEcGF0aBgBIAEoCSJVChREb3dubG9hZEZpbGVSZXNwb25zZRIkCgRpbmZvGAEgASgLMhQuZGVza3RvcC52MS5GaWxlSW5mb0gAEg8KBWNodW5rGAIgASgMSABCBgoEcGFydCIgChBMaXN0RmlsZXNSZXF1ZXN0EgwKBHBhdGgYASABKAkiOAoRTGlzdEZpbGVzUmVzcG9uc2USIwoFZmlsZXMYASADKAsyFC5kZXNrdG9wLnYxLkZpbGVJbmZvKm8KC0ltYWdlRm9ybWF0EhwKGElNQUdFX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhQKEElNQUdFX0ZPUk1BVF9QTkcQARIVChFJTUFHRV9GT1JNQVRfSlBFRxACEhUKEUlNQUdFX0ZPUk1BVF9XRUJQEAMqngEKD1Njcm9sbERpcmVjdGlvbhIgChxTQ1JPTExfRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASFwoTU0NST0xMX0RJUkVDVElPTl9VUBABEhkKFVNDUk9MTF9ESVJFQ1RJT05fRE9XThACEhkKFVNDUk9MTF9ESVJFQ1RJT05fTEVGVBADEhoKFlNDUk9MTF9ESVJFQ1RJT05fUklHSFQQBCp8ChJTY3JlZW5DaGFuZ2VTb3VyY2USJAogU0NSRUVOX0NIQU5HRV9TT1VSQ0VfVU5TUEVDSUZJRUQQABIfChtTQ1JFRU5fQ0hBTkdFX1NPVVJDRV9EQU1BR0UQARIfChtTQ1JFRU5fQ0hBTkdFX1NPVVJDRV9GUkFNRVMQAiqBAQoIRmlsZVR5cGUSGQoVRklMRV9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRRklMRV9UWVBFX1JFR1VMQVIQARIXChNGSUxFX1RZUEVfRElSRUNUT1JZEAISFQoRRklMRV9UWVBFX1NZTUxJTksQAxITCg9GSUxFX1RZUEVfT1RIRVIQBDLIBQoORGVza3RvcFNlcnZpY2USSwoKR2V0RGlzcGxheRIdLmRlc2t0b3AudjEuR2V0RGlzcGxheVJlcXVlc3QaHi5kZXNrdG9wLnYxLkdldERpc3BsYXlSZXNwb25zZRI/CgZBY3Rpb24SGS5kZXNrdG9wLnYxLkFjdGlvblJlcXVlc3QaGi5kZXNrdG9wLnYxLkFjdGlvblJlc3BvbnNlEk0KClNjcmVlbnNob3QSHS5kZXNrdG9wLnYxLlNjcmVlbnNob3RSZXF1ZXN0Gh4uZGVza3RvcC52MS5TY3JlZW5zaG90UmVzcG9uc2UwARI6CgNWbmMSFi5kZXNrdG9wLnYxLlZuY1JlcXVlc3QaFy5kZXNrdG9wLnYxLlZuY1Jlc3BvbnNlKAEwARJXCg5TdGFydFJlY29yZGluZxIhLmRlc2t0b3AudjEuU3RhcnRSZWNvcmRpbmdSZXF1ZXN0GiIuZGVza3RvcC52MS5TdGFydFJlY29yZGluZ1Jlc3BvbnNlElYKDVN0b3BSZWNvcmRpbmcSIC5kZXNrdG9wLnYxLlN0b3BSZWNvcmRpbmdSZXF1ZXN0GiEuZGVza3RvcC52MS5TdG9wUmVjb3JkaW5nUmVzcG9uc2UwARJNCgpVcGxvYWRGaWxlEh0uZGVza3RvcC52MS5VcGxvYWRGaWxlUmVxdWVzdBoeLmRlc2t0b3AudjEuVXBsb2FkRmlsZVJlc3BvbnNlKAESUwoMRG93bmxvYWRGaWxlEh8uZGVza3RvcC52MS5Eb3dubG9hZEZpbGVSZXF1ZXN0GiAuZGVza3RvcC52MS5Eb3dubG9hZEZpbGVSZXNwb25zZTABEkgKCUxpc3RGaWxlcxIcLmRlc2t0b3AudjEuTGlzdEZpbGVzUmVxdWVzdBodLmRlc2t0b3AudjEuTGlzdEZpbGVzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChhkZXNrdG9wL3YxL2Rlc2t0b3AucHJvdG8SCmRlc2t0b3AudjEiHQoFUG9pbnQSCQoBeBgBIAEoBRIJCgF5GAIgASgFIiUKBFNpemUSDQoFd2lkdGgYASABKAUSDgoGaGVpZ2h0GAIgASgFIjsKBFJlY3QSCQoBeBgBIAEoBRIJCgF5GAIgASgFEg0KBXdpZHRoGAMgASgFEg4KBmhlaWdodBgEIAEoBSJdCgVJbWFnZRIMCgRkYXRhGAEgASgMEicKBmZvcm1hdBgCIAEoDjIXLmRlc2t0b3AudjEuSW1hZ2VGb3JtYXQSDQoFd2lkdGgYAyABKAUSDgoGaGVpZ2h0GAQgASgFIhMKEUdldERpc3BsYXlSZXF1ZXN0IrUBChJHZXREaXNwbGF5UmVzcG9uc2USJQoLbmF0aXZlX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoVZGVmYXVsdF9kZWNsYXJlZF9zaXplGAIgASgLMhAuZGVza3RvcC52MS5TaXplEg8KB2JhY2tlbmQYAyABKAkSNgoOc2NyZWVuX2NoYW5nZXMYBCABKA4yHi5kZXNrdG9wLnYxLlNjcmVlbkNoYW5nZVNvdXJjZSIZCglLZXlBY3Rpb24SDAoEdGV4dBgBIAEoCSIaCgpUeXBlQWN0aW9uEgwKBHRleHQYASABKAkiFgoUQ3Vyc29yUG9zaXRpb25BY3Rpb24iOAoPTW91c2VNb3ZlQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50IkcKC0NsaWNrQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EhEKCW1vZGlmaWVycxgCIAEoCSJgCgpEcmFnQWN0aW9uEisKEHN0YXJ0X2Nvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCmNvb3JkaW5hdGUYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50IhMKEU1vdXNlQnV0dG9uQWN0aW9uIogBCgxTY3JvbGxBY3Rpb24SJQoKY29vcmRpbmF0ZRgBIAEoCzIRLmRlc2t0b3AudjEuUG9pbnQSLgoJZGlyZWN0aW9uGAIgASgOMhsuZGVza3RvcC52MS5TY3JvbGxEaXJlY3Rpb24SDgoGYW1vdW50GAMgASgFEhEKCW1vZGlmaWVycxgEIAEoCSIyCg1Ib2xkS2V5QWN0aW9uEgwKBHRleHQYASABKAkSEwoLZHVyYXRpb25fbXMYAiABKAUiTAoQU2NyZWVuc2hvdEFjdGlvbhInCgZmb3JtYXQYASABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAiABKAUiIQoKV2FpdEFjdGlvbhITCgtkdXJhdGlvbl9tcxgBIAEoBSIuCgpab29tQWN0aW9uEiAKBnJlZ2lvbhgBIAEoCzIQLmRlc2t0b3AudjEuUmVjdCIuCgZTZXR0bGUSEAoIcXVpZXRfbXMYASABKAUSEgoKdGltZW91dF9tcxgCIAEoBSJiCgxTZXR0bGVSZXN1bHQSDwoHc2V0dGxlZBgBIAEoCBIRCgl3YWl0ZWRfbXMYAiABKAUSLgoGc291cmNlGAMgASgOMh4uZGVza3RvcC52MS5TY3JlZW5DaGFuZ2VTb3VyY2UiWwoMQ2FwdHVyZUFmdGVyEhEKCXNldHRsZV9tcxgBIAEoBRInCgZmb3JtYXQYAiABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAyABKAUinQgKDUFjdGlvblJlcXVlc3QSJQoLc2NhbGVkX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoNY2FwdHVyZV9hZnRlchgCIAEoCzIYLmRlc2t0b3AudjEuQ2FwdHVyZUFmdGVyEiIKBnNldHRsZRgDIAEoCzISLmRlc2t0b3AudjEuU2V0dGxlEiQKA2tleRgKIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASKQoIa2V5X2Rvd24YCyABKAsyFS5kZXNrdG9wLnYxLktleUFjdGlvbkgAEicKBmtleV91cBgMIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASJgoEdHlwZRgNIAEoCzIWLmRlc2t0b3AudjEuVHlwZUFjdGlvbkgAEjsKD2N1cnNvcl9wb3NpdGlvbhgOIAEoCzIgLmRlc2t0b3AudjEuQ3Vyc29yUG9zaXRpb25BY3Rpb25IABIxCgptb3VzZV9tb3ZlGA8gASgLMhsuZGVza3RvcC52MS5Nb3VzZU1vdmVBY3Rpb25IABItCgpsZWZ0X2NsaWNrGBAgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi4KC3JpZ2h0X2NsaWNrGBEgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi8KDG1pZGRsZV9jbGljaxgSIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIvCgxkb3VibGVfY2xpY2sYEyABKAsyFy5kZXNrdG9wLnYxLkNsaWNrQWN0aW9uSAASLwoMdHJpcGxlX2NsaWNrGBQgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEjEKD2xlZnRfY2xpY2tfZHJhZxgVIAEoCzIWLmRlc2t0b3AudjEuRHJhZ0FjdGlvbkgAEjgKD2xlZnRfbW91c2VfZG93bhgWIAEoCzIdLmRlc2t0b3AudjEuTW91c2VCdXR0b25BY3Rpb25IABI2Cg1sZWZ0X21vdXNlX3VwGBcgASgLMh0uZGVza3RvcC52MS5Nb3VzZUJ1dHRvbkFjdGlvbkgAEioKBnNjcm9sbBgYIAEoCzIYLmRlc2t0b3AudjEuU2Nyb2xsQWN0aW9uSAASLQoIaG9sZF9rZXkYGSABKAsyGS5kZXNrdG9wLnYxLkhvbGRLZXlBY3Rpb25IABIyCgpzY3JlZW5zaG90GBogASgLMhwuZGVza3RvcC52MS5TY3JlZW5zaG90QWN0aW9uSAASJgoEd2FpdBgbIAEoCzIWLmRlc2t0b3AudjEuV2FpdEFjdGlvbkgAEiYKBHpvb20YHCABKAsyFi5kZXNrdG9wLnYxLlpvb21BY3Rpb25IAEIICgZhY3Rpb24ilAEKDkFjdGlvblJlc3BvbnNlEg4KBm91dHB1dBgBIAEoCRIhCgZjdXJzb3IYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCnNjcmVlbnNob3QYAyABKAsyES5kZXNrdG9wLnYxLkltYWdlEigKBnNldHRsZRgEIAEoCzIYLmRlc2t0b3AudjEuU2V0dGxlUmVzdWx0ItMBChFTY3JlZW5zaG90UmVxdWVzdBIlCgtzY2FsZWRfc2l6ZRgBIAEoCzIQLmRlc2t0b3AudjEuU2l6ZRInCgZmb3JtYXQYAiABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAyABKAUSDwoHbWF4X2ZwcxgEIAEoARIWCg5pbmNsdWRlX2N1cnNvchgFIAEoCBIgCgZyZWdpb24YBiABKAsyEC5kZXNrdG9wLnYxLlJlY3QSEgoKYWxsX2ZyYW1lcxgHIAEoCCK4AQoSU2NyZWVuc2hvdFJlc3BvbnNlEiAKBWltYWdlGAEgASgLMhEuZGVza3RvcC52MS5JbWFnZRIlCgtuYXRpdmVfc2l6ZRgCIAEoCzIQLmRlc2t0b3AudjEuU2l6ZRIQCghzZXF1ZW5jZRgDIAEoBBIvCgtjYXB0dXJlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOY3Vyc29yX29taXR0ZWQYBSABKAkiGgoKVm5jUmVxdWVzdBIMCgRkYXRhGAEgASgMIhsKC1ZuY1Jlc3BvbnNlEgwKBGRhdGEYASABKAwiWQoVU3RhcnRSZWNvcmRpbmdSZXF1ZXN0EhQKDHJlY29yZGluZ19pZBgBIAEoCRIZCgxpZGxlX3NwZWVkdXAYAiABKAhIAIgBAUIPCg1faWRsZV9zcGVlZHVwIhgKFlN0YXJ0UmVjb3JkaW5nUmVzcG9uc2UiLAoUU3RvcFJlY29yZGluZ1JlcXVlc3QSFAoMcmVjb3JkaW5nX2lkGAEgASgJIlUKDVJlY29yZGluZ0luZm8SEgoKdmlkZW9fc2l6ZRgBIAEoAxIWCg50aHVtYm5haWxfc2l6ZRgCIAEoAxIYChBkdXJhdGlvbl9zZWNvbmRzGAMgASgBInwKFVN0b3BSZWNvcmRpbmdSZXNwb25zZRIpCgRpbmZvGAEgASgLMhkuZGVza3RvcC52MS5SZWNvcmRpbmdJbmZvSAASFQoLdmlkZW9fY2h1bmsYAiABKAxIABIZCg90aHVtYm5haWxfY2h1bmsYAyABKAxIAEIGCgRwYXJ0IoYBCghGaWxlSW5mbxIMCgRwYXRoGAEgASgJEgwKBHNpemUYAiABKAMSDAoEbW9kZRgDIAEoDRIsCghtb2RpZmllZBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIgoEdHlwZRgFIAEoDjIULmRlc2t0b3AudjEuRmlsZVR5cGUiPQoRVXBsb2FkRmlsZVJlcXVlc3QSDAoEcGF0aBgBIAEoCRIMCgRkYXRhGAIgASgMEgwKBG1vZGUYAyABKA0iOAoSVXBsb2FkRmlsZVJlc3BvbnNlEiIKBGZpbGUYASABKAsyFC5kZXNrdG9wLnYxLkZpbGVJbmZvIiMKE0Rvd25sb2FkRmlsZVJlcXVlc3QSDAoEcGF0aBgBIAEoCSJVChREb3dubG9hZEZpbGVSZXNwb25zZRIkCgRpbmZvGAEgASgLMhQuZGVza3RvcC52MS5GaWxlSW5mb0gAEg8KBWNodW5rGAIgASgMSABCBgoEcGFydCIgChBMaXN0RmlsZXNSZXF1ZXN0EgwKBHBhdGgYASABKAkiOAoRTGlzdEZpbGVzUmVzcG9uc2USIwoFZmlsZXMYASADKAsyFC5kZXNrdG9wLnYxLkZpbGVJbmZvIqsBChhMYXVuY2hBcHBsaWNhdGlvblJlcXVlc3QSDAoEYXJndhgBIAMoCRIZChF3b3JraW5nX2RpcmVjdG9yeRgCIAEoCRI6CgNlbnYYAyADKAsyLS5kZXNrdG9wLnYxLkxhdW5jaEFwcGxpY2F0aW9uUmVxdWVzdC5FbnZFbnRyeRoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIigKGUxhdW5jaEFwcGxpY2F0aW9uUmVzcG9uc2USCwoDcGlkGAEgASgFIjsKEkxpc3RXaW5kb3dzUmVxdWVzdBIlCgtzY2FsZWRfc2l6ZRgBIAEoCzIQLmRlc2t0b3AudjEuU2l6ZSKMAQoGV2luZG93EgoKAmlkGAEgASgNEg0KBXRpdGxlGAIgASgJEhIKCmNsYXNzX25hbWUYAyABKAkSCwoDcGlkGAQgASgFEiIKCGdlb21ldHJ5GAUgASgLMhAuZGVza3RvcC52MS5SZWN0Eg8KB2ZvY3VzZWQYBiABKAgSEQoJbWluaW1pemVkGAcgASgIIjoKE0xpc3RXaW5kb3dzUmVzcG9uc2USIwoHd2luZG93cxgBIAMoCzISLmRlc2t0b3AudjEuV2luZG93IiMKFUFjdGl2YXRlV2luZG93UmVxdWVzdBIKCgJpZBgBIAEoDSIYChZBY3RpdmF0ZVdpbmRvd1Jlc3BvbnNlIjcKEkNsb3NlV2luZG93UmVxdWVzdBIKCgJpZBgBIAEoDRIVCg1raWxsX2FmdGVyX21zGAIgASgNIiUKE0Nsb3NlV2luZG93UmVzcG9uc2USDgoGa2lsbGVkGAEgASgIKm8KC0ltYWdlRm9ybWF0EhwKGElNQUdFX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhQKEElNQUdFX0ZPUk1BVF9QTkcQARIVChFJTUFHRV9GT1JNQVRfSlBFRxACEhUKEUlNQUdFX0ZPUk1BVF9XRUJQEAMqngEKD1Njcm9sbERpcmVjdGlvbhIgChxTQ1JPTExfRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASFwoTU0NST0xMX0RJUkVDVElPTl9VUBABEhkKFVNDUk9MTF9ESVJFQ1RJT05fRE9XThACEhkKFVNDUk9MTF9ESVJFQ1RJT05fTEVGVBADEhoKFlNDUk9MTF9ESVJFQ1RJT05fUklHSFQQBCp8ChJTY3JlZW5DaGFuZ2VTb3VyY2USJAogU0NSRUVOX0NIQU5HRV9TT1VSQ0VfVU5TUEVDSUZJRUQQABIfChtTQ1JFRU5fQ0hBTkdFX1NPVVJDRV9EQU1BR0UQARIfChtTQ1JFRU5fQ0hBTkdFX1NPVVJDRV9GUkFNRVMQAiqBAQoIRmlsZVR5cGUSGQoVRklMRV9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRRklMRV9UWVBFX1JFR1VMQVIQARIXChNGSUxFX1RZUEVfRElSRUNUT1JZEAISFQoRRklMRV9UWVBFX1NZTUxJTksQAxITCg9GSUxFX1RZUEVfT1RIRVIQBDKjCAoORGVza3RvcFNlcnZpY2USSwoKR2V0RGlzcGxheRIdLmRlc2t0b3AudjEuR2V0RGlzcGxheVJlcXVlc3QaHi5kZXNrdG9wLnYxLkdldERpc3BsYXlSZXNwb25zZRI/CgZBY3Rpb24SGS5kZXNrdG9wLnYxLkFjdGlvblJlcXVlc3QaGi5kZXNrdG9wLnYxLkFjdGlvblJlc3BvbnNlEk0KClNjcmVlbnNob3QSHS5kZXNrdG9wLnYxLlNjcmVlbnNob3RSZXF1ZXN0Gh4uZGVza3RvcC52MS5TY3JlZW5zaG90UmVzcG9uc2UwARI6CgNWbmMSFi5kZXNrdG9wLnYxLlZuY1JlcXVlc3QaFy5kZXNrdG9wLnYxLlZuY1Jlc3BvbnNlKAEwARJXCg5TdGFydFJlY29yZGluZxIhLmRlc2t0b3AudjEuU3RhcnRSZWNvcmRpbmdSZXF1ZXN0GiIuZGVza3RvcC52MS5TdGFydFJlY29yZGluZ1Jlc3BvbnNlElYKDVN0b3BSZWNvcmRpbmcSIC5kZXNrdG9wLnYxLlN0b3BSZWNvcmRpbmdSZXF1ZXN0GiEuZGVza3RvcC52MS5TdG9wUmVjb3JkaW5nUmVzcG9uc2UwARJNCgpVcGxvYWRGaWxlEh0uZGVza3RvcC52MS5VcGxvYWRGaWxlUmVxdWVzdBoeLmRlc2t0b3AudjEuVXBsb2FkRmlsZVJlc3BvbnNlKAESUwoMRG93bmxvYWRGaWxlEh8uZGVza3RvcC52MS5Eb3dubG9hZEZpbGVSZXF1ZXN0GiAuZGVza3RvcC52MS5Eb3dubG9hZEZpbGVSZXNwb25zZTABEkgKCUxpc3RGaWxlcxIcLmRlc2t0b3AudjEuTGlzdEZpbGVzUmVxdWVzdBodLmRlc2t0b3AudjEuTGlzdEZpbGVzUmVzcG9uc2USYAoRTGF1bmNoQXBwbGljYXRpb24SJC5kZXNrdG9wLnYxLkxhdW5jaEFwcGxpY2F0aW9uUmVxdWVzdBolLmRlc2t0b3AudjEuTGF1bmNoQXBwbGljYXRpb25SZXNwb25zZRJOCgtMaXN0V2luZG93cxIeLmRlc2t0b3AudjEuTGlzdFdpbmRvd3NSZXF1ZXN0Gh8uZGVza3RvcC52MS5MaXN0V2luZG93c1Jlc3BvbnNlElcKDkFjdGl2YXRlV2luZG93EiEuZGVza3RvcC52MS5BY3RpdmF0ZVdpbmRvd1JlcXVlc3QaIi5kZXNrdG9wLnYxLkFjdGl2YXRlV2luZG93UmVzcG9uc2USTgoLQ2xvc2VXaW5kb3cSHi5kZXNrdG9wLnYxLkNsb3NlV2luZG93UmVxdWVzdBofLmRlc2t0b3AudjEuQ2xvc2VXaW5kb3dSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * A point in pixels; which space (native or declared) is said where it is used.
@@ -1363,6 +1363,253 @@ export const ListFilesResponseSchema: GenMessage<ListFilesResponse> = /*@__PURE_
   messageDesc(file_desktop_v1_desktop, 38);
 
 /**
+ * A program to start on the desktop.
+ *
+ * @generated from message desktop.v1.LaunchApplicationRequest
+ */
+export type LaunchApplicationRequest = Message<"desktop.v1.LaunchApplicationRequest"> & {
+  /**
+   * Program and arguments; argv[0] is looked up in PATH. Required.
+   *
+   * @generated from field: repeated string argv = 1;
+   */
+  argv: string[];
+
+  /**
+   * Absolute working directory; unset = the user's home.
+   *
+   * @generated from field: string working_directory = 2;
+   */
+  workingDirectory: string;
+
+  /**
+   * Extra environment variables (added to the desktop's environment).
+   *
+   * @generated from field: map<string, string> env = 3;
+   */
+  env: { [key: string]: string };
+};
+
+/**
+ * Describes the message desktop.v1.LaunchApplicationRequest.
+ * Use `create(LaunchApplicationRequestSchema)` to create a new message.
+ */
+export const LaunchApplicationRequestSchema: GenMessage<LaunchApplicationRequest> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 39);
+
+/**
+ * The started program.
+ *
+ * @generated from message desktop.v1.LaunchApplicationResponse
+ */
+export type LaunchApplicationResponse = Message<"desktop.v1.LaunchApplicationResponse"> & {
+  /**
+   * Its process id (also its process group id).
+   *
+   * @generated from field: int32 pid = 1;
+   */
+  pid: number;
+};
+
+/**
+ * Describes the message desktop.v1.LaunchApplicationResponse.
+ * Use `create(LaunchApplicationResponseSchema)` to create a new message.
+ */
+export const LaunchApplicationResponseSchema: GenMessage<LaunchApplicationResponse> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 40);
+
+/**
+ * Which windows to list.
+ *
+ * @generated from message desktop.v1.ListWindowsRequest
+ */
+export type ListWindowsRequest = Message<"desktop.v1.ListWindowsRequest"> & {
+  /**
+   * Report geometry in this declared space; unset = native pixels.
+   *
+   * @generated from field: desktop.v1.Size scaled_size = 1;
+   */
+  scaledSize?: Size | undefined;
+};
+
+/**
+ * Describes the message desktop.v1.ListWindowsRequest.
+ * Use `create(ListWindowsRequestSchema)` to create a new message.
+ */
+export const ListWindowsRequestSchema: GenMessage<ListWindowsRequest> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 41);
+
+/**
+ * One top-level window.
+ *
+ * @generated from message desktop.v1.Window
+ */
+export type Window = Message<"desktop.v1.Window"> & {
+  /**
+   * X window id.
+   *
+   * @generated from field: uint32 id = 1;
+   */
+  id: number;
+
+  /**
+   * _NET_WM_NAME (UTF-8), else WM_NAME.
+   *
+   * @generated from field: string title = 2;
+   */
+  title: string;
+
+  /**
+   * WM_CLASS class part (e.g. "XTerm", "firefox-esr").
+   *
+   * @generated from field: string class_name = 3;
+   */
+  className: string;
+
+  /**
+   * _NET_WM_PID; 0 when the app does not say.
+   *
+   * @generated from field: int32 pid = 4;
+   */
+  pid: number;
+
+  /**
+   * Client area, in the requested space (declared, or native pixels).
+   *
+   * @generated from field: desktop.v1.Rect geometry = 5;
+   */
+  geometry?: Rect | undefined;
+
+  /**
+   * Whether it is the active window (_NET_ACTIVE_WINDOW).
+   *
+   * @generated from field: bool focused = 6;
+   */
+  focused: boolean;
+
+  /**
+   * Whether it is minimized (_NET_WM_STATE_HIDDEN).
+   *
+   * @generated from field: bool minimized = 7;
+   */
+  minimized: boolean;
+};
+
+/**
+ * Describes the message desktop.v1.Window.
+ * Use `create(WindowSchema)` to create a new message.
+ */
+export const WindowSchema: GenMessage<Window> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 42);
+
+/**
+ * The managed windows.
+ *
+ * @generated from message desktop.v1.ListWindowsResponse
+ */
+export type ListWindowsResponse = Message<"desktop.v1.ListWindowsResponse"> & {
+  /**
+   * Oldest first (_NET_CLIENT_LIST order).
+   *
+   * @generated from field: repeated desktop.v1.Window windows = 1;
+   */
+  windows: Window[];
+};
+
+/**
+ * Describes the message desktop.v1.ListWindowsResponse.
+ * Use `create(ListWindowsResponseSchema)` to create a new message.
+ */
+export const ListWindowsResponseSchema: GenMessage<ListWindowsResponse> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 43);
+
+/**
+ * Which window to activate.
+ *
+ * @generated from message desktop.v1.ActivateWindowRequest
+ */
+export type ActivateWindowRequest = Message<"desktop.v1.ActivateWindowRequest"> & {
+  /**
+   * X window id from ListWindows.
+   *
+   * @generated from field: uint32 id = 1;
+   */
+  id: number;
+};
+
+/**
+ * Describes the message desktop.v1.ActivateWindowRequest.
+ * Use `create(ActivateWindowRequestSchema)` to create a new message.
+ */
+export const ActivateWindowRequestSchema: GenMessage<ActivateWindowRequest> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 44);
+
+/**
+ * Nothing: the request was sent to the window manager.
+ *
+ * @generated from message desktop.v1.ActivateWindowResponse
+ */
+export type ActivateWindowResponse = Message<"desktop.v1.ActivateWindowResponse"> & {
+};
+
+/**
+ * Describes the message desktop.v1.ActivateWindowResponse.
+ * Use `create(ActivateWindowResponseSchema)` to create a new message.
+ */
+export const ActivateWindowResponseSchema: GenMessage<ActivateWindowResponse> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 45);
+
+/**
+ * Which window to close.
+ *
+ * @generated from message desktop.v1.CloseWindowRequest
+ */
+export type CloseWindowRequest = Message<"desktop.v1.CloseWindowRequest"> & {
+  /**
+   * X window id from ListWindows.
+   *
+   * @generated from field: uint32 id = 1;
+   */
+  id: number;
+
+  /**
+   * If the window is still there after this long, ms, kill its process
+   * (SIGKILL to _NET_WM_PID). 0 = only ask.
+   *
+   * @generated from field: uint32 kill_after_ms = 2;
+   */
+  killAfterMs: number;
+};
+
+/**
+ * Describes the message desktop.v1.CloseWindowRequest.
+ * Use `create(CloseWindowRequestSchema)` to create a new message.
+ */
+export const CloseWindowRequestSchema: GenMessage<CloseWindowRequest> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 46);
+
+/**
+ * How the close went.
+ *
+ * @generated from message desktop.v1.CloseWindowResponse
+ */
+export type CloseWindowResponse = Message<"desktop.v1.CloseWindowResponse"> & {
+  /**
+   * The process was killed (the window stayed past kill_after_ms).
+   *
+   * @generated from field: bool killed = 1;
+   */
+  killed: boolean;
+};
+
+/**
+ * Describes the message desktop.v1.CloseWindowResponse.
+ * Use `create(CloseWindowResponseSchema)` to create a new message.
+ */
+export const CloseWindowResponseSchema: GenMessage<CloseWindowResponse> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 47);
+
+/**
  * Image encoding of a screenshot.
  *
  * @generated from enum desktop.v1.ImageFormat
@@ -1665,6 +1912,57 @@ export const DesktopService: GenService<{
     methodKind: "unary";
     input: typeof ListFilesRequestSchema;
     output: typeof ListFilesResponseSchema;
+  },
+  /**
+   * Starts a program on the desktop: argv (no shell), in its own process
+   * group, stopped with the desktop like `--open` apps; returns at once with
+   * its pid. Errors: INVALID_ARGUMENT (empty argv, a relative working
+   * directory, an env name with '='), NOT_FOUND (no such program),
+   * UNAVAILABLE (the desktop cannot start).
+   *
+   * @generated from rpc desktop.v1.DesktopService.LaunchApplication
+   */
+  launchApplication: {
+    methodKind: "unary";
+    input: typeof LaunchApplicationRequestSchema;
+    output: typeof LaunchApplicationResponseSchema;
+  },
+  /**
+   * The top-level windows the window manager manages (EWMH
+   * _NET_CLIENT_LIST), in stacking order of mapping. Errors: UNIMPLEMENTED
+   * (a PortableDesktop session whose X display cannot be joined).
+   *
+   * @generated from rpc desktop.v1.DesktopService.ListWindows
+   */
+  listWindows: {
+    methodKind: "unary";
+    input: typeof ListWindowsRequestSchema;
+    output: typeof ListWindowsResponseSchema;
+  },
+  /**
+   * Asks the window manager to raise and focus a window (EWMH
+   * _NET_ACTIVE_WINDOW). Errors: NOT_FOUND (no such managed window),
+   * UNIMPLEMENTED as for ListWindows.
+   *
+   * @generated from rpc desktop.v1.DesktopService.ActivateWindow
+   */
+  activateWindow: {
+    methodKind: "unary";
+    input: typeof ActivateWindowRequestSchema;
+    output: typeof ActivateWindowResponseSchema;
+  },
+  /**
+   * Asks a window to close (EWMH _NET_CLOSE_WINDOW: the app may ask to save
+   * first); with `kill_after_ms`, the window's process (_NET_WM_PID) is
+   * killed if the window is still there after that long. Errors: NOT_FOUND,
+   * UNIMPLEMENTED as for ListWindows.
+   *
+   * @generated from rpc desktop.v1.DesktopService.CloseWindow
+   */
+  closeWindow: {
+    methodKind: "unary";
+    input: typeof CloseWindowRequestSchema;
+    output: typeof CloseWindowResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_desktop_v1_desktop, 0);

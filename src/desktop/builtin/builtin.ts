@@ -16,17 +16,18 @@ import {
   type Recorder,
   type RecordOptions,
 } from "../desktop.js";
-import { DesktopUnavailableError } from "../errors.js";
+import { DesktopUnavailableError, NotFoundError } from "../errors.js";
 import type { Point, Size } from "../geometry.js";
 import { drawPointer } from "../image.js";
 import { type Key, keysymForCodePoint } from "../keys.js";
-import { desktopEnv, dialVnc } from "../process.js";
+import { desktopEnv, dialVnc, findProgram } from "../process.js";
 import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
 import { sleep } from "../sleep.js";
 import { STALL_DEFAULTS, type StallLimits, StallWatch } from "../stall.js";
 import { X11Connection } from "../x11/connection.js";
 import { watchDamage } from "../x11/damage-watch.js";
+import { activateManaged, closeManaged, listWindows, type WindowInfo } from "../x11/windows.js";
 import { recordX11 } from "./record.js";
 import { XServer } from "./xserver.js";
 
@@ -400,6 +401,27 @@ export class BuiltinDesktop implements Desktop {
       out.push(loc.keycode);
     }
     return out;
+  }
+
+  async launchApplication(argv: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ pid: number }> {
+    const env = { ...this.opts.env, ...opts.env };
+    if (!findProgram(argv[0], env.PATH)) throw new NotFoundError(`${argv[0]}: no such program`);
+    const { server } = await this.sessions.get();
+    const pid = server.spawn(argv, { cwd: opts.cwd, env: opts.env }).pid;
+    if (!pid) throw new NotFoundError(`${argv[0]}: could not start`);
+    return { pid };
+  }
+
+  async windows(): Promise<WindowInfo[]> {
+    return listWindows(await this.x());
+  }
+
+  async activateWindow(id: number): Promise<void> {
+    await activateManaged(await this.x(), id);
+  }
+
+  async closeWindow(id: number, killAfterMs: number): Promise<{ killed: boolean }> {
+    return closeManaged(await this.x(), id, killAfterMs);
   }
 
   close(): Promise<void> {

@@ -118,14 +118,15 @@ export class XServer {
 
   /**
    * Starts a program on this display (argv, no shell) in its own process
-   * group, in the user's home directory; it is stopped with the desktop.
+   * group, in `opts.cwd` (the user's home by default) with `opts.env` added;
+   * it is stopped with the desktop.
    */
-  spawn(argv: string[]): DisplayProcess {
+  spawn(argv: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): DisplayProcess {
     const child = spawnOnDisplay(argv, {
       display: this.display,
       xauthority: this.xauthority,
-      env: this.env,
-      cwd: homedir(),
+      env: { ...this.env, ...opts.env },
+      cwd: opts.cwd ?? homedir(),
       logger: this.logger,
       stopping: () => this.stopping,
     });

@@ -25,17 +25,18 @@ import {
   type Recorder,
   type RecordOptions,
 } from "../desktop.js";
-import { DesktopUnavailableError } from "../errors.js";
+import { DesktopUnavailableError, NotFoundError, UnimplementedError } from "../errors.js";
 import { watchFrames } from "../frame-watch.js";
 import type { Point, Size } from "../geometry.js";
 import { InstanceDir } from "../instance-dir.js";
 import type { Key } from "../keys.js";
-import { alive, dialVnc, killGroup, signalProcess, spawnOnDisplay } from "../process.js";
+import { alive, dialVnc, findProgram, killGroup, signalProcess, spawnOnDisplay } from "../process.js";
 import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
 import { STALL_DEFAULTS, type StallLimits } from "../stall.js";
 import { X11Connection } from "../x11/connection.js";
 import { watchDamage } from "../x11/damage-watch.js";
+import { activateManaged, closeManaged, listWindows, type WindowInfo } from "../x11/windows.js";
 import { PortableDesktopCli, PortableDesktopCommandError } from "./cli.js";
 import { recordWithCli } from "./record.js";
 import { parseUp, probe, type Session, type UpOutput } from "./session.js";
@@ -398,6 +399,36 @@ export class PortableDesktop implements Desktop {
     } finally {
       await this.keyUp(held);
     }
+  }
+
+  async launchApplication(argv: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ pid: number }> {
+    const env = { ...this.opts.env, ...opts.env };
+    if (!findProgram(argv[0], env.PATH)) throw new NotFoundError(`${argv[0]}: no such program`);
+    const s = await this.sessions.get();
+    const app = spawnOnDisplay(argv, { display: s.display, env, cwd: opts.cwd ?? homedir(), logger: this.opts.logger });
+    if (!app.pid) throw new NotFoundError(`${argv[0]}: could not start`);
+    s.apps.push(app);
+    return { pid: app.pid };
+  }
+
+  /** The session's X display, joined for DAMAGE; windows cannot be read without it. */
+  private async display(): Promise<X11Connection> {
+    const s = await this.sessions.get();
+    if (!s.x)
+      throw new UnimplementedError("windows: this portabledesktop session's X display cannot be joined (no CLI command lists windows)");
+    return s.x;
+  }
+
+  async windows(): Promise<WindowInfo[]> {
+    return listWindows(await this.display());
+  }
+
+  async activateWindow(id: number): Promise<void> {
+    await activateManaged(await this.display(), id);
+  }
+
+  async closeWindow(id: number, killAfterMs: number): Promise<{ killed: boolean }> {
+    return closeManaged(await this.display(), id, killAfterMs);
   }
 
   async close(): Promise<void> {

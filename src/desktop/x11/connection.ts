@@ -24,6 +24,7 @@ import type { Point, Rect } from "../geometry.js";
 import type { PointerSprite } from "../image.js";
 import { sleep } from "../sleep.js";
 import { bounded, STALL_DEFAULTS } from "../stall.js";
+import { bgrxToRgb } from "./bgrx.js";
 import { Keymap } from "./keymap.js";
 
 // XTEST FakeInput event types (XTEST spec, section 2).
@@ -60,6 +61,7 @@ export class X11Connection {
    * it for the connection's lifetime.
    */
   private readonly pending = new Set<(err: Error) => void>();
+  private readonly atomCache = new Map<string, number>();
   /** Called once if the connection to the server is lost. */
   onLost: (err: Error) => void = () => {};
   /** Called for an X protocol error on a request that has no reply (XTEST input, ChangeKeyboardMapping). */
@@ -156,6 +158,29 @@ export class X11Connection {
       });
     });
     return bounded(reply, this.limits.part, this.limits.requestTimeoutMs);
+  }
+
+  /**
+   * A request with a reply on the underlying client, bounded like every
+   * other (for modules built on this connection: src/desktop/x11/windows.ts).
+   */
+  call<T>(send: (X: XClient, cb: Callback<T>) => void): Promise<T> {
+    return this.request((cb) => send(this.X, cb));
+  }
+
+  /** A request without a reply on the underlying client. */
+  send(fn: (X: XClient) => void): void {
+    if (!this.closed) fn(this.X);
+  }
+
+  /** The atom for `name` on this server (interned once per connection). */
+  async atom(name: string): Promise<number> {
+    let a = this.atomCache.get(name);
+    if (a === undefined) {
+      a = await this.request<number>((cb) => this.X.InternAtom(false, name, cb));
+      this.atomCache.set(name, a);
+    }
+    return a;
   }
 
   /** False once closed or lost. */
@@ -361,38 +386,4 @@ export class X11Connection {
       // already gone
     }
   }
-}
-
-/**
- * ZPixmap 24-bit depth in 32 bits per pixel, little-endian (B, G, R, pad) ->
- * packed RGB. The TrueColor visual of Xvnc is 0xff0000/0xff00/0xff masks.
- * Why this shape: one 32-bit read per pixel and three 32-bit writes per four
- * pixels, about twice as fast as byte stores on a 1920x1080 frame.
- */
-export function bgrxToRgb(src: Buffer, pixels: number): Buffer {
-  // allocUnsafeSlow is never pooled, so its offset is 0: 32-bit aligned.
-  const out = Buffer.allocUnsafeSlow(pixels * 3);
-  // A core GetImage reply may sit unaligned in the socket buffer: copy it then.
-  const aligned = src.byteOffset % 4 === 0 ? src : Buffer.from(src.subarray(0, pixels * 4));
-  const px = new Uint32Array(aligned.buffer, aligned.byteOffset, pixels);
-  const o = new Uint32Array(out.buffer, 0, Math.floor((pixels * 3) / 4));
-  // 0x00RRGGBB -> 0x00BBGGRR, whose little-endian bytes are R, G, B.
-  const rgb = (v: number) => ((v >>> 16) & 0xff) | (v & 0xff00) | ((v & 0xff) << 16);
-  let i = 0;
-  for (let j = 0; i + 3 < pixels; i += 4, j += 3) {
-    const a = rgb(px[i]);
-    const b = rgb(px[i + 1]);
-    const c = rgb(px[i + 2]);
-    const d = rgb(px[i + 3]);
-    o[j] = a | (b << 24);
-    o[j + 1] = (b >>> 8) | (c << 16);
-    o[j + 2] = (c >>> 16) | (d << 8);
-  }
-  for (; i < pixels; i++) {
-    const v = px[i];
-    out[i * 3] = v >>> 16;
-    out[i * 3 + 1] = v >>> 8;
-    out[i * 3 + 2] = v;
-  }
-  return out;
 }

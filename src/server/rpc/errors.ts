@@ -5,7 +5,7 @@
  *   DesktopUnavailableError / DesktopClosedError -> UNAVAILABLE
  *   NotFoundError -> NOT_FOUND, ResourceExhaustedError -> RESOURCE_EXHAUSTED,
  *   DataLossError -> DATA_LOSS, PermissionDeniedError -> PERMISSION_DENIED,
- *   FailedPreconditionError -> FAILED_PRECONDITION
+ *   FailedPreconditionError -> FAILED_PRECONDITION, UnimplementedError -> UNIMPLEMENTED
  *   an aborted call -> CANCELED, or UNAVAILABLE when the server is shutting down
  *   anything else -> INTERNAL with the cause's message
  */
@@ -19,6 +19,7 @@ import {
   NotFoundError,
   PermissionDeniedError,
   ResourceExhaustedError,
+  UnimplementedError,
 } from "../../desktop/errors.js";
 import { withOutcome } from "../transport/outcome.js";
 
@@ -30,6 +31,7 @@ const CODES: [new (...a: never[]) => Error, Code][] = [
   [DataLossError, Code.DataLoss],
   [PermissionDeniedError, Code.PermissionDenied],
   [FailedPreconditionError, Code.FailedPrecondition],
+  [UnimplementedError, Code.Unimplemented],
 ];
 
 export function toConnectError(err: unknown, shuttingDown = false): ConnectError {

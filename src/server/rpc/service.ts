@@ -18,6 +18,7 @@ import { screenshotStream } from "./screenshot.js";
 import { SOURCE_ENUM } from "./settle.js";
 import { DEFAULT_RECORDING_LIMITS, type RecordingLimits, stopRecordingStream } from "./stop-recording.js";
 import { vncBridge } from "./vnc.js";
+import { activateWindow, closeWindow, launchApplication, listWindows } from "./windows.js";
 
 export interface ServiceOptions {
   desktop: Desktop;
@@ -61,5 +62,9 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
     uploadFile: (reqs, ctx) => uploadFile(opts.files, reqs, ctx.signal, logger),
     downloadFile: (req) => downloadFile(opts.files, req, logger),
     listFiles: (req) => listFiles(opts.files, req),
+    launchApplication: (req) => launchApplication(desktop, req),
+    listWindows: (req) => listWindows(desktop, req),
+    activateWindow: (req) => activateWindow(desktop, req),
+    closeWindow: (req) => closeWindow(desktop, req),
   };
 }

@@ -1,0 +1,116 @@
+/**
+ * Top-level windows as the window manager sees them, through EWMH root
+ * properties and client messages (Extended Window Manager Hints,
+ * https://specifications.freedesktop.org/wm-spec/latest/):
+ * _NET_CLIENT_LIST, _NET_ACTIVE_WINDOW, _NET_WM_NAME, _NET_WM_PID,
+ * _NET_WM_STATE(_HIDDEN), _NET_CLOSE_WINDOW, and ICCCM's WM_NAME and
+ * WM_CLASS. Geometry is the client area in native pixels, relative to the
+ * root window.
+ */
+import { NotFoundError } from "../errors.js";
+import type { Rect } from "../geometry.js";
+import { signalProcess } from "../process.js";
+import { sleep } from "../sleep.js";
+import type { X11Connection } from "./connection.js";
+
+export interface WindowInfo {
+  id: number;
+  title: string;
+  /** WM_CLASS class part. */
+  className: string;
+  /** _NET_WM_PID, 0 when unknown. */
+  pid: number;
+  /** Client area, native pixels. */
+  geometry: Rect;
+  focused: boolean;
+  minimized: boolean;
+}
+
+const ANY_PROPERTY_TYPE = 0;
+/** Longest property read, in 4-byte units (1 MiB). */
+const MAX_LONGS = 256 * 1024;
+/** _NET_ACTIVE_WINDOW / _NET_CLOSE_WINDOW source indication: a pager (a tool acting for the user). */
+const SOURCE_PAGER = 2;
+
+async function property(x: X11Connection, wid: number, name: string): Promise<{ format: number; data: Buffer } | undefined> {
+  const atom = await x.atom(name);
+  const p = await x.call<{ format: number; data?: Buffer }>((X, cb) => X.GetProperty(0, wid, atom, ANY_PROPERTY_TYPE, 0, MAX_LONGS, cb));
+  return p.data && p.data.length > 0 ? { format: p.format, data: p.data } : undefined;
+}
+
+const longs = (p: { data: Buffer } | undefined): number[] =>
+  p ? Array.from({ length: Math.floor(p.data.length / 4) }, (_, i) => p.data.readUInt32LE(i * 4)) : [];
+
+/** The managed windows, oldest first (_NET_CLIENT_LIST). A window that goes away while it is read is left out. */
+export async function listWindows(x: X11Connection): Promise<WindowInfo[]> {
+  const ids = longs(await property(x, x.root, "_NET_CLIENT_LIST"));
+  const [active] = longs(await property(x, x.root, "_NET_ACTIVE_WINDOW"));
+  const hidden = await x.atom("_NET_WM_STATE_HIDDEN");
+  const out: WindowInfo[] = [];
+  for (const id of ids) {
+    try {
+      const name = (await property(x, id, "_NET_WM_NAME")) ?? (await property(x, id, "WM_NAME"));
+      const wmClass = (await property(x, id, "WM_CLASS"))?.data.toString("latin1").split("\0") ?? [];
+      const [pid = 0] = longs(await property(x, id, "_NET_WM_PID"));
+      const state = longs(await property(x, id, "_NET_WM_STATE"));
+      const g = await x.call<{ width: number; height: number }>((X, cb) => X.GetGeometry(id, cb));
+      const at = await x.call<{ destX: number; destY: number }>((X, cb) => X.TranslateCoordinates(id, x.root, 0, 0, cb));
+      out.push({
+        id,
+        title: name?.data.toString("utf8") ?? "",
+        className: wmClass[1] ?? "",
+        pid,
+        geometry: { x: at.destX, y: at.destY, width: g.width, height: g.height },
+        focused: id === active,
+        minimized: state.includes(hidden),
+      });
+    } catch (err) {
+      // BadWindow: it was destroyed between the list and the reads.
+      if (!/BadWindow|Bad ?Window|error 3\b/i.test(String(err))) throw err;
+    }
+  }
+  return out;
+}
+
+/** Whether `id` is a managed window now. */
+export async function isManaged(x: X11Connection, id: number): Promise<boolean> {
+  return longs(await property(x, x.root, "_NET_CLIENT_LIST")).includes(id);
+}
+
+/** Asks the window manager to raise and focus `id` (_NET_ACTIVE_WINDOW). */
+export async function activateWindow(x: X11Connection, id: number): Promise<void> {
+  const message = await x.atom("_NET_ACTIVE_WINDOW");
+  x.send((X) => X.SendClientMessage(x.root, id, message, 32, [SOURCE_PAGER, 0, 0, 0, 0]));
+  await x.sync();
+}
+
+/** Asks `id` to close through the window manager (_NET_CLOSE_WINDOW). */
+export async function closeWindow(x: X11Connection, id: number): Promise<void> {
+  const message = await x.atom("_NET_CLOSE_WINDOW");
+  x.send((X) => X.SendClientMessage(x.root, id, message, 32, [0, SOURCE_PAGER, 0, 0, 0]));
+  await x.sync();
+}
+
+/** activateWindow for a managed window; NotFoundError otherwise. */
+export async function activateManaged(x: X11Connection, id: number): Promise<void> {
+  if (!(await isManaged(x, id))) throw new NotFoundError(`window ${id} is not a managed window`);
+  await activateWindow(x, id);
+}
+
+/**
+ * closeWindow for a managed window (NotFoundError otherwise); with
+ * `killAfterMs` > 0, SIGKILL to its _NET_WM_PID if it is still managed then.
+ */
+export async function closeManaged(x: X11Connection, id: number, killAfterMs: number): Promise<{ killed: boolean }> {
+  const win = (await listWindows(x)).find((w) => w.id === id);
+  if (!win) throw new NotFoundError(`window ${id} is not a managed window`);
+  await closeWindow(x, id);
+  if (killAfterMs <= 0) return { killed: false };
+  const end = Date.now() + killAfterMs;
+  while (Date.now() < end) {
+    if (!(await isManaged(x, id))) return { killed: false };
+    await sleep(Math.min(100, Math.max(0, end - Date.now())));
+  }
+  if (!(await isManaged(x, id)) || win.pid <= 0) return { killed: false };
+  return { killed: signalProcess(win.pid, "SIGKILL") };
+}

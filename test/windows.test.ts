@@ -1,0 +1,85 @@
+/**
+ * Applications and windows on a real desktop, both backends: LaunchApplication
+ * starts a program (argv, working directory, extra env) and its window shows
+ * in ListWindows with its title, class, pid and geometry (declared space when
+ * asked); ActivateWindow focuses it; CloseWindow closes it politely. Bad
+ * requests are INVALID_ARGUMENT or NOT_FOUND.
+ */
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Window } from "../gen/desktop/v1/desktop_pb.js";
+import type { Desktop } from "../src/desktop/desktop.js";
+import { alive, eventually } from "./helpers/process.js";
+import { startPortableServer, startTestServer, type TestServer, useServer } from "./helpers/server.js";
+
+const NATIVE = { width: 1024, height: 768 };
+const code = (e: unknown) => Code[ConnectError.from(e).code];
+
+const backends = [
+  { name: "builtin", start: () => startTestServer({ geometry: NATIVE }) },
+  { name: "portabledesktop (stand-in CLI)", start: () => startPortableServer({ geometry: NATIVE }) },
+];
+
+for (const backend of backends) {
+  describe(`applications and windows: ${backend.name}`, () => {
+    const t = useServer(backend.start as () => Promise<TestServer<Desktop>>);
+
+    const windowTitled = (title: string) =>
+      eventually(async () => (await t().grpc.listWindows({})).windows.find((w) => w.title === title), 15_000);
+
+    it("a launched program gets the working directory and extra environment it was given", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "desktopd-launch-"));
+      try {
+        const res = await t().grpc.launchApplication({
+          argv: ["sh", "-c", 'printf "%s" "$GREETING" > out.txt'],
+          workingDirectory: dir,
+          env: { GREETING: "hé there" },
+        });
+        assert.ok(res.pid > 0);
+        assert.equal(await eventually(() => readFile(join(dir, "out.txt"), "utf8")), "hé there");
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("an xterm shows in ListWindows by title, with its class, pid and geometry (native and declared); ActivateWindow focuses, CloseWindow closes", async () => {
+      const [a, b] = [`spec-a-${randomUUID().slice(0, 8)}`, `spec-b-${randomUUID().slice(0, 8)}`];
+      const first = await t().grpc.launchApplication({ argv: ["xterm", "-title", a, "-geometry", "40x10+10+10"] });
+      const wa: Window = await windowTitled(a);
+      assert.equal(wa.className, "XTerm");
+      assert.equal(wa.pid, first.pid);
+      const g = wa.geometry!;
+      assert.ok(g.width > 100 && g.height > 50 && g.x >= 0 && g.y >= 0 && g.x + g.width <= NATIVE.width, JSON.stringify(g));
+      const half = (await t().grpc.listWindows({ scaledSize: { width: 512, height: 384 } })).windows.find((w) => w.id === wa.id)!;
+      assert.ok(
+        Math.abs(half.geometry!.width - g.width / 2) <= 1 && Math.abs(half.geometry!.x - g.x / 2) <= 1,
+        JSON.stringify(half.geometry),
+      );
+
+      await t().grpc.launchApplication({ argv: ["xterm", "-title", b, "-geometry", "40x10+300+200"] });
+      await eventually(async () => ((await windowTitled(b)).focused ? true : undefined), 15_000);
+      await t().grpc.activateWindow({ id: wa.id });
+      await eventually(async () => ((await windowTitled(a)).focused ? true : undefined), 10_000);
+
+      const closed = await t().grpc.closeWindow({ id: wa.id });
+      assert.equal(closed.killed, false);
+      await eventually(async () => ((await t().grpc.listWindows({})).windows.some((w) => w.id === wa.id) ? undefined : true), 10_000);
+      await eventually(async () => (alive(first.pid) ? undefined : true), 10_000);
+    });
+
+    it("bad requests: INVALID_ARGUMENT for an empty argv, a relative directory or window id 0; NOT_FOUND for a missing program or window", async () => {
+      const g = t().grpc;
+      assert.equal(await g.launchApplication({ argv: [] }).catch(code), "InvalidArgument");
+      assert.equal(await g.launchApplication({ argv: ["xterm"], workingDirectory: "relative/dir" }).catch(code), "InvalidArgument");
+      assert.equal(await g.launchApplication({ argv: ["no-such-program-desktopd"] }).catch(code), "NotFound");
+      assert.equal(await g.activateWindow({ id: 0 }).catch(code), "InvalidArgument");
+      assert.equal(await g.activateWindow({ id: 0x7ffffff }).catch(code), "NotFound");
+      assert.equal(await g.closeWindow({ id: 0x7ffffff }).catch(code), "NotFound");
+    });
+  });
+}
