@@ -18,6 +18,7 @@ import type { Duplex } from "node:stream";
 import type { Point, Rect, Size } from "./geometry.js";
 import type { Key } from "./keys.js";
 import type { ScreenChanges } from "./screen-changes.js";
+import type { SelectionName } from "./x11/clipboard.js";
 import type { WindowInfo } from "./x11/windows.js";
 
 export type MouseButton = "left" | "middle" | "right";
@@ -147,6 +148,13 @@ export interface Desktop {
    * process if it is still there then. NotFoundError when it is not one.
    */
   closeWindow(id: number, killAfterMs: number): Promise<{ killed: boolean }>;
+  /**
+   * The text on `selection` (src/desktop/x11/clipboard.ts); "" when nobody
+   * owns it. ResourceExhaustedError over MAX_CLIPBOARD_BYTES.
+   */
+  getClipboard(selection: SelectionName): Promise<string>;
+  /** Puts `text` (UTF-8, at most MAX_CLIPBOARD_BYTES: the caller checks) on `selection`. */
+  setClipboard(text: string, selection: SelectionName): Promise<void>;
   /** Types any Unicode text; stops between characters when `signal` aborts. */
   type(text: string, signal?: AbortSignal): Promise<void>;
   /**

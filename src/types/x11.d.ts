@@ -135,6 +135,14 @@ declare module "x11" {
       y: number,
       cb: Callback<{ child: number; destX: number; destY: number }>,
     ): void;
+    SetSelectionOwner(owner: number, selection: number, time: number): void;
+    GetSelectionOwner(selection: number, cb: Callback<number>): void;
+    ConvertSelection(requestor: number, selection: number, target: number, property: number, time: number): void;
+    /** mode 0 replace, 1 prepend, 2 append; format 8, 16 or 32. */
+    ChangeProperty(mode: number, window: number, property: number, type: number, format: number, data: Buffer | number[]): void;
+    DeleteProperty(window: number, property: number): void;
+    /** `event`: an event object as the parsers produce it (name and fields), packed to 32 bytes. */
+    SendEvent(destination: number, propagate: number, eventMask: number, event: Record<string, unknown>): void;
     /** A ClientMessage about `wid` sent to `destination` (EWMH: the root, with SubstructureRedirect|SubstructureNotify). */
     SendClientMessage(destination: number, wid: number, messageType: number, format: number, data: number[], eventMask?: number): void;
     GetInputFocus(cb: Callback<{ focus: number }>): void;

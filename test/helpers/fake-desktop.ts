@@ -11,6 +11,7 @@ import { DesktopUnavailableError } from "../../src/desktop/errors.js";
 import type { Point, Size } from "../../src/desktop/geometry.js";
 import type { Key } from "../../src/desktop/keys.js";
 import { ChangeLog, type ChangeSource, type ScreenChanges } from "../../src/desktop/screen-changes.js";
+import type { SelectionName } from "../../src/desktop/x11/clipboard.js";
 import type { WindowInfo } from "../../src/desktop/x11/windows.js";
 
 export interface Call {
@@ -68,6 +69,19 @@ export class FakeDesktop implements Desktop {
   async launchApplication(argv: string[], opts?: { cwd?: string; env?: Record<string, string> }): Promise<{ pid: number }> {
     this.note("launchApplication", argv, opts);
     return { pid: 4242 };
+  }
+
+  /** The fake's selections. */
+  readonly selections = new Map<SelectionName, string>();
+
+  async getClipboard(selection: SelectionName): Promise<string> {
+    this.note("getClipboard", selection);
+    return this.selections.get(selection) ?? "";
+  }
+
+  async setClipboard(text: string, selection: SelectionName): Promise<void> {
+    this.note("setClipboard", text.length, selection);
+    this.selections.set(selection, text);
   }
 
   /** What `windows()` answers. */

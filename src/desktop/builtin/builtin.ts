@@ -25,6 +25,7 @@ import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
 import { sleep } from "../sleep.js";
 import { STALL_DEFAULTS, type StallLimits, StallWatch } from "../stall.js";
+import { Clipboard, type SelectionName } from "../x11/clipboard.js";
 import { X11Connection } from "../x11/connection.js";
 import { watchDamage } from "../x11/damage-watch.js";
 import { activateManaged, closeManaged, listWindows, type WindowInfo } from "../x11/windows.js";
@@ -89,6 +90,8 @@ interface Session {
   stall: StallWatch;
   /** The pointer image failed once (logged once). */
   cursorFailed?: boolean;
+  /** The clipboard's own X connection, opened on first use. */
+  clipboard?: Promise<Clipboard>;
 }
 
 export class BuiltinDesktop implements Desktop {
@@ -197,6 +200,10 @@ export class BuiltinDesktop implements Desktop {
   /** At close, lent keycodes are given back first, so a client still connected sees the original keymap. */
   private async stop(s: Session, why: "replaced" | "closed"): Promise<void> {
     s.stall.stop();
+    void s.clipboard?.then(
+      (c) => c.close(),
+      () => undefined,
+    );
     if (why === "closed" && s.x.connected) await s.x.keys.restore().catch(() => undefined);
     s.x.close();
     s.watcher.close();
@@ -410,6 +417,25 @@ export class BuiltinDesktop implements Desktop {
     const pid = server.spawn(argv, { cwd: opts.cwd, env: opts.env }).pid;
     if (!pid) throw new NotFoundError(`${argv[0]}: could not start`);
     return { pid };
+  }
+
+  private async clipboard(): Promise<Clipboard> {
+    const s = await this.sessions.get();
+    const { display, cookie } = s.server;
+    s.clipboard ??= Clipboard.connect(display, cookie, {
+      part: `Xvnc (X display ${display})`,
+      requestTimeoutMs: this.opts.limits.requestTimeoutMs,
+    });
+    s.clipboard.catch(() => (s.clipboard = undefined));
+    return s.clipboard;
+  }
+
+  async getClipboard(selection: SelectionName): Promise<string> {
+    return (await this.clipboard()).get(selection);
+  }
+
+  async setClipboard(text: string, selection: SelectionName): Promise<void> {
+    await (await this.clipboard()).set(text, selection);
   }
 
   async windows(): Promise<WindowInfo[]> {

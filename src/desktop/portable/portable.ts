@@ -34,6 +34,7 @@ import { alive, dialVnc, findProgram, killGroup, signalProcess, spawnOnDisplay }
 import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
 import { STALL_DEFAULTS, type StallLimits } from "../stall.js";
+import { Clipboard, type SelectionName } from "../x11/clipboard.js";
 import { X11Connection } from "../x11/connection.js";
 import { watchDamage } from "../x11/damage-watch.js";
 import { activateManaged, closeManaged, listWindows, type WindowInfo } from "../x11/windows.js";
@@ -182,6 +183,10 @@ export class PortableDesktop implements Desktop {
   private async stop(s: Session, why: "replaced" | "closed"): Promise<void> {
     clearInterval(s.watcher);
     s.stall.stop();
+    void s.clipboard?.then(
+      (c) => c.close(),
+      () => undefined,
+    );
     s.x?.close();
     await this.down(await this.cli(), why === "closed" ? this.opts.downTimeoutMs : REPLACED_DOWN_TIMEOUT_MS);
     for (const pid of s.pids.filter(alive)) signalProcess(pid, "SIGKILL");
@@ -417,6 +422,23 @@ export class PortableDesktop implements Desktop {
     if (!s.x)
       throw new UnimplementedError("windows: this portabledesktop session's X display cannot be joined (no CLI command lists windows)");
     return s.x;
+  }
+
+  private async clipboard(): Promise<Clipboard> {
+    const s = await this.sessions.get();
+    s.clipboard ??= Clipboard.connect(s.display, "", { requestTimeoutMs: this.opts.limits.requestTimeoutMs }).catch((err: Error) => {
+      s.clipboard = undefined;
+      throw new UnimplementedError(`clipboard: this portabledesktop session's X display cannot be joined (${err.message})`);
+    });
+    return s.clipboard;
+  }
+
+  async getClipboard(selection: SelectionName): Promise<string> {
+    return (await this.clipboard()).get(selection);
+  }
+
+  async setClipboard(text: string, selection: SelectionName): Promise<void> {
+    await (await this.clipboard()).set(text, selection);
   }
 
   async windows(): Promise<WindowInfo[]> {

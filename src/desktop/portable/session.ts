@@ -7,6 +7,7 @@ import type { Size } from "../geometry.js";
 import { alive, type DisplayProcess } from "../process.js";
 import type { ChangeLog } from "../screen-changes.js";
 import { StallWatch } from "../stall.js";
+import type { Clipboard } from "../x11/clipboard.js";
 import type { X11Connection } from "../x11/connection.js";
 
 /** What `up --json` prints; only what we use. */
@@ -37,6 +38,8 @@ export interface Session {
   changes?: ChangeLog;
   /** Whether commands (and the X server, when joined) answer. */
   stall: StallWatch;
+  /** The clipboard's own X connection, opened on first use. */
+  clipboard?: Promise<Clipboard>;
 }
 
 /** Why a session is dead (its Xvnc is gone), or undefined. */

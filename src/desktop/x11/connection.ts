@@ -173,6 +173,11 @@ export class X11Connection {
     if (!this.closed) fn(this.X);
   }
 
+  /** Calls `listener` with every event this connection receives (events are per client: a module that selects some should own its connection). */
+  onEvent(listener: (ev: XEvent) => void): void {
+    this.X.on("event", listener);
+  }
+
   /** The atom for `name` on this server (interned once per connection). */
   async atom(name: string): Promise<number> {
     let a = this.atomCache.get(name);

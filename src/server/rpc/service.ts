@@ -12,6 +12,7 @@ import type { FileRoot } from "../../desktop/files/file-root.js";
 import { defaultDeclaredSize } from "../../desktop/geometry.js";
 import type { Recordings } from "../../desktop/recording/recordings.js";
 import { runAction } from "./action.js";
+import { getClipboard, setClipboard } from "./clipboard.js";
 import { downloadFile, listFiles, uploadFile } from "./files.js";
 import { INPUT_ORDER_DEFAULTS, InputOrder, type InputOrderOptions } from "./input-order.js";
 import { screenshotStream } from "./screenshot.js";
@@ -66,5 +67,7 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
     listWindows: (req) => listWindows(desktop, req),
     activateWindow: (req) => activateWindow(desktop, req),
     closeWindow: (req) => closeWindow(desktop, req),
+    getClipboard: (req) => getClipboard(desktop, req),
+    setClipboard: (req) => setClipboard(desktop, req),
   };
 }

@@ -1,0 +1,259 @@
+/**
+ * The clipboard in process: UTF-8 text on the CLIPBOARD or PRIMARY selection,
+ * served by owning the selection from a window of our own and answering
+ * other clients' requests, and read by asking the owner to convert it
+ * (ICCCM, section 2, "Peer-to-Peer Communication by Means of Selections":
+ * https://x.org/releases/X11R7.7/doc/xorg-docs/icccm/icccm.html). Text over
+ * INCR_THRESHOLD bytes moves in INCR chunks both ways (section 2.7.2), as
+ * one X request holds at most 256 KiB.
+ *
+ * Errors: DesktopUnavailableError when the selection cannot be taken or the
+ * owner does not answer in CONVERT_TIMEOUT_MS; ResourceExhaustedError when an
+ * owner offers more than MAX_CLIPBOARD_BYTES.
+ */
+import type { XEvent } from "x11";
+import { DesktopUnavailableError, ResourceExhaustedError } from "../errors.js";
+import { X11Connection } from "./connection.js";
+
+export type SelectionName = "CLIPBOARD" | "PRIMARY";
+
+/** Largest text set or read, bytes of UTF-8. */
+export const MAX_CLIPBOARD_BYTES = 1024 * 1024;
+/** Text larger than this is sent in INCR chunks, bytes. */
+const INCR_THRESHOLD = 128 * 1024;
+const INCR_CHUNK = 64 * 1024;
+/** Time an owner gets to answer each step of a conversion, ms. */
+const CONVERT_TIMEOUT_MS = 3000;
+const PROPERTY_CHANGE_MASK = 0x400000;
+const ANY_PROPERTY_TYPE = 0;
+const PROPERTY_NEW_VALUE = 0;
+const PROPERTY_DELETED = 1;
+const ATOM_TYPE = 4;
+
+const ATOM_NAMES = [
+  "CLIPBOARD",
+  "PRIMARY",
+  "TARGETS",
+  "UTF8_STRING",
+  "STRING",
+  "TEXT",
+  "INCR",
+  "text/plain;charset=utf-8",
+  "DESKTOPD_SELECTION",
+] as const;
+type Atoms = Record<(typeof ATOM_NAMES)[number], number>;
+
+interface Outgoing {
+  data: Buffer;
+  type: number;
+  offset: number;
+}
+
+type SelectionEvent = XEvent & {
+  name: string;
+  wid?: number;
+  atom?: number;
+  state?: number;
+  time?: number;
+  owner?: number;
+  requestor?: number;
+  selection?: number;
+  target?: number;
+  property?: number;
+};
+
+export class Clipboard {
+  /** What we own, by selection atom: UTF-8 bytes. */
+  private readonly owned = new Map<number, Buffer>();
+  /** INCR transfers to other clients, by "requestor:property". */
+  private readonly outgoing = new Map<string, Outgoing>();
+  private readonly waiters = new Set<(ev: SelectionEvent) => boolean>();
+
+  private constructor(
+    private readonly x: X11Connection,
+    private readonly window: number,
+    private readonly atoms: Atoms,
+  ) {
+    x.onEvent((ev) => this.onEvent(ev as SelectionEvent));
+  }
+
+  /** A clipboard on a connection of its own to `display` (events are per client). `close()` closes it. */
+  static async connect(display: string, cookie: string, opts: { part?: string; requestTimeoutMs?: number } = {}): Promise<Clipboard> {
+    const x = await X11Connection.connect(display, cookie, opts);
+    return Clipboard.open(x).catch((err) => {
+      x.close();
+      throw err;
+    });
+  }
+
+  /** A clipboard on `x` (which it then owns), with an unmapped window to own selections from. */
+  static async open(x: X11Connection): Promise<Clipboard> {
+    const atoms = Object.fromEntries(await Promise.all(ATOM_NAMES.map(async (n) => [n, await x.atom(n)]))) as Atoms;
+    let window = 0;
+    x.send((X) => {
+      window = X.AllocID();
+      X.CreateWindow(window, x.root, 0, 0, 1, 1, 0, 0, 0, 0, { eventMask: PROPERTY_CHANGE_MASK });
+    });
+    await x.sync();
+    return new Clipboard(x, window, atoms);
+  }
+
+  /** Takes `selection` with `text` (UTF-8, at most MAX_CLIPBOARD_BYTES; the caller checks). */
+  async set(text: string, selection: SelectionName = "CLIPBOARD"): Promise<void> {
+    const sel = this.atoms[selection];
+    this.owned.set(sel, Buffer.from(text, "utf8"));
+    this.x.send((X) => X.SetSelectionOwner(this.window, sel, 0));
+    const owner = await this.x.call<number>((X, cb) => X.GetSelectionOwner(sel, cb));
+    if (owner !== this.window) {
+      this.owned.delete(sel);
+      throw new DesktopUnavailableError(`could not take the ${selection} selection`);
+    }
+  }
+
+  /** The text on `selection`: ours, or converted from its owner; "" when nobody owns it or it holds no text. */
+  async get(selection: SelectionName = "CLIPBOARD"): Promise<string> {
+    const sel = this.atoms[selection];
+    const owner = await this.x.call<number>((X, cb) => X.GetSelectionOwner(sel, cb));
+    if (owner === this.window) return this.owned.get(sel)?.toString("utf8") ?? "";
+    if (owner === 0) return "";
+    for (const target of [this.atoms.UTF8_STRING, this.atoms.STRING]) {
+      const text = await this.convert(sel, target, selection);
+      if (text !== undefined) return text;
+    }
+    return "";
+  }
+
+  /** One conversion to `target`: the text, or undefined when the owner refuses that target. */
+  private async convert(sel: number, target: number, name: string): Promise<string | undefined> {
+    const prop = this.atoms.DESKTOPD_SELECTION;
+    const notified = this.next(
+      (ev) => ev.name === "SelectionNotify" && ev.selection === sel && ev.requestor === this.window,
+      `${name} owner`,
+    );
+    this.x.send((X) => X.ConvertSelection(this.window, sel, target, prop, 0));
+    const ev = await notified;
+    if (!ev.property) return undefined;
+    let first = await this.read(prop, false);
+    const decode = (b: Buffer, type: number) => b.toString(type === this.atoms.STRING ? "latin1" : "utf8");
+    if (first.type !== this.atoms.INCR) {
+      this.x.send((X) => X.DeleteProperty(this.window, prop));
+      return decode(first.data, first.type);
+    }
+    // INCR: each delete asks for the next chunk; an empty one ends it.
+    const parts: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const chunk = this.next(
+        (e) => e.name === "PropertyNotify" && e.wid === this.window && e.atom === prop && e.state === PROPERTY_NEW_VALUE,
+        `${name} owner (INCR)`,
+      );
+      this.x.send((X) => X.DeleteProperty(this.window, prop));
+      await chunk;
+      first = await this.read(prop, false);
+      if (first.data.length === 0) {
+        this.x.send((X) => X.DeleteProperty(this.window, prop));
+        break;
+      }
+      size += first.data.length;
+      if (size > MAX_CLIPBOARD_BYTES) {
+        this.x.send((X) => X.DeleteProperty(this.window, prop));
+        throw new ResourceExhaustedError(`the ${name} selection holds more than ${MAX_CLIPBOARD_BYTES} bytes`);
+      }
+      parts.push(first.data);
+    }
+    return decode(Buffer.concat(parts), first.type);
+  }
+
+  private async read(prop: number, del: boolean): Promise<{ type: number; data: Buffer }> {
+    const p = await this.x.call<{ type: number; data?: Buffer }>((X, cb) =>
+      X.GetProperty(del ? 1 : 0, this.window, prop, ANY_PROPERTY_TYPE, 0, (MAX_CLIPBOARD_BYTES + 4) / 4, cb),
+    );
+    if ((p.data?.length ?? 0) > MAX_CLIPBOARD_BYTES)
+      throw new ResourceExhaustedError(`the selection holds more than ${MAX_CLIPBOARD_BYTES} bytes`);
+    return { type: p.type, data: Buffer.from(p.data ?? Buffer.alloc(0)) };
+  }
+
+  /** The next event `match` accepts, or DesktopUnavailableError after CONVERT_TIMEOUT_MS. */
+  private next(match: (ev: SelectionEvent) => boolean, who: string): Promise<SelectionEvent> {
+    return new Promise((resolve, reject) => {
+      const waiter = (ev: SelectionEvent) => {
+        if (!match(ev)) return false;
+        clearTimeout(timer);
+        resolve(ev);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new DesktopUnavailableError(`the ${who} did not answer within ${CONVERT_TIMEOUT_MS} ms`));
+      }, CONVERT_TIMEOUT_MS);
+      this.waiters.add(waiter);
+    });
+  }
+
+  private onEvent(ev: SelectionEvent): void {
+    for (const w of this.waiters) if (w(ev)) this.waiters.delete(w);
+    if (ev.name === "SelectionRequest") this.answer(ev);
+    else if (ev.name === "SelectionClear" && ev.selection !== undefined) this.owned.delete(ev.selection);
+    else if (ev.name === "PropertyNotify" && ev.state === PROPERTY_DELETED) this.continueIncr(ev);
+  }
+
+  /** Answers another client's SelectionRequest for text we own. */
+  private answer(ev: SelectionEvent): void {
+    const { requestor = 0, selection = 0, target = 0, time = 0 } = ev;
+    // Obsolete clients name no property: the target's name is used then (ICCCM 2.2).
+    const property = ev.property || target;
+    const data = this.owned.get(selection);
+    const a = this.atoms;
+    let ok = data !== undefined;
+    if (data && target === a.TARGETS) {
+      this.x.send((X) =>
+        X.ChangeProperty(0, requestor, property, ATOM_TYPE, 32, [
+          a.TARGETS,
+          a.UTF8_STRING,
+          a.STRING,
+          a.TEXT,
+          a["text/plain;charset=utf-8"],
+        ]),
+      );
+    } else if (data && (target === a.UTF8_STRING || target === a.TEXT || target === a["text/plain;charset=utf-8"])) {
+      this.put(requestor, property, a.UTF8_STRING, data);
+    } else if (data && target === a.STRING) {
+      // ISO Latin-1; characters beyond it become '?'.
+      const latin1 = Buffer.from([...data.toString("utf8")].map((c) => ((c.codePointAt(0) ?? 63) > 255 ? "?" : c)).join(""), "latin1");
+      this.put(requestor, property, a.STRING, latin1);
+    } else ok = false;
+    this.x.send((X) =>
+      X.SendEvent(requestor, 0, 0, { name: "SelectionNotify", time, requestor, selection, target, property: ok ? property : 0 }),
+    );
+  }
+
+  private put(requestor: number, property: number, type: number, data: Buffer): void {
+    if (data.length <= INCR_THRESHOLD) {
+      this.x.send((X) => X.ChangeProperty(0, requestor, property, type, 8, data));
+      return;
+    }
+    this.outgoing.set(`${requestor}:${property}`, { data, type, offset: 0 });
+    this.x.send((X) => {
+      // Our connection's own interest in the requestor's property deletions.
+      X.ChangeWindowAttributes(requestor, { eventMask: PROPERTY_CHANGE_MASK });
+      X.ChangeProperty(0, requestor, property, this.atoms.INCR, 32, [data.length]);
+    });
+  }
+
+  /** The requestor deleted the property: the next INCR chunk, then an empty one. */
+  private continueIncr(ev: SelectionEvent): void {
+    const key = `${ev.wid}:${ev.atom}`;
+    const t = this.outgoing.get(key);
+    if (!t || ev.wid === undefined || ev.atom === undefined) return;
+    const chunk = t.data.subarray(t.offset, t.offset + INCR_CHUNK);
+    t.offset += chunk.length;
+    const wid = ev.wid;
+    const atom = ev.atom;
+    this.x.send((X) => X.ChangeProperty(0, wid, atom, t.type, 8, chunk));
+    if (chunk.length === 0) this.outgoing.delete(key);
+  }
+
+  close(): void {
+    this.x.close();
+  }
+}
