@@ -71,6 +71,28 @@ describe("Firefox ESR at API pace (built-in backend)", () => {
     });
   }
 
+  it("type with paste: long exotic text lands whole through the clipboard, and the previous clipboard comes back", async () => {
+    const t = await startTestServer({ geometry: SIZE });
+    const endpoint = t.desktop.x11Endpoint;
+    if (!endpoint) throw new Error("no X endpoint");
+    const firefox = await launchFirefox(form.url, endpoint);
+    try {
+      const layout = await within(form.ready(), 60_000, "page");
+      const long = Array.from({ length: 300 }, (_, i) => ["naïve", "日本語", "😀", "καλημέρα", "עברית"][i % 5]).join(" ");
+      await t.grpc.setClipboard({ text: "what was there before" });
+      const submitted = form.submitted();
+      await t.grpc.action({ action: { case: "leftClick", value: { coordinate: { x: layout.a.x + 20, y: layout.a.y + 10 } } } });
+      await t.grpc.action({ action: { case: "type", value: { text: long, paste: true } } });
+      await t.grpc.action({ action: { case: "key", value: { text: "Return" } } });
+      const got = (await within(submitted, 15_000, "submission")) as Record<string, string>;
+      assert.equal(got.a, long);
+      assert.equal((await t.grpc.getClipboard({})).text, "what was there before");
+    } finally {
+      await firefox.close();
+      await t.close();
+    }
+  });
+
   it("Firefox's blinking caret does not keep the page from settling", async () => {
     const t = await startTestServer({ geometry: SIZE });
     const endpoint = t.desktop.x11Endpoint;

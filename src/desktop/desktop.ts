@@ -155,6 +155,11 @@ export interface Desktop {
   getClipboard(selection: SelectionName): Promise<string>;
   /** Puts `text` (UTF-8, at most MAX_CLIPBOARD_BYTES: the caller checks) on `selection`. */
   setClipboard(text: string, selection: SelectionName): Promise<void>;
+  /**
+   * Pastes `text` through the CLIPBOARD: set, ctrl+v, and the previous text
+   * put back once the app fetched it (src/desktop/x11/clipboard.ts).
+   */
+  paste(text: string, signal?: AbortSignal): Promise<void>;
   /** Types any Unicode text; stops between characters when `signal` aborts. */
   type(text: string, signal?: AbortSignal): Promise<void>;
   /**

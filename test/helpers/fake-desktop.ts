@@ -84,6 +84,10 @@ export class FakeDesktop implements Desktop {
     this.selections.set(selection, text);
   }
 
+  async paste(text: string): Promise<void> {
+    this.note("paste", text.length);
+  }
+
   /** What `windows()` answers. */
   windowList: WindowInfo[] = [];
 

@@ -34,7 +34,7 @@ import { alive, dialVnc, findProgram, killGroup, signalProcess, spawnOnDisplay }
 import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
 import { STALL_DEFAULTS, type StallLimits } from "../stall.js";
-import { Clipboard, type SelectionName } from "../x11/clipboard.js";
+import { Clipboard, PASTE_KEYS, type SelectionName } from "../x11/clipboard.js";
 import { X11Connection } from "../x11/connection.js";
 import { watchDamage } from "../x11/damage-watch.js";
 import { activateManaged, closeManaged, listWindows, type WindowInfo } from "../x11/windows.js";
@@ -439,6 +439,10 @@ export class PortableDesktop implements Desktop {
 
   async setClipboard(text: string, selection: SelectionName): Promise<void> {
     await (await this.clipboard()).set(text, selection);
+  }
+
+  async paste(text: string, signal?: AbortSignal): Promise<void> {
+    await (await this.clipboard()).paste(text, () => this.keyPress(PASTE_KEYS, signal));
   }
 
   async windows(): Promise<WindowInfo[]> {

@@ -13,15 +13,22 @@
  */
 import type { XEvent } from "x11";
 import { DesktopUnavailableError, ResourceExhaustedError } from "../errors.js";
+import { parseCombo } from "../keys.js";
+import { sleep } from "../sleep.js";
 import { X11Connection } from "./connection.js";
 
 export type SelectionName = "CLIPBOARD" | "PRIMARY";
+
+/** What pastes the CLIPBOARD in most apps. */
+export const PASTE_KEYS = parseCombo("ctrl+v", "paste");
 
 /** Largest text set or read, bytes of UTF-8. */
 export const MAX_CLIPBOARD_BYTES = 1024 * 1024;
 /** Text larger than this is sent in INCR chunks, bytes. */
 const INCR_THRESHOLD = 128 * 1024;
 const INCR_CHUNK = 64 * 1024;
+/** Time an app gets to fetch pasted text before the previous clipboard is put back, ms. */
+const PASTE_WAIT_MS = 1000;
 /** Time an owner gets to answer each step of a conversion, ms. */
 const CONVERT_TIMEOUT_MS = 3000;
 const PROPERTY_CHANGE_MASK = 0x400000;
@@ -68,6 +75,8 @@ export class Clipboard {
   /** INCR transfers to other clients, by "requestor:property". */
   private readonly outgoing = new Map<string, Outgoing>();
   private readonly waiters = new Set<(ev: SelectionEvent) => boolean>();
+  /** Called after each request for text we own is answered, with its selection atom. */
+  private readonly served = new Set<(selection: number) => void>();
 
   private constructor(
     private readonly x: X11Connection,
@@ -225,6 +234,8 @@ export class Clipboard {
     this.x.send((X) =>
       X.SendEvent(requestor, 0, 0, { name: "SelectionNotify", time, requestor, selection, target, property: ok ? property : 0 }),
     );
+    // TARGETS is a question before the fetch, not the fetch.
+    if (ok && target !== a.TARGETS) for (const f of this.served) f(selection);
   }
 
   private put(requestor: number, property: number, type: number, data: Buffer): void {
@@ -251,6 +262,29 @@ export class Clipboard {
     const atom = ev.atom;
     this.x.send((X) => X.ChangeProperty(0, wid, atom, t.type, 8, chunk));
     if (chunk.length === 0) this.outgoing.delete(key);
+  }
+
+  /**
+   * Pastes `text`: puts it on CLIPBOARD, calls `press` (ctrl+v),
+   * waits until an app has fetched it (at most PASTE_WAIT_MS), then puts the
+   * previous text back (if there was any text).
+   */
+  async paste(text: string, press: () => Promise<void>): Promise<void> {
+    const previous = await this.get("CLIPBOARD").catch(() => "");
+    await this.set(text, "CLIPBOARD");
+    const sel = this.atoms.CLIPBOARD;
+    let onServed!: (selection: number) => void;
+    const fetched = new Promise<void>((resolve) => {
+      onServed = (s) => s === sel && resolve();
+      this.served.add(onServed);
+    });
+    try {
+      await press();
+      await Promise.race([fetched, sleep(PASTE_WAIT_MS)]);
+    } finally {
+      this.served.delete(onServed);
+      if (previous !== "") await this.set(previous, "CLIPBOARD").catch(() => undefined);
+    }
   }
 
   close(): void {

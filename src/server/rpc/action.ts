@@ -19,6 +19,7 @@ import { Geometry, type Point } from "../../desktop/geometry.js";
 import { type Encoded, type EncodeOptions, encodeFrame } from "../../desktop/image.js";
 import { parseCombo } from "../../desktop/keys.js";
 import { sleep } from "../../desktop/sleep.js";
+import { MAX_CLIPBOARD_BYTES } from "../../desktop/x11/clipboard.js";
 import { toPbImage } from "./convert.js";
 import type { InputKind, InputOrder } from "./input-order.js";
 import { SETTLE_DEFAULTS, settleOptions, toSettleResult } from "./settle.js";
@@ -79,7 +80,10 @@ const ACTIONS: { [C in ActionCase]: Handler<ActionValue<C>> } = {
   key: (v, c) => c.desktop.keyPress(parseCombo(v.text, `${c.field}.text`), c.signal),
   keyDown: (v, c) => c.desktop.keyDown(parseCombo(v.text, `${c.field}.text`), c.signal),
   keyUp: (v, c) => c.desktop.keyUp(parseCombo(v.text, `${c.field}.text`)),
-  type: (v, c) => c.desktop.type(requiredText(v.text, `${c.field}.text`, MAX_TYPE_BYTES), c.signal),
+  type: (v, c) =>
+    v.paste
+      ? c.desktop.paste(requiredText(v.text, `${c.field}.text`, MAX_CLIPBOARD_BYTES), c.signal)
+      : c.desktop.type(requiredText(v.text, `${c.field}.text`, MAX_TYPE_BYTES), c.signal),
   cursorPosition: async (_v, c) => {
     const p = c.geo.toDeclared(await c.desktop.cursorPosition());
     return { output: `x=${p.x},y=${p.y}` };
