@@ -13,6 +13,7 @@ import { pino } from "pino";
 import { createDesktopClient, type DesktopClient } from "../../src/client/client.js";
 import { BuiltinDesktop } from "../../src/desktop/builtin/builtin.js";
 import type { Desktop } from "../../src/desktop/desktop.js";
+import type { FileRoot } from "../../src/desktop/files/file-root.js";
 import type { Size } from "../../src/desktop/geometry.js";
 import { PortableDesktop } from "../../src/desktop/portable/portable.js";
 import { Recordings, type RecordingsOptions } from "../../src/desktop/recording/recordings.js";
@@ -54,7 +55,7 @@ export interface RecordingSetup {
 async function serve<D extends Desktop>(
   desktop: D,
   x11: () => { display: string; cookie: string },
-  setup: RecordingSetup = {},
+  setup: RecordingSetup & { files?: FileRoot } = {},
 ): Promise<TestServer<D>> {
   const token = generateToken();
   const logger = testLogger();
@@ -69,6 +70,7 @@ async function serve<D extends Desktop>(
     recordings,
     recordingLimits: setup.recordingLimits,
     tls: setup.tls,
+    files: setup.files,
   });
   const ca = setup.tls?.cert;
   await desktop.start();
@@ -93,6 +95,8 @@ export interface TestServerOptions extends RecordingSetup {
   open?: string[][];
   /** Time limits for a stalled desktop (src/desktop/stall.ts). */
   limits?: StallLimits;
+  /** The file RPCs' root; off when unset. */
+  files?: FileRoot;
 }
 
 export async function startTestServer(opts: TestServerOptions & { ffmpeg?: string } = {}): Promise<TestServer> {
