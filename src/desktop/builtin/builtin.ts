@@ -4,102 +4,45 @@
  * per action or per screenshot.
  */
 import type { Socket } from "node:net";
-import type { Logger } from "pino";
 import { withDefaults } from "../defaults.js";
-import {
-  type CaptureOptions,
-  DEFAULT_GEOMETRY,
-  type Desktop,
-  type DisplayConfig,
-  type Frame,
-  type MouseButton,
-  type Recorder,
-  type RecordOptions,
-} from "../desktop.js";
+import type { CaptureOptions, Desktop, DisplayConfig, Frame, MouseButton, Recorder, RecordOptions } from "../desktop.js";
 import { DesktopUnavailableError, NotFoundError } from "../errors.js";
-import type { Point, Size } from "../geometry.js";
+import type { Point } from "../geometry.js";
 import { drawPointer } from "../image.js";
 import { type Key, keysymForCodePoint } from "../keys.js";
 import { desktopEnv, dialVnc, findProgram } from "../process.js";
 import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
 import { sleep } from "../sleep.js";
-import { STALL_DEFAULTS, type StallLimits, StallWatch } from "../stall.js";
-import { Clipboard, PASTE_KEYS, type SelectionName } from "../x11/clipboard.js";
+import { StallWatch } from "../stall.js";
+import { Clipboard } from "../x11/clipboard.js";
 import { X11Connection } from "../x11/connection.js";
 import { watchDamage } from "../x11/damage-watch.js";
-import { activateManaged, closeManaged, listWindows, type WindowInfo } from "../x11/windows.js";
+import { X11DesktopExtras } from "../x11/desktop-extras.js";
+import {
+  BUTTONS,
+  type BuiltinOptions,
+  DEFAULTS,
+  MAPPING_GRACE_MS,
+  MULTI_CLICK_GAP_MS,
+  REPLACE_GRACE_MS,
+  type Session,
+  SHIFT_L,
+  TYPE_BATCH,
+  WHEEL,
+} from "./options.js";
 import { recordX11 } from "./record.js";
 import { XServer } from "./xserver.js";
 
-export interface BuiltinOptions {
-  /** Native framebuffer size, pixels. */
-  geometry?: Size;
-  /** Applications to start inside the desktop (argv arrays). */
-  open?: string[][];
-  /** Parent of each desktop's private runtime directory. */
-  runtimeParent?: string;
-  /** Environment of every process the desktop starts (Xvnc, openbox, apps, ffmpeg). */
-  env?: NodeJS.ProcessEnv;
-  /** The ffmpeg binary recordings use. */
-  ffmpeg?: string;
-  /** How long to wait for openbox to finish starting before going on without it, ms. */
-  windowManagerTimeoutMs?: number;
-  /** Time limits for a stalled X server (src/desktop/stall.ts). */
-  limits?: StallLimits;
-  logger: Logger;
-}
+export { type BuiltinOptions, DEFAULTS } from "./options.js";
 
-export const DEFAULTS = {
-  geometry: DEFAULT_GEOMETRY,
-  open: [] as string[][],
-  ffmpeg: "ffmpeg",
-  windowManagerTimeoutMs: 10_000,
-  env: process.env,
-  limits: STALL_DEFAULTS,
-};
-
-const BUTTONS: Record<MouseButton, number> = { left: 1, middle: 2, right: 3 };
-// X core buttons for wheel notches.
-const WHEEL = { up: 4, down: 5, left: 6, right: 7 };
-const SHIFT_L = 0xffe1;
-/**
- * Time clients get to re-read the keyboard mapping after it changed before
- * keys that use it are sent, ms. Measured with Firefox ESR at API pace
- * (test/firefox.test.ts).
- */
-const MAPPING_GRACE_MS = 50;
-/**
- * Time between the clicks of a double or triple click, ms: sent in one
- * instant, Firefox may lose the second click under load (its word selection
- * never came in 1 of 20 CI runs). Well within GTK's 400 ms double-click time.
- */
-const MULTI_CLICK_GAP_MS = 60;
-/** Keys typed per answered round trip. */
-const TYPE_BATCH = 32;
-/** Time a replaced (dead) desktop's processes get before SIGKILL, ms. */
-const REPLACE_GRACE_MS = 500;
-
-/** One running desktop: its processes, the X connection that drives it, and the one that watches it. */
-interface Session {
-  server: XServer;
-  x: X11Connection;
-  watcher: X11Connection;
-  changes: ChangeLog;
-  /** Whether Xvnc answers (a heartbeat between calls). */
-  stall: StallWatch;
-  /** The pointer image failed once (logged once). */
-  cursorFailed?: boolean;
-  /** The clipboard's own X connection, opened on first use. */
-  clipboard?: Promise<Clipboard>;
-}
-
-export class BuiltinDesktop implements Desktop {
+export class BuiltinDesktop extends X11DesktopExtras implements Desktop {
   readonly backend = "builtin";
   private readonly opts: typeof DEFAULTS & BuiltinOptions;
   private readonly sessions: SessionKeeper<Session>;
 
   constructor(options: BuiltinOptions) {
+    super();
     this.opts = withDefaults(DEFAULTS, options);
     this.opts.env = desktopEnv(this.opts.env);
     this.sessions = new SessionKeeper<Session>(
@@ -410,6 +353,10 @@ export class BuiltinDesktop implements Desktop {
     return out;
   }
 
+  protected windowConnection(): Promise<X11Connection> {
+    return this.x();
+  }
+
   async launchApplication(argv: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ pid: number }> {
     const env = { ...this.opts.env, ...opts.env };
     if (!findProgram(argv[0], env.PATH)) throw new NotFoundError(`${argv[0]}: no such program`);
@@ -419,7 +366,7 @@ export class BuiltinDesktop implements Desktop {
     return { pid };
   }
 
-  private async clipboard(): Promise<Clipboard> {
+  protected async clipboard(): Promise<Clipboard> {
     const s = await this.sessions.get();
     const { display, cookie } = s.server;
     s.clipboard ??= Clipboard.connect(display, cookie, {
@@ -428,30 +375,6 @@ export class BuiltinDesktop implements Desktop {
     });
     s.clipboard.catch(() => (s.clipboard = undefined));
     return s.clipboard;
-  }
-
-  async getClipboard(selection: SelectionName): Promise<string> {
-    return (await this.clipboard()).get(selection);
-  }
-
-  async setClipboard(text: string, selection: SelectionName): Promise<void> {
-    await (await this.clipboard()).set(text, selection);
-  }
-
-  async paste(text: string, signal?: AbortSignal): Promise<void> {
-    await (await this.clipboard()).paste(text, () => this.keyPress(PASTE_KEYS, signal));
-  }
-
-  async windows(): Promise<WindowInfo[]> {
-    return listWindows(await this.x());
-  }
-
-  async activateWindow(id: number): Promise<void> {
-    await activateManaged(await this.x(), id);
-  }
-
-  async closeWindow(id: number, killAfterMs: number): Promise<{ killed: boolean }> {
-    return closeManaged(await this.x(), id, killAfterMs);
   }
 
   close(): Promise<void> {

@@ -10,21 +10,11 @@
  * processes are killed.
  */
 import type { Socket } from "node:net";
-import { homedir, tmpdir } from "node:os";
+import { homedir } from "node:os";
 import { join } from "node:path";
-import type { Logger } from "pino";
 import sharp from "sharp";
 import { withDefaults } from "../defaults.js";
-import {
-  type CaptureOptions,
-  DEFAULT_GEOMETRY,
-  type Desktop,
-  type DisplayConfig,
-  type Frame,
-  type MouseButton,
-  type Recorder,
-  type RecordOptions,
-} from "../desktop.js";
+import type { CaptureOptions, Desktop, DisplayConfig, Frame, MouseButton, Recorder, RecordOptions } from "../desktop.js";
 import { DesktopUnavailableError, NotFoundError, UnimplementedError } from "../errors.js";
 import { watchFrames } from "../frame-watch.js";
 import type { Point, Size } from "../geometry.js";
@@ -33,65 +23,18 @@ import type { Key } from "../keys.js";
 import { alive, dialVnc, findProgram, killGroup, signalProcess, spawnOnDisplay } from "../process.js";
 import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
-import { STALL_DEFAULTS, type StallLimits } from "../stall.js";
-import { Clipboard, PASTE_KEYS, type SelectionName } from "../x11/clipboard.js";
+import { Clipboard } from "../x11/clipboard.js";
 import { X11Connection } from "../x11/connection.js";
 import { watchDamage } from "../x11/damage-watch.js";
-import { activateManaged, closeManaged, listWindows, type WindowInfo } from "../x11/windows.js";
+import { X11DesktopExtras } from "../x11/desktop-extras.js";
 import { PortableDesktopCli, PortableDesktopCommandError } from "./cli.js";
+import { DEFAULTS, type PortableOptions, REPLACED_DOWN_TIMEOUT_MS, TYPE_MS_PER_CHAR } from "./options.js";
 import { recordWithCli } from "./record.js";
 import { parseUp, probe, type Session, type UpOutput } from "./session.js";
 
-export interface PortableOptions {
-  /** Path of the `portabledesktop` binary (see binary.ts for resolution). */
-  binary: string;
-  /** Native framebuffer size, pixels. */
-  geometry?: Size;
-  /** Applications started in the session once it is up (argv arrays, no shell). */
-  open?: string[][];
-  /** Parent of this instance's private directory (state file, what to clean up after a crash). */
-  runtimeParent?: string;
-  /** Environment of the CLI's commands and of the `open` apps; read at each command. */
-  env?: NodeJS.ProcessEnv;
-  logger: Logger;
-  /**
-   * Per-command timeout (`requestTimeoutMs`, also for the X requests of the
-   * DAMAGE watch) and how long the session may stall before it is replaced,
-   * ms (src/desktop/stall.ts).
-   */
-  limits?: StallLimits;
-  /** Time `up` gets, ms. */
-  upTimeoutMs?: number;
-  /** Time `down` gets at close, ms; then the session's processes are killed. */
-  downTimeoutMs?: number;
-  /** How often a running session's Xvnc is checked between calls, ms. */
-  watchIntervalMs?: number;
-  /**
-   * How screen changes are seen: "auto" joins the session's X display for
-   * DAMAGE when its server lets us, else compares frames; "frames" always
-   * compares frames.
-   */
-  screenChanges?: "auto" | "frames";
-}
+export { DEFAULTS, type PortableOptions } from "./options.js";
 
-export const DEFAULTS = {
-  geometry: DEFAULT_GEOMETRY,
-  open: [] as string[][],
-  env: process.env,
-  runtimeParent: tmpdir(),
-  limits: STALL_DEFAULTS,
-  upTimeoutMs: 60_000,
-  downTimeoutMs: 9000,
-  watchIntervalMs: 1000,
-  screenChanges: "auto" as "auto" | "frames",
-};
-
-/** Time the CLI's `keyboard type` gets per character on top of the request limit, ms. */
-const TYPE_MS_PER_CHAR = 20;
-/** `down` for a session that died and is being replaced, ms. */
-const REPLACED_DOWN_TIMEOUT_MS = 5000;
-
-export class PortableDesktop implements Desktop {
+export class PortableDesktop extends X11DesktopExtras implements Desktop {
   readonly backend = "portabledesktop";
   private readonly opts: typeof DEFAULTS & PortableOptions;
   private readonly sessions: SessionKeeper<Session>;
@@ -99,6 +42,7 @@ export class PortableDesktop implements Desktop {
   private cliPromise?: Promise<PortableDesktopCli>;
 
   constructor(options: PortableOptions) {
+    super();
     this.opts = withDefaults(DEFAULTS, options);
     this.sessions = new SessionKeeper<Session>(
       { launch: () => this.launch(), stop: (s, why) => this.stop(s, why), probe, describe: (s) => ({ display: s.display }) },
@@ -417,44 +361,20 @@ export class PortableDesktop implements Desktop {
   }
 
   /** The session's X display, joined for DAMAGE; windows cannot be read without it. */
-  private async display(): Promise<X11Connection> {
+  protected async windowConnection(): Promise<X11Connection> {
     const s = await this.sessions.get();
     if (!s.x)
       throw new UnimplementedError("windows: this portabledesktop session's X display cannot be joined (no CLI command lists windows)");
     return s.x;
   }
 
-  private async clipboard(): Promise<Clipboard> {
+  protected async clipboard(): Promise<Clipboard> {
     const s = await this.sessions.get();
     s.clipboard ??= Clipboard.connect(s.display, "", { requestTimeoutMs: this.opts.limits.requestTimeoutMs }).catch((err: Error) => {
       s.clipboard = undefined;
       throw new UnimplementedError(`clipboard: this portabledesktop session's X display cannot be joined (${err.message})`);
     });
     return s.clipboard;
-  }
-
-  async getClipboard(selection: SelectionName): Promise<string> {
-    return (await this.clipboard()).get(selection);
-  }
-
-  async setClipboard(text: string, selection: SelectionName): Promise<void> {
-    await (await this.clipboard()).set(text, selection);
-  }
-
-  async paste(text: string, signal?: AbortSignal): Promise<void> {
-    await (await this.clipboard()).paste(text, () => this.keyPress(PASTE_KEYS, signal));
-  }
-
-  async windows(): Promise<WindowInfo[]> {
-    return listWindows(await this.display());
-  }
-
-  async activateWindow(id: number): Promise<void> {
-    await activateManaged(await this.display(), id);
-  }
-
-  async closeWindow(id: number, killAfterMs: number): Promise<{ killed: boolean }> {
-    return closeManaged(await this.display(), id, killAfterMs);
   }
 
   async close(): Promise<void> {
