@@ -11,8 +11,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ActionRequestSchema } from "../gen/desktop/v1/desktop_pb.js";
-import { type FormServer, launchFirefox, startFormServer } from "./helpers/firefox.js";
-import { startTestServer } from "./helpers/server.js";
+import { type FormLayout, type FormServer, launchFirefox, startFormServer } from "./helpers/firefox.js";
+import { startTestServer, type TestServer } from "./helpers/server.js";
 
 /** 20 characters outside the default keymap, among others. */
 const UNICODE = "héllo wörld ✓ 日本語 Ωmega — ça va? ß ñ ü → ∑ ¿qué?";
@@ -30,6 +30,21 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
+/** A fresh desktop with Firefox showing the form (its event log cleared); both are closed after `fn`. */
+async function withFirefox(form: FormServer, fn: (t: TestServer, layout: FormLayout) => Promise<void>): Promise<void> {
+  const t = await startTestServer({ geometry: SIZE });
+  const endpoint = t.desktop.x11Endpoint;
+  if (!endpoint) throw new Error("no X endpoint");
+  const firefox = await launchFirefox(form.url, endpoint);
+  form.events.length = 0;
+  try {
+    await fn(t, await within(form.ready(), 60_000, "page"));
+  } finally {
+    await firefox.close();
+    await t.close();
+  }
+}
+
 describe("Firefox ESR at API pace (built-in backend)", () => {
   let form: FormServer;
   before(async () => {
@@ -39,13 +54,7 @@ describe("Firefox ESR at API pace (built-in backend)", () => {
 
   for (let run = 1; run <= RUNS; run++) {
     it(`run ${run}/${RUNS}: click, type Unicode, click, type, select a word by double click and replace it, ctrl+a, BackSpace, Return`, async () => {
-      const t = await startTestServer({ geometry: SIZE });
-      const endpoint = t.desktop.x11Endpoint;
-      if (!endpoint) throw new Error("no X endpoint");
-      const firefox = await launchFirefox(form.url, endpoint);
-      form.events.length = 0;
-      try {
-        const layout = await within(form.ready(), 60_000, "page");
+      await withFirefox(form, async (t, layout) => {
         const inField = (r: { x: number; y: number; height: number }) => ({ x: r.x + 20, y: r.y + Math.round(r.height / 2) });
         const steps: Action[] = [
           { case: "leftClick", value: { coordinate: inField(layout.a) } },
@@ -64,20 +73,12 @@ describe("Firefox ESR at API pace (built-in backend)", () => {
         const got = await within(submitted, 15_000, "submission").catch((err: Error) => ({ error: err.message }));
         const log = form.events.filter((e) => e.type !== "keydown").map((e) => `${e.t} ${e.type} ${e.id} ${e.value ?? ""}`);
         assert.deepEqual(got, { a: UNICODE, b: "alpha délta gamma", c: "kept ✓" }, `what the page saw:\n${log.join("\n")}`);
-      } finally {
-        await firefox.close();
-        await t.close();
-      }
+      });
     });
   }
 
   it("type with paste: long exotic text lands whole through the clipboard, and the previous clipboard comes back", async () => {
-    const t = await startTestServer({ geometry: SIZE });
-    const endpoint = t.desktop.x11Endpoint;
-    if (!endpoint) throw new Error("no X endpoint");
-    const firefox = await launchFirefox(form.url, endpoint);
-    try {
-      const layout = await within(form.ready(), 60_000, "page");
+    await withFirefox(form, async (t, layout) => {
       const long = Array.from({ length: 300 }, (_, i) => ["naïve", "日本語", "😀", "καλημέρα", "עברית"][i % 5]).join(" ");
       await t.grpc.setClipboard({ text: "what was there before" });
       const submitted = form.submitted();
@@ -87,28 +88,17 @@ describe("Firefox ESR at API pace (built-in backend)", () => {
       const got = (await within(submitted, 15_000, "submission")) as Record<string, string>;
       assert.equal(got.a, long);
       assert.equal((await t.grpc.getClipboard({})).text, "what was there before");
-    } finally {
-      await firefox.close();
-      await t.close();
-    }
+    });
   });
 
   it("Firefox's blinking caret does not keep the page from settling", async () => {
-    const t = await startTestServer({ geometry: SIZE });
-    const endpoint = t.desktop.x11Endpoint;
-    if (!endpoint) throw new Error("no X endpoint");
-    const firefox = await launchFirefox(form.url, endpoint);
-    try {
-      const layout = await within(form.ready(), 60_000, "page");
+    await withFirefox(form, async (t, layout) => {
       const res = await t.grpc.action({
         action: { case: "leftClick", value: { coordinate: { x: layout.a.x + 20, y: layout.a.y + 10 } } },
         settle: { quietMs: 300, timeoutMs: 5000 },
       });
       assert.equal(res.settle?.settled, true, `waited ${res.settle?.waitedMs} ms`);
       assert.ok((res.settle?.waitedMs ?? 0) < 2500, `waited ${res.settle?.waitedMs} ms`);
-    } finally {
-      await firefox.close();
-      await t.close();
-    }
+    });
   });
 });
