@@ -4,14 +4,29 @@
  * command, `desktopd help [command]` too. Exit codes: 0 done, 1 failed, 2 a
  * usage mistake.
  */
+
 import { type Command, type Env, UsageError } from "./command.js";
+import { clipboardGet, clipboardSet, openApp } from "./desktop-commands.js";
+import { download, upload } from "./files.js";
 import { portabledesktopFetch } from "./portabledesktop.js";
 import { recordStart, recordStop } from "./record.js";
 import { screenshot } from "./screenshot.js";
 import { serve } from "./serve.js";
 import { vncForward } from "./vnc-forward.js";
 
-export const COMMANDS: Command[] = [serve, screenshot, recordStart, recordStop, vncForward, portabledesktopFetch];
+export const COMMANDS: Command[] = [
+  serve,
+  screenshot,
+  recordStart,
+  recordStop,
+  upload,
+  download,
+  clipboardGet,
+  clipboardSet,
+  openApp,
+  vncForward,
+  portabledesktopFetch,
+];
 
 function overview(commands: Command[] = COMMANDS, prefix = ""): string {
   const rows = commands.map((c) => `  ${c.name.padEnd(24)}${c.summary}`);
