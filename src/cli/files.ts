@@ -8,15 +8,20 @@ import { progressBar } from "./progress.js";
 /** Chunk size of an upload, bytes (the service takes at most 1 MiB per message). */
 const CHUNK = 1024 * 1024;
 
+/** The two paths a transfer takes, or a UsageError showing `usage`. */
+function twoPaths(positionals: string[], usage: string): [string, string] {
+  const [a, b] = positionals;
+  if (!a || !b || positionals.length !== 2) throw new UsageError(`usage: desktopd ${usage} (REMOTE relative to the file root)`);
+  return [a, b];
+}
+
 export const upload = defineCommand({
   name: "upload",
   summary: "copy a local file to the desktop's file root, with progress",
   args: "LOCAL REMOTE",
   settings: { ...CLIENT_SETTINGS },
   async run(values, { positionals, env }) {
-    const [local, remote] = positionals;
-    if (!local || !remote || positionals.length !== 2)
-      throw new UsageError("usage: desktopd upload LOCAL REMOTE (REMOTE relative to the file root)");
+    const [local, remote] = twoPaths(positionals, "upload LOCAL REMOTE");
     const total = (await stat(local)).size;
     const progress = progressBar(process.stderr);
     let sent = 0;
@@ -40,9 +45,7 @@ export const download = defineCommand({
   args: "REMOTE LOCAL",
   settings: { ...CLIENT_SETTINGS },
   async run(values, { positionals, env }) {
-    const [remote, local] = positionals;
-    if (!local || !remote || positionals.length !== 2)
-      throw new UsageError("usage: desktopd download REMOTE LOCAL (REMOTE relative to the file root)");
+    const [remote, local] = twoPaths(positionals, "download REMOTE LOCAL");
     const part = `${local}.part`;
     const fh = await open(part, "w", 0o600);
     const progress = progressBar(process.stderr);

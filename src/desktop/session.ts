@@ -74,6 +74,17 @@ export class SessionKeeper<S extends object> {
     this.logger.warn({ ...this.describe(session), reason }, "desktop lost");
   }
 
+  /**
+   * `session` is dead (`reason`) and is replaced now rather than on the next
+   * call (a desktop stalled for long: nobody may call to notice). A failed
+   * launch is logged; the next `get()` tries again.
+   */
+  replaceNow(session: S, reason: string): void {
+    this.lost(session, reason);
+    if (this.closing) return;
+    this.get().catch((err: Error) => this.logger.error({ err: err.message }, "replacing the desktop failed"));
+  }
+
   private async replace(): Promise<S> {
     const dead = this.session;
     this.session = undefined;

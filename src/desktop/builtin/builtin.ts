@@ -122,10 +122,7 @@ export class BuiltinDesktop extends X11DesktopExtras implements Desktop {
     session.stall.heartbeat(
       () => x.sync(),
       this.opts.limits.replaceAfterMs,
-      (why) => {
-        this.sessions.lost(session, `Xvnc ${why}`);
-        this.sessions.get().catch((err: Error) => log.error({ err: err.message }, "replacing the unresponsive desktop failed"));
-      },
+      (why) => this.sessions.replaceNow(session, `Xvnc ${why}`),
     );
     log.info({ display: server.display, shm: x.usesShm, spareKeycodes: x.keys.spareCount }, "X11 connected");
     // Apps start once openbox is up, so they get managed and focused; a
@@ -369,11 +366,14 @@ export class BuiltinDesktop extends X11DesktopExtras implements Desktop {
   protected async clipboard(): Promise<Clipboard> {
     const s = await this.sessions.get();
     const { display, cookie } = s.server;
+    // A failed connection is not kept: the next call tries again.
     s.clipboard ??= Clipboard.connect(display, cookie, {
       part: `Xvnc (X display ${display})`,
       requestTimeoutMs: this.opts.limits.requestTimeoutMs,
+    }).catch((err: Error) => {
+      s.clipboard = undefined;
+      throw err;
     });
-    s.clipboard.catch(() => (s.clipboard = undefined));
     return s.clipboard;
   }
 

@@ -133,9 +133,8 @@ export class FileRoot {
    * Nothing is written when `signal` has aborted by the end.
    */
   async write(path: string, chunks: AsyncIterable<Uint8Array>, opts: { mode?: number; signal?: AbortSignal } = {}): Promise<FileEntry> {
-    const field = "path";
     const mode = opts.mode ?? 0;
-    const parts = FileRoot.parts(path, field);
+    const parts = FileRoot.parts(path, "path");
     if (mode > 0o7777) throw new InvalidInputError("mode", `must be permission bits (at most 07777), got ${mode.toString(8)}`);
     const dir = await this.directory(parts.slice(0, -1), path);
     const name = parts[parts.length - 1];

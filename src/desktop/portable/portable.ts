@@ -100,11 +100,9 @@ export class PortableDesktop extends X11DesktopExtras implements Desktop {
     session.watcher = setInterval(() => {
       const why = probe(session);
       if (why) this.sessions.lost(session, why);
+      // Commands that keep timing out feed the same watch as the heartbeat.
       else if (session.stall.stalledForMs >= this.opts.limits.replaceAfterMs) {
-        this.sessions.lost(session, `unresponsive for ${Math.round(session.stall.stalledForMs / 1000)} s: ${session.stall.stalled}`);
-        this.sessions
-          .get()
-          .catch((err: Error) => this.opts.logger.error({ err: err.message }, "replacing the unresponsive desktop failed"));
+        this.sessions.replaceNow(session, `unresponsive for ${Math.round(session.stall.stalledForMs / 1000)} s: ${session.stall.stalled}`);
       }
     }, this.opts.watchIntervalMs).unref();
     if (session.x) {
@@ -112,7 +110,7 @@ export class PortableDesktop extends X11DesktopExtras implements Desktop {
       session.stall.heartbeat(
         () => x.sync(),
         this.opts.limits.replaceAfterMs,
-        () => undefined,
+        (why) => this.sessions.replaceNow(session, why),
       );
     }
     const native = `${session.native.width}x${session.native.height}`;

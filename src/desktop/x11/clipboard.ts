@@ -142,7 +142,7 @@ export class Clipboard {
     this.x.send((X) => X.ConvertSelection(this.window, sel, target, prop, 0));
     const ev = await notified;
     if (!ev.property) return undefined;
-    let first = await this.read(prop, false);
+    let first = await this.read(prop);
     const decode = (b: Buffer, type: number) => b.toString(type === this.atoms.STRING ? "latin1" : "utf8");
     if (first.type !== this.atoms.INCR) {
       this.x.send((X) => X.DeleteProperty(this.window, prop));
@@ -158,7 +158,7 @@ export class Clipboard {
       );
       this.x.send((X) => X.DeleteProperty(this.window, prop));
       await chunk;
-      first = await this.read(prop, false);
+      first = await this.read(prop);
       if (first.data.length === 0) {
         this.x.send((X) => X.DeleteProperty(this.window, prop));
         break;
@@ -173,9 +173,9 @@ export class Clipboard {
     return decode(Buffer.concat(parts), first.type);
   }
 
-  private async read(prop: number, del: boolean): Promise<{ type: number; data: Buffer }> {
+  private async read(prop: number): Promise<{ type: number; data: Buffer }> {
     const p = await this.x.call<{ type: number; data?: Buffer }>((X, cb) =>
-      X.GetProperty(del ? 1 : 0, this.window, prop, ANY_PROPERTY_TYPE, 0, (MAX_CLIPBOARD_BYTES + 4) / 4, cb),
+      X.GetProperty(0, this.window, prop, ANY_PROPERTY_TYPE, 0, (MAX_CLIPBOARD_BYTES + 4) / 4, cb),
     );
     if ((p.data?.length ?? 0) > MAX_CLIPBOARD_BYTES)
       throw new ResourceExhaustedError(`the selection holds more than ${MAX_CLIPBOARD_BYTES} bytes`);

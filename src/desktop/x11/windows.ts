@@ -29,6 +29,8 @@ export interface WindowInfo {
 const ANY_PROPERTY_TYPE = 0;
 /** Longest property read, in 4-byte units (1 MiB). */
 const MAX_LONGS = 256 * 1024;
+/** X error codes of a request on a window that no longer exists: BadWindow, BadDrawable (X11 protocol, section 4). */
+const GONE = [3, 9];
 /** _NET_ACTIVE_WINDOW / _NET_CLOSE_WINDOW source indication: a pager (a tool acting for the user). */
 const SOURCE_PAGER = 2;
 
@@ -65,8 +67,8 @@ export async function listWindows(x: X11Connection): Promise<WindowInfo[]> {
         minimized: state.includes(hidden),
       });
     } catch (err) {
-      // BadWindow: it was destroyed between the list and the reads.
-      if (!/BadWindow|Bad ?Window|error 3\b/i.test(String(err))) throw err;
+      // Destroyed between the list and the reads: BadWindow or BadDrawable.
+      if (!GONE.includes((err as { error?: number }).error ?? 0)) throw err;
     }
   }
   return out;

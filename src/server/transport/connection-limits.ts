@@ -9,7 +9,8 @@
  * TLS; the handshake has its own limit):
  * - HTTP/1.1: `firstRequestMs` to send complete headers (Node's
  *   headersTimeout on cleartext; a per-socket timer with TLS), and
- *   `requestMs` for the whole request.
+ *   `requestMs` for the whole request (cleartext only: Node's secure HTTP/2
+ *   server, which also serves HTTP/1.1, has no such setting).
  * - HTTP/2: `firstRequestMs` for the preface (cleartext sniffing), then the
  *   session is closed (GOAWAY) after `idleSessionMs` without an open stream.
  * A WebSocket (Upgrade) is a request; once upgraded, its own protocol rules.
