@@ -18,7 +18,7 @@ PACKAGES="tigervnc-standalone-server openbox xterm ffmpeg"
 # plugin + grpcio for the Python example (examples/python), Chromium for the
 # browser live view specs (driven by playwright-core; no browser download),
 # Firefox ESR as a real application driven at API pace (test/firefox.test.ts).
-CI_PACKAGES="xdotool openssl vncsnapshot protobuf-compiler protobuf-compiler-grpc libprotobuf-dev python3-grpcio python3-protobuf chromium firefox-esr"
+CI_PACKAGES="xdotool jq openssl vncsnapshot protobuf-compiler protobuf-compiler-grpc libprotobuf-dev python3-grpcio python3-protobuf chromium firefox-esr"
 CHECK="Xvnc openbox xterm ffmpeg"
 if [ "${1:-}" = "--ci" ]; then
   PACKAGES="$PACKAGES $CI_PACKAGES"

@@ -2,18 +2,20 @@
  * Applications and windows on a real desktop, both backends: LaunchApplication
  * starts a program (argv, working directory, extra env) and its window shows
  * in ListWindows with its title, class, pid and geometry (declared space when
- * asked); ActivateWindow focuses it; CloseWindow closes it politely. Bad
- * requests are INVALID_ARGUMENT or NOT_FOUND.
+ * asked); ActivateWindow focuses it; CloseWindow closes it politely, or
+ * kills a program that does not answer. Firefox ESR goes through the same
+ * steps. Bad requests are INVALID_ARGUMENT or NOT_FOUND.
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Window } from "../gen/desktop/v1/desktop_pb.js";
 import type { Desktop } from "../src/desktop/desktop.js";
+import { firefoxProfile } from "./helpers/firefox.js";
 import { alive, eventually } from "./helpers/process.js";
 import { startPortableServer, startTestServer, type TestServer, useServer } from "./helpers/server.js";
 
@@ -72,6 +74,29 @@ for (const backend of backends) {
       await eventually(async () => (alive(first.pid) ? undefined : true), 10_000);
     });
 
+    it("CloseWindow on a program that does not answer: only asking leaves it; kill_after_ms kills its process and the window goes", async () => {
+      const title = `spec-hung-${randomUUID().slice(0, 8)}`;
+      const { pid } = await t().grpc.launchApplication({ argv: ["xterm", "-title", title, "-geometry", "40x10+50+50"] });
+      const win = await windowTitled(title);
+      process.kill(pid, "SIGSTOP"); // hung: WM_DELETE_WINDOW is never read
+      try {
+        assert.deepEqual(
+          await t()
+            .grpc.closeWindow({ id: win.id })
+            .then((r) => r.killed),
+          false,
+        );
+        const started = Date.now();
+        const res = await t().grpc.closeWindow({ id: win.id, killAfterMs: 400 });
+        assert.equal(res.killed, true);
+        assert.ok(Date.now() - started >= 400, "it waited kill_after_ms first");
+        await eventually(async () => (alive(pid) ? undefined : true), 10_000);
+        await eventually(async () => ((await t().grpc.listWindows({})).windows.some((w) => w.id === win.id) ? undefined : true), 10_000);
+      } finally {
+        if (alive(pid)) process.kill(pid, "SIGKILL");
+      }
+    });
+
     it("bad requests: INVALID_ARGUMENT for an empty argv, a relative directory or window id 0; NOT_FOUND for a missing program or window", async () => {
       const g = t().grpc;
       assert.equal(await g.launchApplication({ argv: [] }).catch(code), "InvalidArgument");
@@ -80,6 +105,45 @@ for (const backend of backends) {
       assert.equal(await g.activateWindow({ id: 0 }).catch(code), "InvalidArgument");
       assert.equal(await g.activateWindow({ id: 0x7ffffff }).catch(code), "NotFound");
       assert.equal(await g.closeWindow({ id: 0x7ffffff }).catch(code), "NotFound");
+      assert.equal(await g.closeWindow({ id: 1, killAfterMs: 60_001 }).catch(code), "InvalidArgument");
     });
   });
 }
+
+describe("applications and windows: Firefox ESR (builtin)", () => {
+  const t = useServer(() => startTestServer({ geometry: NATIVE }));
+
+  it("launch Firefox, find its window by the page title, activate it over an xterm, close it politely: the browser exits", async () => {
+    const profile = await firefoxProfile();
+    try {
+      const title = `spec-page-${randomUUID().slice(0, 8)}`;
+      // A file: Firefox refuses top-level data: URLs given on its command line.
+      const page = join(profile, "page.html");
+      await writeFile(page, `<!doctype html><title>${title}</title><h1>hello</h1>`);
+      const fx = await t().grpc.launchApplication({
+        argv: ["firefox-esr", "--no-remote", "--new-instance", "--profile", profile, `file://${page}`],
+        env: { MOZ_CRASHREPORTER_DISABLE: "1" },
+      });
+      const byPage = () => eventually(async () => (await t().grpc.listWindows({})).windows.find((w) => w.title.startsWith(title)), 60_000);
+      const win = await byPage();
+      assert.match(win.title, /Firefox/);
+      assert.match(win.className, /firefox/i);
+      assert.equal(win.pid, fx.pid);
+
+      const other = `spec-over-${randomUUID().slice(0, 8)}`;
+      await t().grpc.launchApplication({ argv: ["xterm", "-title", other, "-geometry", "40x10+300+200"] });
+      await eventually(
+        async () => ((await t().grpc.listWindows({})).windows.find((w) => w.title === other)?.focused ? true : undefined),
+        15_000,
+      );
+      await t().grpc.activateWindow({ id: win.id });
+      await eventually(async () => ((await byPage()).focused ? true : undefined), 10_000);
+
+      assert.equal((await t().grpc.closeWindow({ id: win.id })).killed, false);
+      await eventually(async () => ((await t().grpc.listWindows({})).windows.some((w) => w.id === win.id) ? undefined : true), 20_000);
+      await eventually(async () => (alive(fx.pid) ? undefined : true), 20_000);
+    } finally {
+      await rm(profile, { recursive: true, force: true });
+    }
+  });
+});

@@ -156,8 +156,8 @@ export interface RunningFirefox {
   close(): Promise<void>;
 }
 
-/** Firefox ESR in kiosk mode on `display`, showing `url`, with a new profile. */
-export async function launchFirefox(url: string, display: { display: string; xauthority?: string }): Promise<RunningFirefox> {
+/** A new, quiet Firefox profile directory (PREFS in its user.js); the caller removes it. */
+export async function firefoxProfile(): Promise<string> {
   const profile = await mkdtemp(join(tmpdir(), "desktopd-firefox-"));
   await writeFile(
     join(profile, "user.js"),
@@ -165,6 +165,12 @@ export async function launchFirefox(url: string, display: { display: string; xau
       .map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`)
       .join("\n"),
   );
+  return profile;
+}
+
+/** Firefox ESR in kiosk mode on `display`, showing `url`, with a new profile. */
+export async function launchFirefox(url: string, display: { display: string; xauthority?: string }): Promise<RunningFirefox> {
+  const profile = await firefoxProfile();
   const env = {
     ...process.env,
     DISPLAY: display.display,
