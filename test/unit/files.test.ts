@@ -10,8 +10,10 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { pino } from "pino";
 import { FileType } from "../../gen/desktop/v1/desktop_pb.js";
 import { createDesktopClient, type DesktopClient } from "../../src/client/client.js";
 import { FileRoot, MAX_CHUNK_BYTES } from "../../src/desktop/files/file-root.js";
@@ -36,6 +38,18 @@ async function download(client: DesktopClient, path: string): Promise<{ size: bi
   return { size, data: Buffer.concat(parts) };
 }
 
+/** Every log line the server writes, at every level. */
+const logLines: string[] = [];
+const logger = pino(
+  { level: "trace" },
+  new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(chunk.toString());
+      done();
+    },
+  }),
+);
+
 describe("file RPCs", () => {
   let root: string;
   let outside: string;
@@ -47,7 +61,7 @@ describe("file RPCs", () => {
     await writeFile(join(outside, "secret"), "not for you");
     await symlink(outside, join(root, "out"));
     await symlink(join(outside, "secret"), join(root, "secret-link"));
-    server = await startFakeServer({ files: new FileRoot(root, 40 * MiB) });
+    server = await startFakeServer({ files: new FileRoot(root, 40 * MiB), logger });
     client = createDesktopClient({ baseUrl: server.url, token: server.token });
   });
   after(async () => {
@@ -141,6 +155,20 @@ describe("file RPCs", () => {
     for (let r = await stream.next(); !r.done; r = await stream.next()) if (r.value.part.case === "chunk") parts.push(r.value.part.value);
     assert.equal(sha(Buffer.concat(parts)), sha(old));
     assert.equal(sha((await download(client, "moving.bin")).data), sha(fresh));
+  });
+
+  it("logs name paths and sizes, never contents (nor clipboard text, nor the token)", async () => {
+    const marker = `contents-${randomBytes(8).toString("hex")}`;
+    logLines.length = 0;
+    await client.uploadFile(chunksOf(Buffer.from(marker), "logged/file.txt"));
+    await download(client, "logged/file.txt");
+    await client.setClipboard({ text: marker });
+    assert.equal((await client.getClipboard({})).text, marker);
+    const logs = logLines.join("");
+    assert.match(logs, /"path":"logged\/file.txt","size":\d+,"msg":"file uploaded"/);
+    assert.match(logs, /"msg":"file download"/);
+    assert.ok(!logs.includes(marker), "no contents in the logs");
+    assert.ok(!logs.includes(server.token), "no token in the logs");
   });
 });
 
