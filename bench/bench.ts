@@ -3,8 +3,9 @@
  * by side with the spawn-per-action way (xdotool per action, ffmpeg x11grab per
  * screenshot) on the same desktop in the same run. The service runs in its own
  * process (bench/service.ts), as it does in production; every operation is
- * warmed up before it is timed, so p50/p95 are steady-state figures. Not a
- * test: it prints.
+ * warmed up before it is timed, so p50/p95 are steady-state figures. Then
+ * the Vnc relay's throughput on each path against the VNC server's own
+ * socket (bench/vnc-relay.ts). Not a test: it prints.
  */
 import { execa } from "execa";
 import { ImageFormat } from "../gen/desktop/v1/desktop_pb.js";
@@ -12,6 +13,7 @@ import { createDesktopClient } from "../src/client/client.js";
 import { TestWindows } from "../test/helpers/xwindow.js";
 import { agentBench } from "./agent.js";
 import { startService } from "./start-service.js";
+import { vncRelayBench } from "./vnc-relay.js";
 
 // Runs per operation: ours are cheap enough for many; spawning is not.
 const N = Number(process.env.BENCH_N ?? 200);
@@ -150,6 +152,7 @@ async function main(): Promise<void> {
     ffmpegJpeg720: () => ffmpegShot("1280:720", "mjpeg"),
     timeIt,
   });
+  const relay = await vncRelayBench(ep, Number(process.env.BENCH_RELAY_ROUNDS ?? 5), 2000);
   service.send("memory");
   const mem = await next<{ rss: number; heapUsed: number }>("memory");
   service.send("stop");
@@ -171,6 +174,7 @@ async function main(): Promise<void> {
   console.log(`\nstream, JPEG 1280x720, changing screen: ${fps.toFixed(1)} fps`);
   console.log(`service process: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB\n`);
   console.log(`${agent.join("\n")}\n`);
+  console.log(`${relay.join("\n")}\n`);
 }
 
 main().catch((err) => {

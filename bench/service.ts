@@ -1,7 +1,7 @@
 /**
  * The service under benchmark, in its own process (as in production), so the
  * benchmark client's work never shares its event loop. Started by bench.ts
- * over IPC: sends { url, token, display, cookie (hex), xauthority } once the
+ * over IPC: sends { url, token, display, cookie (hex), xauthority, vncSocket } once the
  * desktop is up; answers "memory" with its rss and heap, "cpu" with its CPU
  * time, "loop" with its event-loop delay since the last ask; stops on "stop".
  * Argument "portabledesktop": the PortableDesktop backend through the stand-in
@@ -41,5 +41,6 @@ send({
     display: ep.display,
     cookie: Buffer.from(ep.cookie, "latin1").toString("hex"),
     xauthority: ep.xauthority,
+    vncSocket: portable ? "" : (t as TestServer).desktop.vncSocketPath,
   },
 });

@@ -12,6 +12,8 @@ export interface Ready {
   display: string;
   cookie: string;
   xauthority: string;
+  /** Xvnc's RFB Unix socket (built-in backend). */
+  vncSocket: string;
 }
 
 /** Starts bench/service.ts (built-in, or "portabledesktop" through the stand-in CLI). */

@@ -6,6 +6,8 @@
 import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { DesktopService } from "../../gen/desktop/v1/desktop_pb.js";
+import { BulkHttp2SessionManager } from "./flow-control.js";
+import { noCompressionOffered } from "./incompressible.js";
 
 export interface DesktopClientOptions {
   /** e.g. "http://127.0.0.1:7000" */
@@ -27,14 +29,15 @@ export function createDesktopClient(opts: DesktopClientOptions): DesktopClient {
     req.header.set("authorization", `Bearer ${opts.token}`);
     return next(req);
   };
-  const common = { baseUrl: opts.baseUrl, interceptors: [auth], readMaxBytes: 64 * 1024 * 1024 };
-  const tls = opts.ca ? { nodeOptions: { ca: opts.ca } } : {};
-  // One call per HTTP version: nodeOptions' type depends on it.
+  const common = { baseUrl: opts.baseUrl, interceptors: [auth, noCompressionOffered], readMaxBytes: 64 * 1024 * 1024 };
+  const tls = opts.ca ? { ca: opts.ca } : {};
+  // HTTP/2 (gRPC, Connect over h2): windows for bulk streams (src/client/flow-control.ts).
+  const sessionManager = () => new BulkHttp2SessionManager(opts.baseUrl, tls);
   const transport =
     opts.protocol === "connect"
       ? opts.httpVersion === "1.1"
-        ? createConnectTransport({ ...common, ...tls, httpVersion: "1.1" })
-        : createConnectTransport({ ...common, ...tls, httpVersion: "2" })
-      : createGrpcTransport({ ...common, ...tls });
+        ? createConnectTransport({ ...common, nodeOptions: tls, httpVersion: "1.1" })
+        : createConnectTransport({ ...common, sessionManager: sessionManager(), httpVersion: "2" })
+      : createGrpcTransport({ ...common, sessionManager: sessionManager() });
   return createClient(DesktopService, transport);
 }

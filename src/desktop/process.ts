@@ -150,13 +150,18 @@ export function findProgram(command: string, path = process.env.PATH ?? ""): boo
 /** Where a desktop's VNC server listens: a Unix socket path, or a TCP port on loopback. */
 export type VncAddress = { path: string } | { port: number; host?: string };
 
+/** Bytes a VNC connection reads ahead of its relay (Node's default is 16 KiB): room to join reads into 256 KiB messages. */
+const VNC_READ_AHEAD_BYTES = 256 * 1024;
+
 /**
  * A new raw RFB byte stream to the VNC server at `address`. Rejects with
  * DesktopUnavailableError when it cannot be reached.
  */
 export function dialVnc(address: VncAddress): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const sock = "path" in address ? connect(address.path) : connect(address.port, address.host ?? "127.0.0.1");
+    // Node's Socket passes its options to stream.Duplex; @types/node does not list this one.
+    const readAhead = { readableHighWaterMark: VNC_READ_AHEAD_BYTES } as object;
+    const sock = connect({ ...readAhead, ...("path" in address ? address : { port: address.port, host: address.host ?? "127.0.0.1" }) });
     const fail = (err: Error) => reject(new DesktopUnavailableError(`cannot reach VNC server: ${err.message}`, { cause: err }));
     sock.once("error", fail);
     sock.once("connect", () => {

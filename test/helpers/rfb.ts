@@ -80,16 +80,18 @@ export class RfbClient {
   /** An RFB connection over a `/vnc` WebSocket, once it is open (nothing said yet). */
   static async overWebSocket(url: string): Promise<RfbClient> {
     const ws = new WebSocket(url);
+    // Kept from the start: the greeting can come in the same packet as the upgrade response, before "open" is seen.
+    const early: Buffer[] = [];
+    let receive: (m: Buffer) => void = (m) => early.push(m);
+    ws.on("message", (m: Buffer) => receive(m));
+    const closed = new Promise<number>((resolve) => ws.once("close", resolve));
     await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
     const transport = { send: (b: Buffer) => ws.send(b), end: () => ws.close() };
-    return new RfbClient(
-      transport,
-      (receive) =>
-        new Promise((resolve) => {
-          ws.on("message", (m: Buffer) => receive(m));
-          ws.once("close", (code) => resolve(code));
-        }),
-    );
+    return new RfbClient(transport, (deliver) => {
+      for (const m of early) deliver(m);
+      receive = deliver;
+      return closed;
+    });
   }
 
   send(b: Buffer): void {

@@ -69,6 +69,11 @@ export class BuiltinDesktop extends X11DesktopExtras implements Desktop {
     return server && { display: server.display, cookie: server.cookie, xauthority: server.xauthority };
   }
 
+  /** Xvnc's RFB Unix socket (mode 0600) of the running desktop (benchmarks and diagnostics: the relay's baseline). */
+  get vncSocketPath(): string | undefined {
+    return this.sessions.current()?.server.vncSocket;
+  }
+
   /** Process ids of the running desktop (for tests and diagnostics). */
   get pids(): number[] {
     return this.sessions.current()?.server.pids ?? [];

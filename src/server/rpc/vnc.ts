@@ -1,7 +1,8 @@
 /**
  * The Vnc RPC: one RFB connection to the desktop's VNC server per call, bytes
  * relayed both ways with backpressure. Server -> client: the socket is read
- * only as fast as the transport pulls messages. Client -> server: writes wait
+ * only as fast as the transport pulls messages, and what it has buffered goes
+ * out in messages of up to 256 KiB. Client -> server: writes wait
  * for 'drain'. The client's half-close ends the VNC connection; cancellation
  * and server shutdown destroy it.
  *
@@ -16,8 +17,9 @@ import { create } from "@bufbuild/protobuf";
 import { type VncRequest, type VncResponse, VncResponseSchema } from "../../../gen/desktop/v1/desktop_pb.js";
 import type { Desktop } from "../../desktop/desktop.js";
 import { DesktopUnavailableError } from "../../desktop/errors.js";
+import { coalesce } from "../transport/coalesce.js";
 
-/** Largest chunk relayed in one VncResponse, bytes (gRPC peers default to 4 MiB). */
+/** Largest chunk relayed in one VncResponse, bytes: what is buffered is joined up to this (gRPC peers default to a 4 MiB message limit). */
 const MAX_CHUNK = 256 * 1024;
 
 export async function* vncBridge(desktop: Desktop, requests: AsyncIterable<VncRequest>, signal: AbortSignal): AsyncGenerator<VncResponse> {
@@ -28,11 +30,7 @@ export async function* vncBridge(desktop: Desktop, requests: AsyncIterable<VncRe
   const inbound: Inbound = { done: false };
   void pumpToServer(requests, sock, inbound);
   try {
-    for await (const chunk of sock as AsyncIterable<Buffer>) {
-      for (let off = 0; off < chunk.length; off += MAX_CHUNK) {
-        yield create(VncResponseSchema, { data: chunk.subarray(off, off + MAX_CHUNK) });
-      }
-    }
+    for await (const data of coalesce(sock, MAX_CHUNK)) yield create(VncResponseSchema, { data });
   } catch (err) {
     // A destroyed socket ends the stream; the caller learns why from `signal` or `inbound`.
     if (!signal.aborted && inbound.error === undefined) throw err;

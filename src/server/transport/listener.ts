@@ -5,12 +5,14 @@
  * TLS: one secure HTTP/2 server with allowHTTP1, ALPN picking h2 or http/1.1.
  * HTTP/1.1 Upgrade requests (WebSockets) go to `upgrade` in both cases.
  * Connections that do no work are bounded (src/server/transport/connection-limits.ts).
+ * HTTP/2 sessions get windows for bulk streams (src/client/flow-control.ts).
  */
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
+import { BULK_SETTINGS, widenConnectionWindow } from "../../client/flow-control.js";
 import { CONNECTION_LIMITS, type ConnectionLimits, capConnections, closeIdleSessions, deadline, limitHttp1 } from "./connection-limits.js";
 
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -58,6 +60,7 @@ export function createListener(handler: Handler, opts: ListenerOptions): Listene
   const sockets = new Set<net.Socket>();
   const track = (s: http2.Http2Server | http2.Http2SecureServer) =>
     s.on("session", (session) => {
+      widenConnectionWindow(session);
       sessions.add(session);
       session.on("close", () => sessions.delete(session));
     });
@@ -67,7 +70,14 @@ export function createListener(handler: Handler, opts: ListenerOptions): Listene
   };
   if (tls) {
     const server = http2.createSecureServer(
-      { cert: tls.cert, key: tls.key, allowHTTP1: true, maxSessionMemory: 64, handshakeTimeout: limits.handshakeMs },
+      {
+        cert: tls.cert,
+        key: tls.key,
+        allowHTTP1: true,
+        maxSessionMemory: 64,
+        handshakeTimeout: limits.handshakeMs,
+        settings: BULK_SETTINGS,
+      },
       handler,
     );
     track(server);
@@ -84,7 +94,7 @@ export function createListener(handler: Handler, opts: ListenerOptions): Listene
     // HTTP/1.1 keep-alive connections end with the socket grace; nothing idle to close early.
     return { server, sockets, sessions, closeIdle: () => undefined };
   }
-  const h2 = http2.createServer({ maxSessionMemory: 64 }, handler);
+  const h2 = http2.createServer({ maxSessionMemory: 64, settings: BULK_SETTINGS }, handler);
   // Node checks its HTTP/1.1 time limits every connectionsCheckingInterval (30 s by default).
   const h1 = http.createServer({ connectionsCheckingInterval: 1000 }, handler);
   track(h2);

@@ -2,7 +2,10 @@
  * The Node request handler for the Connect router: connect-node's adapter
  * (`connectNodeAdapter`, same path lookup and fallback), plus the origin
  * policy (src/server/transport/origins.ts: CORS for allowed origins, 403 for
- * others) and one correction: a request message that cannot be decoded is
+ * others), no response compression for the RPCs that send compressed or
+ * incompressible bytes (src/client/incompressible.ts: the client's offer is
+ * dropped before connect-es negotiates, so a compressed request still
+ * decodes), and one correction: a request message that cannot be decoded is
  * INVALID_ARGUMENT on every protocol.
  *
  * Why: connect-es decodes a request before any interceptor runs and reports
@@ -25,6 +28,7 @@ import {
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
+import { ACCEPT_ENCODING_HEADERS, INCOMPRESSIBLE_RESPONSES } from "../../client/incompressible.js";
 import { OriginPolicy } from "./origins.js";
 
 type NodeRequest = IncomingMessage | Http2ServerRequest;
@@ -77,6 +81,7 @@ export function nodeHandler(opts: NodeHandlerOptions): (req: NodeRequest, res: N
       }
       for (const [k, v] of Object.entries(OriginPolicy.responseHeaders(verdict.origin))) res.setHeader(k, v);
     }
+    if (INCOMPRESSIBLE_RESPONSES.has(handler.requestPath)) for (const h of ACCEPT_ENCODING_HEADERS) delete req.headers[h];
     handler(universalRequestFromNodeRequest(req, res, undefined, undefined))
       .then((uRes) => universalResponseToNodeResponse(undecodableAsInvalidArgument(uRes, opts.logger, handler.requestPath), res))
       .catch((reason: unknown) => {

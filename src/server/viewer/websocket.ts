@@ -1,7 +1,8 @@
 /**
  * The `/vnc` WebSocket endpoint for browser viewers (noVNC): each WebSocket
  * is one RFB connection to the desktop's VNC server, binary messages relayed
- * both ways with backpressure (ws's stream wrapper).
+ * both ways with backpressure (ws's stream wrapper); what the VNC connection
+ * has buffered goes to the viewer in messages of up to 256 KiB.
  *
  * Browsers cannot set an Authorization header on a WebSocket, so the bearer
  * token may also come as the `token` query parameter. Without a valid token
@@ -17,11 +18,15 @@ import type { Logger } from "pino";
 import { createWebSocketStream, type WebSocket, WebSocketServer } from "ws";
 import type { Desktop } from "../../desktop/desktop.js";
 import { checkBearer } from "../transport/auth.js";
+import { coalesce } from "../transport/coalesce.js";
 import type { OriginPolicy } from "../transport/origins.js";
 import { ViewOnlyFilter } from "./view-only.js";
 
 /** The endpoint's path. */
 export const VNC_WEBSOCKET_PATH = "/vnc";
+
+/** Largest message sent to a viewer, bytes: what the VNC connection has buffered is joined up to this. */
+const MAX_MESSAGE = 256 * 1024;
 
 /** Largest WebSocket message accepted from a viewer, bytes (RFB client messages are small). */
 const MAX_PAYLOAD = 1024 * 1024;
@@ -91,7 +96,7 @@ export function vncWebSocket({ desktop, token, origins, scheme, logger }: VncWeb
     log.info("viewer connected");
     const viewer = createWebSocketStream(ws);
     const filter = viewOnly ? new ViewOnlyFilter() : undefined;
-    const toViewer = pipeline(vnc, viewer);
+    const toViewer = pipeline(coalesce(vnc, MAX_MESSAGE), viewer);
     const toDesktop = filter ? pipeline(viewer, filter, vnc) : pipeline(viewer, vnc);
     const results = await Promise.allSettled([toViewer, toDesktop]);
     vnc.destroy();
