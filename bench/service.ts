@@ -22,7 +22,7 @@ const ep = portable ? { display: t.x11().display, cookie: "", xauthority: "" } :
 process.on("message", (msg) => {
   if (msg === "memory") {
     const m = process.memoryUsage();
-    send({ memory: { rss: m.rss, heapUsed: m.heapUsed } });
+    send({ memory: m });
   } else if (msg === "cpu") {
     const u = process.cpuUsage();
     send({ cpu: (u.user + u.system) / 1000 });
