@@ -10,7 +10,7 @@
  * openbox idle, every 10 % of the way, and after. MEMORY_KINDS picks
  * ("desktopd", "plain", or both by default); MEMORY_NODE_FLAGS adds node flags
  * to the plain run (V8 settings compared). With MEMORY_SNAPSHOTS=1 the
- * service writes V8 heap snapshots (SIGUSR2) at the start and at the end, in
+ * plain run writes V8 heap snapshots (SIGUSR2) at the start and at the end, in
  * the current directory, to open in Chrome DevTools. Not a test: it prints.
  */
 import { randomBytes } from "node:crypto";
@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { ImageFormat } from "../gen/desktop/v1/desktop_pb.js";
 import { createDesktopClient } from "../src/client/client.js";
+import { stderrMatch } from "../test/helpers/process.js";
 
 const ACTIONS = Number(process.env.MEMORY_ACTIONS ?? 200_000);
 const SHOT_EVERY = 20;
@@ -86,15 +87,7 @@ async function measure(kind: Kind): Promise<void> {
     stdout: "ignore",
     reject: false,
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = "";
-    serve.stderr?.on("data", (b: Buffer) => {
-      err += b.toString();
-      const m = /serving on (http:\/\/\S+?);/.exec(err);
-      if (m) resolve(m[1]);
-    });
-    void serve.then(() => reject(new Error(`serve exited:\n${err}`)));
-  });
+  const [, url] = await stderrMatch(serve, serve, /serving on (http:\/\/\S+?);/);
   const pid = serve.pid!;
   const client = createDesktopClient({ baseUrl: url, token });
   const rows: string[][] = [];
@@ -104,7 +97,8 @@ async function measure(kind: Kind): Promise<void> {
     rows.push([label, (svc / MiB).toFixed(0), (xvnc / MiB).toFixed(0), (wm / MiB).toFixed(0), ((svc + xvnc + wm) / MiB).toFixed(0)]);
   };
   const snapshot = async () => {
-    if (!SNAPSHOTS) return;
+    // The executable takes no node flags: without --heapsnapshot-signal, SIGUSR2 would end it.
+    if (!SNAPSHOTS || kind === "desktopd") return;
     process.kill(pid, "SIGUSR2");
     await new Promise((r) => setTimeout(r, 5000));
   };

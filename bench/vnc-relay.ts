@@ -14,6 +14,7 @@ import { execa } from "execa";
 import { createWebSocketStream, WebSocket } from "ws";
 import { type VncRequest, VncRequestSchema } from "../gen/desktop/v1/desktop_pb.js";
 import { createDesktopClient } from "../src/client/client.js";
+import { stderrMatch } from "../test/helpers/process.js";
 
 /** Bytes both ways between the RFB client and a server. */
 export interface Pipe {
@@ -171,15 +172,7 @@ export async function startVncForward(url: string, token: string) {
     stderr: "pipe",
     reject: false,
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    let err = "";
-    proc.stderr?.on("data", (b: Buffer) => {
-      err += b.toString();
-      const m = / on 127\.0\.0\.1:(\d+)/.exec(err);
-      if (m) resolve(Number(m[1]));
-    });
-    void proc.then(() => reject(new Error(`vnc-forward exited: ${err}`)));
-  });
+  const port = Number((await stderrMatch(proc, proc, / on 127\.0\.0\.1:(\d+)/))[1]);
   return { port, stop: () => proc.kill("SIGTERM") };
 }
 

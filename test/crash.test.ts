@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
-import { alive, environOf, processesMentioning, until } from "./helpers/process.js";
+import { alive, environOf, processesMentioning, stderrMatch, until } from "./helpers/process.js";
 import { PORTABLEDESKTOP_STANDIN } from "./helpers/server.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
@@ -32,15 +32,7 @@ async function serve(dir: string, args: string[]): Promise<{ proc: ResultPromise
     env,
     reject: false,
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = "";
-    proc.stderr?.on("data", (b: Buffer) => {
-      err += b.toString();
-      const m = /serving on (http:\/\/[\d.:]+)/.exec(err);
-      if (m) resolve(m[1]);
-    });
-    void proc.then(() => reject(new Error(`serve exited: ${err}`)));
-  });
+  const [, url] = await stderrMatch(proc, proc, /serving on (http:\/\/[\d.:]+)/);
   // Wrapped: an execa process is a thenable, which an async function would await.
   return { proc, url };
 }

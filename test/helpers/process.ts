@@ -1,5 +1,6 @@
 /** Waiting in specs, and process checks. */
 import { readdirSync, readFileSync } from "node:fs";
+import type { Readable } from "node:stream";
 import { alive as aliveNow } from "../../src/desktop/process.js";
 import { sleep } from "../../src/desktop/sleep.js";
 
@@ -58,4 +59,21 @@ export function environOf(pid: number): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * The first match of `pattern` in what a started process writes to stderr
+ * (its banner: "serving on URL", "VNC on HOST:PORT"); rejects with all of its
+ * stderr when `exited` settles first.
+ */
+export function stderrMatch(proc: { stderr: Readable | null }, exited: PromiseLike<unknown>, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let err = "";
+    proc.stderr?.on("data", (b: Buffer) => {
+      err += b.toString();
+      const m = pattern.exec(err);
+      if (m) resolve(m);
+    });
+    void Promise.resolve(exited).then(() => reject(new Error(`exited before printing ${pattern}: ${err}`)));
+  });
 }
