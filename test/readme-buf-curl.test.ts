@@ -57,7 +57,9 @@ describe("README: buf curl for clipboard, files and windows", () => {
     assert.match(r.stdout, new RegExp(`"chunk": "${Buffer.from("buy milk\n").toString("base64")}"`), "DownloadFile sent the bytes");
     const pid = Number(/"pid": (\d+)/.exec(r.stdout)?.[1]);
     assert.ok(pid > 0, r.stdout);
-    assert.match(r.stdout, /\{\s*\}\s*$/, "CloseWindow answered killed=false (an empty message)");
+    // Asked politely, an xterm usually goes by itself ({}); on a loaded machine it
+    // may miss the 2 s the README gives it and be killed. Either way it must go.
+    assert.match(r.stdout, /(\{\s*\}|\{\s*"killed": true\s*\})\s*$/, "CloseWindow answered");
     await eventually(async () => ((await t().grpc.listWindows({})).windows.some((w) => w.title === "notes") ? undefined : true), 10_000);
     await eventually(async () => (alive(pid) ? undefined : true), 10_000);
   });
