@@ -99,8 +99,16 @@ export interface TestServerOptions extends RecordingSetup {
   files?: FileRoot;
 }
 
+/**
+ * The environment of test desktops and their applications: a terminal's shell
+ * without the machine's dotfiles (a user's ~/.bashrc can hold a new shell for
+ * a minute, e.g. behind a stale pyenv rehash lock left by a killed shell).
+ */
+export const DESKTOP_ENV: NodeJS.ProcessEnv = { ...process.env, SHELL: "/bin/sh" };
+
 export async function startTestServer(opts: TestServerOptions & { ffmpeg?: string } = {}): Promise<TestServer> {
   const desktop = new BuiltinDesktop({
+    env: DESKTOP_ENV,
     geometry: opts.geometry,
     open: opts.open,
     ffmpeg: opts.ffmpeg,
@@ -122,7 +130,7 @@ export async function startPortableServer(
     binary: opts.binary ?? PORTABLEDESKTOP_STANDIN,
     geometry: opts.geometry,
     open: opts.open,
-    env: opts.env,
+    env: opts.env ?? DESKTOP_ENV,
     screenChanges: opts.screenChanges,
     limits: opts.limits,
     logger: testLogger(),
