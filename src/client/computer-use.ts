@@ -1,11 +1,21 @@
 /**
- * Maps an Anthropic computer-use tool input (tool versions computer_20250124
- * and computer_20251124) to an ActionRequest. Coordinates stay in the declared
- * space the model was given (`scaledSize`); `duration` is seconds in the tool
- * and milliseconds in the proto; zoom `region` is [x1, y1, x2, y2].
+ * Anthropic's computer-use tool (versions computer_20250124 and
+ * computer_20251124, https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/computer-use-tool)
+ * on desktopd: `toActionRequest` maps a tool input to an Action request,
+ * `toToolResult` maps the response to the content blocks of a tool_result.
+ * Coordinates stay in the declared space the model was given (`scaledSize`);
+ * `duration` is seconds in the tool and milliseconds in the proto; zoom
+ * `region` is [x1, y1, x2, y2].
  */
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { type ActionRequest, ActionRequestSchema, ScrollDirection } from "../../gen/desktop/v1/desktop_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  type ActionRequest,
+  type ActionRequestSchema,
+  type ActionResponse,
+  ImageFormat,
+  ScrollDirection,
+} from "../../gen/desktop/v1/desktop_pb.js";
 
 export interface ComputerUseInput {
   action: string;
@@ -30,7 +40,12 @@ const DIRECTIONS: Record<string, ScrollDirection> = {
 const point = (c: [number, number] | undefined) => (c ? { x: c[0], y: c[1] } : undefined);
 const ms = (seconds: number | undefined) => Math.round((seconds ?? 0) * 1000);
 
-type Init = MessageInitShape<typeof ActionRequestSchema>;
+/**
+ * An Action request as a plain object (no `$typeName`): a spread with
+ * overrides (`{ ...req, captureAfter }`) is still a valid request.
+ */
+export type ActionRequestInit = Exclude<MessageInitShape<typeof ActionRequestSchema>, ActionRequest>;
+type Init = ActionRequestInit;
 
 export interface ToActionRequestOptions {
   /** The declared size the model was given. */
@@ -44,17 +59,26 @@ export interface ToActionRequestOptions {
   settle?: Init["settle"] | false;
   /** A screenshot after the action (and its settle), in the same round trip. */
   captureAfter?: Init["captureAfter"];
+  /**
+   * Clamp coordinates off the declared screen to its edge. Default false:
+   * the service answers INVALID_ARGUMENT naming the field and the screen size,
+   * as the reference tool refuses them.
+   */
+  clampCoordinates?: boolean;
 }
 
 /** Actions that only look: no settle. */
 const LOOKS = new Set(["cursor_position", "screenshot", "zoom"]);
 
+const invalid = (message: string) => new ConnectError(message, Code.InvalidArgument);
+
 /**
- * Throws an Error for an action the tool version does not have, or a scroll
- * direction it does not know. Missing fields are left to the server, which
- * answers INVALID_ARGUMENT naming them.
+ * Throws a ConnectError with Code.InvalidArgument for an action the tool
+ * version does not have, or a scroll direction it does not know, as the
+ * service would. Missing fields and coordinates off the screen are left to
+ * the service, which answers INVALID_ARGUMENT naming them.
  */
-export function toActionRequest(input: ComputerUseInput, opts: ToActionRequestOptions = {}): ActionRequest {
+export function toActionRequest(input: ComputerUseInput, opts: ToActionRequestOptions = {}): ActionRequestInit {
   const version = opts.version ?? "20251124";
   const text = input.text ?? "";
   const click = { coordinate: point(input.coordinate), modifiers: text };
@@ -93,14 +117,14 @@ export function toActionRequest(input: ComputerUseInput, opts: ToActionRequestOp
       action = { case: "leftClickDrag", value: { startCoordinate: point(input.start_coordinate), coordinate: point(input.coordinate) } };
       break;
     case "left_mouse_down":
-      action = { case: "leftMouseDown", value: {} };
+      action = { case: "leftMouseDown", value: { coordinate: point(input.coordinate) } };
       break;
     case "left_mouse_up":
-      action = { case: "leftMouseUp", value: {} };
+      action = { case: "leftMouseUp", value: { coordinate: point(input.coordinate) } };
       break;
     case "scroll": {
       const direction = input.scroll_direction === undefined ? ScrollDirection.DOWN : DIRECTIONS[input.scroll_direction];
-      if (direction === undefined) throw new Error(`unknown scroll_direction "${input.scroll_direction}"`);
+      if (direction === undefined) throw invalid(`unknown scroll_direction "${input.scroll_direction}"`);
       action = {
         case: "scroll",
         value: { coordinate: point(input.coordinate), direction, amount: input.scroll_amount ?? 0, modifiers: text },
@@ -117,15 +141,47 @@ export function toActionRequest(input: ComputerUseInput, opts: ToActionRequestOp
       action = { case: "wait", value: { durationMs: ms(input.duration) } };
       break;
     case "zoom": {
-      if (version === "20250124") throw new Error("zoom needs tool version 20251124");
+      if (version === "20250124") throw invalid("zoom needs tool version 20251124");
       const r = input.region;
       const region = r ? { x: r[0], y: r[1], width: r[2] - r[0], height: r[3] - r[1] } : undefined;
       action = { case: "zoom", value: { region } };
       break;
     }
     default:
-      throw new Error(`Unknown action: ${input.action}`);
+      throw invalid(`Unknown action: ${input.action}`);
   }
-  const settle = opts.settle === false || LOOKS.has(input.action) ? undefined : (opts.settle ?? {});
-  return create(ActionRequestSchema, { scaledSize: opts.scaledSize, action, settle, captureAfter: opts.captureAfter });
+  const req: Init = { action };
+  if (opts.scaledSize) req.scaledSize = opts.scaledSize;
+  if (opts.settle !== false && !LOOKS.has(input.action)) req.settle = opts.settle ?? {};
+  if (opts.captureAfter) req.captureAfter = opts.captureAfter;
+  if (opts.clampCoordinates) req.clampCoordinates = true;
+  return req;
+}
+
+/** A content block of a tool_result, as Anthropic's Messages API takes it. */
+export type ToolResultBlock =
+  | { type: "text"; text: string }
+  | { type: "image"; source: { type: "base64"; media_type: "image/png" | "image/jpeg" | "image/webp"; data: string } };
+
+const MEDIA_TYPES = {
+  [ImageFormat.UNSPECIFIED]: "image/png",
+  [ImageFormat.PNG]: "image/png",
+  [ImageFormat.JPEG]: "image/jpeg",
+  [ImageFormat.WEBP]: "image/webp",
+} as const;
+
+/**
+ * The content of the tool_result for an Action response: the output text
+ * ("left_click action performed", "x=640,y=360"), then the screenshot as a
+ * base64 image block when the response has one (screenshot, zoom, wait,
+ * capture_after).
+ */
+export function toToolResult(res: ActionResponse): ToolResultBlock[] {
+  const blocks: ToolResultBlock[] = [{ type: "text", text: res.output }];
+  const shot = res.screenshot;
+  if (shot && shot.data.length > 0) {
+    const data = Buffer.from(shot.data.buffer, shot.data.byteOffset, shot.data.byteLength).toString("base64");
+    blocks.push({ type: "image", source: { type: "base64", media_type: MEDIA_TYPES[shot.format], data } });
+  }
+  return blocks;
 }

@@ -132,3 +132,17 @@ export function parseCombo(text: string, field: string): Key[] {
   const parts = text === "+" ? ["plus"] : text.endsWith("++") ? [...text.slice(0, -2).split("+"), "plus"] : text.split("+");
   return parts.map((p) => parseKey(p, field));
 }
+
+/**
+ * Combos separated by whitespace, in order ("ctrl+a BackSpace"), as `xdotool
+ * key` takes them; one combo is a sequence of one. Throws InvalidInputError
+ * naming `field` for an empty text, a text over MAX_COMBO_LENGTH bytes or any
+ * unknown name, before anything is pressed.
+ */
+export function parseKeySequence(text: string, field: string): Key[][] {
+  if (Buffer.byteLength(text) > MAX_COMBO_LENGTH) {
+    throw new InvalidInputError(field, `is longer than ${MAX_COMBO_LENGTH} bytes`);
+  }
+  const combos = text.trim().split(/\s+/);
+  return combos.map((combo) => parseCombo(combo, field));
+}

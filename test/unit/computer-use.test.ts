@@ -1,9 +1,18 @@
-/** Anthropic computer-use tool inputs map to ActionRequests. */
+/** Anthropic computer-use tool inputs map to ActionRequests, and responses to tool results. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { create } from "@bufbuild/protobuf";
-import { ImageFormat, ScrollDirection, SettleSchema } from "../../gen/desktop/v1/desktop_pb.js";
-import { toActionRequest } from "../../src/client/computer-use.js";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ActionRequestSchema, ActionResponseSchema, ImageFormat, ScrollDirection, SettleSchema } from "../../gen/desktop/v1/desktop_pb.js";
+import {
+  type ComputerUseInput,
+  type ToActionRequestOptions,
+  toActionRequest as toInit,
+  toToolResult,
+} from "../../src/client/computer-use.js";
+
+/** The request as the client sends it. */
+const toActionRequest = (input: ComputerUseInput, opts?: ToActionRequestOptions) => create(ActionRequestSchema, toInit(input, opts));
 
 describe("toActionRequest", () => {
   const scaledSize = { width: 1280, height: 720 };
@@ -57,5 +66,48 @@ describe("toActionRequest", () => {
     assert.equal(toActionRequest({ action: "type", text: "x" }, { settle: false }).settle, undefined);
     const r = toActionRequest({ action: "type", text: "x" }, { settle: { quietMs: 100 }, captureAfter: { format: ImageFormat.JPEG } });
     assert.deepEqual([r.settle?.quietMs, r.captureAfter?.format], [100, ImageFormat.JPEG]);
+  });
+  it("left_mouse_down and left_mouse_up carry their coordinate (the service moves there first)", () => {
+    for (const action of ["left_mouse_down", "left_mouse_up"]) {
+      const r = toActionRequest({ action, coordinate: [30, 40] });
+      assert.ok(r.action.case === "leftMouseDown" || r.action.case === "leftMouseUp");
+      assert.deepEqual([r.action.value.coordinate?.x, r.action.value.coordinate?.y], [30, 40]);
+    }
+  });
+  it("errors are ConnectErrors with Code.InvalidArgument, as the service's", () => {
+    for (const bad of [
+      () => toInit({ action: "teleport" }),
+      () => toInit({ action: "scroll", scroll_direction: "sideways" as "up" }),
+      () => toInit({ action: "zoom", region: [0, 0, 1, 1] }, { version: "20250124" }),
+    ]) {
+      assert.throws(bad, (e) => e instanceof ConnectError && e.code === Code.InvalidArgument);
+    }
+  });
+  it("returns a plain object: a spread with overrides is still a request the client can send", () => {
+    const spread = { ...toInit({ action: "left_click", coordinate: [1, 2] }), captureAfter: { format: ImageFormat.JPEG } };
+    const wire = toBinary(ActionRequestSchema, create(ActionRequestSchema, spread));
+    assert.ok(wire.length > 0);
+    assert.equal(toActionRequest({ action: "left_click", coordinate: [1, 2] }, { clampCoordinates: true }).clampCoordinates, true);
+    assert.equal(toActionRequest({ action: "left_click", coordinate: [1, 2] }).clampCoordinates, false);
+  });
+});
+
+describe("toToolResult", () => {
+  it("gives the output text, then the screenshot as a base64 image block with its media type", () => {
+    const png = Buffer.from("89504e470d0a1a0a", "hex");
+    const res = create(ActionResponseSchema, {
+      output: "screenshot",
+      screenshot: { data: png, format: ImageFormat.PNG, width: 1, height: 1 },
+    });
+    assert.deepEqual(toToolResult(res), [
+      { type: "text", text: "screenshot" },
+      { type: "image", source: { type: "base64", media_type: "image/png", data: png.toString("base64") } },
+    ]);
+    const jpeg = create(ActionResponseSchema, { output: "x", screenshot: { data: Buffer.from([0xff, 0xd8]), format: ImageFormat.JPEG } });
+    const [, image] = toToolResult(jpeg);
+    assert.equal(image?.type === "image" && image.source.media_type, "image/jpeg");
+  });
+  it("is the text alone when there is no screenshot", () => {
+    assert.deepEqual(toToolResult(create(ActionResponseSchema, { output: "x=640,y=360" })), [{ type: "text", text: "x=640,y=360" }]);
   });
 });

@@ -11,13 +11,14 @@ import {
   type ActionResponse,
   ActionResponseSchema,
   type ClickAction,
+  type Point as PbPoint,
   ScrollDirection,
 } from "../../../gen/desktop/v1/desktop_pb.js";
 import type { Desktop, MouseButton } from "../../desktop/desktop.js";
 import { InvalidInputError } from "../../desktop/errors.js";
 import { Geometry, type Point } from "../../desktop/geometry.js";
 import { type Encoded, type EncodeOptions, encodeFrame } from "../../desktop/image.js";
-import { parseCombo } from "../../desktop/keys.js";
+import { parseCombo, parseKeySequence } from "../../desktop/keys.js";
 import { sleep } from "../../desktop/sleep.js";
 import { MAX_CLIPBOARD_BYTES } from "../../desktop/x11/clipboard.js";
 import { toPbImage } from "./convert.js";
@@ -34,6 +35,8 @@ interface Ctx {
   signal: AbortSignal;
   /** Field path prefix of the action, e.g. "left_click". */
   field: string;
+  /** ActionRequest.clamp_coordinates: clamp points off the screen instead of refusing them. */
+  clamp: boolean;
 }
 
 /** What a handler returns; `output` defaults to "<action> action performed". */
@@ -54,10 +57,42 @@ const MAX_SCROLL_AMOUNT = 100;
 const DEFAULT_SCROLL_AMOUNT = 3;
 const DEFAULT_HOLD_MS = 1000;
 
-const at = (p: { x: number; y: number } | undefined, c: Ctx): Point | undefined => (p ? c.geo.toNative(p) : undefined);
+/**
+ * A declared-space point (of field `field`) in native pixels. Off the declared
+ * screen: InvalidInputError naming the field and the screen size, unless the
+ * request clamps.
+ */
+function toNative(p: { x: number; y: number }, field: string, c: Ctx): Point {
+  const { width, height } = c.geo.declared;
+  if (!c.clamp && (p.x < 0 || p.y < 0 || p.x >= width || p.y >= height)) {
+    throw new InvalidInputError(
+      field,
+      `(${p.x}, ${p.y}) is off the ${width}x${height} screen (x 0..${width - 1}, y 0..${height - 1}); clamp_coordinates clamps instead`,
+    );
+  }
+  return c.geo.toNative(p);
+}
+
+/** An optional point: where the pointer is when unset. */
+const at = (p: { x: number; y: number } | undefined, field: string, c: Ctx): Point | undefined =>
+  p ? toNative(p, `${c.field}.${field}`, c) : undefined;
+
+/** A required point. */
+const point = (p: PbPoint | undefined, field: string, c: Ctx): Point =>
+  toNative(requiredPoint(p, `${c.field}.${field}`), `${c.field}.${field}`, c);
+
+/** Presses or releases the left button, moving to `coordinate` first when given. */
+function leftButton(down: boolean): Handler<{ coordinate?: { x: number; y: number } }> {
+  return async (v, c) => {
+    const where = at(v.coordinate, "coordinate", c);
+    if (where) await c.desktop.move(where, c.signal);
+    await (down ? c.desktop.buttonDown("left", c.signal) : c.desktop.buttonUp("left"));
+  };
+}
 
 function click(button: MouseButton, count: number): Handler<ClickAction> {
-  return async (v, c) => c.desktop.click(button, count, at(v.coordinate, c), modifiers(v.modifiers, `${c.field}.modifiers`), c.signal);
+  return async (v, c) =>
+    c.desktop.click(button, count, at(v.coordinate, "coordinate", c), modifiers(v.modifiers, `${c.field}.modifiers`), c.signal);
 }
 
 /** A screenshot of the whole screen at the declared size. */
@@ -77,7 +112,9 @@ const SCROLL: Record<number, (n: number) => [number, number]> = {
 };
 
 const ACTIONS: { [C in ActionCase]: Handler<ActionValue<C>> } = {
-  key: (v, c) => c.desktop.keyPress(parseCombo(v.text, `${c.field}.text`), c.signal),
+  key: async (v, c) => {
+    for (const combo of parseKeySequence(v.text, `${c.field}.text`)) await c.desktop.keyPress(combo, c.signal);
+  },
   keyDown: (v, c) => c.desktop.keyDown(parseCombo(v.text, `${c.field}.text`), c.signal),
   keyUp: (v, c) => c.desktop.keyUp(parseCombo(v.text, `${c.field}.text`)),
   type: (v, c) =>
@@ -88,25 +125,24 @@ const ACTIONS: { [C in ActionCase]: Handler<ActionValue<C>> } = {
     const p = c.geo.toDeclared(await c.desktop.cursorPosition());
     return { output: `x=${p.x},y=${p.y}` };
   },
-  mouseMove: (v, c) => c.desktop.move(c.geo.toNative(requiredPoint(v.coordinate, `${c.field}.coordinate`)), c.signal),
+  mouseMove: (v, c) => c.desktop.move(point(v.coordinate, "coordinate", c), c.signal),
   leftClick: click("left", 1),
   rightClick: click("right", 1),
   middleClick: click("middle", 1),
   doubleClick: click("left", 2),
   tripleClick: click("left", 3),
   leftClickDrag: (v, c) => {
-    const from = requiredPoint(v.startCoordinate, `${c.field}.start_coordinate`);
-    const to = requiredPoint(v.coordinate, `${c.field}.coordinate`);
-    return c.desktop.drag(c.geo.toNative(from), c.geo.toNative(to), c.signal);
+    const from = point(v.startCoordinate, "start_coordinate", c);
+    return c.desktop.drag(from, point(v.coordinate, "coordinate", c), c.signal);
   },
-  leftMouseDown: (_v, c) => c.desktop.buttonDown("left", c.signal),
-  leftMouseUp: (_v, c) => c.desktop.buttonUp("left"),
+  leftMouseDown: leftButton(true),
+  leftMouseUp: leftButton(false),
   scroll: (v, c) => {
     const dir = SCROLL[v.direction];
     if (!dir) throw new InvalidInputError(`${c.field}.direction`, `unknown scroll direction ${v.direction}`);
     const amount = intInRange(v.amount, `${c.field}.amount`, 0, MAX_SCROLL_AMOUNT) || DEFAULT_SCROLL_AMOUNT;
     const [dx, dy] = dir(amount);
-    return c.desktop.scroll(at(v.coordinate, c), dx, dy, modifiers(v.modifiers, `${c.field}.modifiers`), c.signal);
+    return c.desktop.scroll(at(v.coordinate, "coordinate", c), dx, dy, modifiers(v.modifiers, `${c.field}.modifiers`), c.signal);
   },
   holdKey: async (v, c) => {
     const keys = parseCombo(v.text, `${c.field}.text`);
@@ -175,7 +211,7 @@ export async function runAction(desktop: Desktop, req: ActionRequest, signal: Ab
   const geo = new Geometry(cfg.native, declared ?? cfg.native);
   // The proto field name ("left_click"), used in outputs and errors.
   const field = ActionRequestSchema.field[actionCase].name;
-  const ctx: Ctx = { desktop, geo, signal, field };
+  const ctx: Ctx = { desktop, geo, signal, field, clamp: req.clampCoordinates };
   const handler = ACTIONS[actionCase] as Handler<unknown>;
   if (input && changes) await order.before(input, changes, signal);
   let result: Result;
