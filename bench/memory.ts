@@ -11,7 +11,8 @@
  * ("desktopd", "plain", or both by default); MEMORY_NODE_FLAGS adds node flags
  * to the plain run (V8 settings compared). With MEMORY_SNAPSHOTS=1 the
  * plain run writes V8 heap snapshots (SIGUSR2) at the start and at the end, in
- * the current directory, to open in Chrome DevTools. Not a test: it prints.
+ * the current directory, to open in Chrome DevTools or compare with
+ * bench/heap-diff.ts. Not a test: it prints.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";

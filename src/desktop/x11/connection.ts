@@ -316,7 +316,11 @@ export class X11Connection {
 
   private serialised<T>(read: () => Promise<T>): Promise<T> {
     const run = this.captureChain.then(read);
-    this.captureChain = run.catch(() => undefined);
+    // The chain must not hold the last result: a frame is megabytes.
+    this.captureChain = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 
