@@ -4,7 +4,10 @@
  * and each connection is its own authenticated Vnc call.
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
+import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -19,6 +22,15 @@ const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 // vncsnapshot 1.2a's Tight decoder stalls on TigerVNC ("Zero size rect - ignoring",
 // also straight to Xvnc, without desktopd): ask for the other encodings.
 const VNCSNAPSHOT_ENCODINGS = ["-encodings", "copyrect zlib hextile raw"];
+
+/** A port nothing listens on (bound, then closed). */
+async function freePort(): Promise<number> {
+  const s = net.createServer().listen(0, "127.0.0.1");
+  await once(s, "listening");
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
 
 describe("desktopd vnc-forward", () => {
   const t = useTestServer({ geometry: { width: 640, height: 480 } });
@@ -71,22 +83,31 @@ describe("desktopd vnc-forward", () => {
     }
   });
 
-  it("with a wrong token the viewer gets nothing and the forwarder says why", async () => {
-    const { proc, port } = await forwarder({
-      DESKTOPD_URL: t().url,
-      DESKTOPD_TOKEN: "wrong-token-wrong-token",
-      DESKTOPD_LOG_LEVEL: "warn",
-    });
+  it("checks the URL and token at start: a wrong token, a closed port, a server that is not desktopd or a URL without a scheme ends it with what to fix", async () => {
+    const server = http.createServer((_req, res) => res.end("not desktopd"));
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const other = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const closed = await freePort();
     try {
-      const r = await execa("vncsnapshot", ["-quiet", ...VNCSNAPSHOT_ENCODINGS, `127.0.0.1::${port}`, join(dir, "c.jpg")], {
-        reject: false,
-        timeout: 30_000,
-      });
-      assert.notEqual(r.exitCode, 0);
+      const cases: [Record<string, string>, RegExp][] = [
+        [{ DESKTOPD_URL: t().url, DESKTOPD_TOKEN: "wrong-token-wrong-token" }, /refused the token.*--token/],
+        [{ DESKTOPD_URL: `http://127.0.0.1:${closed}`, DESKTOPD_TOKEN: t().token }, /nothing answers as desktopd at .*--url/],
+        [{ DESKTOPD_URL: other, DESKTOPD_TOKEN: t().token }, /does not answer as desktopd.*--url/],
+        [{ DESKTOPD_URL: t().url.replace("http://", ""), DESKTOPD_TOKEN: t().token }, /DESKTOPD_URL: .* is not a URL; give the scheme/],
+      ];
+      for (const [env, why] of cases) {
+        const r = await execa("node", ["--import", "tsx", MAIN, "vnc-forward", "--listen", "127.0.0.1:0"], {
+          env: { DESKTOPD_LOG_LEVEL: "error", ...env },
+          reject: false,
+          timeout: 30_000,
+        });
+        assert.notEqual(r.exitCode, 0, r.stderr);
+        assert.match(r.stderr, why);
+        assert.doesNotMatch(r.stderr, /VNC on/, "it never listened");
+      }
     } finally {
-      proc.kill("SIGTERM");
-      const { stderr } = await proc;
-      assert.match(String(stderr), /unauthenticated|bearer token/i);
+      server.close();
     }
   });
 });

@@ -1,11 +1,20 @@
 /** How the client commands reach the service: --url and --token, or the environment, or the server's token file. */
 import { createDesktopClient, type DesktopClient } from "../client/client.js";
 import { DEFAULTS as SERVER } from "../server/server.js";
+import { explainErrors } from "./client-errors.js";
 import { type Env, text, type Values } from "./command.js";
+import { parseServiceUrl } from "./settings.js";
 import { readTokenFile, TOKEN_FILE, tokenFilePath } from "./token.js";
 
 export const CLIENT_SETTINGS = {
-  url: text({ flag: "url", value: "URL", env: "DESKTOPD_URL", default: `http://${SERVER.host}:${SERVER.port}`, help: "the service's URL" }),
+  url: text({
+    flag: "url",
+    value: "URL",
+    env: "DESKTOPD_URL",
+    default: `http://${SERVER.host}:${SERVER.port}`,
+    help: "the service's URL (http:// or https://)",
+    parse: parseServiceUrl,
+  }),
   token: text({ flag: "token", value: "TOKEN", env: "DESKTOPD_TOKEN", defaultHelp: "the token file's", help: "bearer token" }),
   tokenFile: TOKEN_FILE,
 };
@@ -13,5 +22,5 @@ export const CLIENT_SETTINGS = {
 export function cliClient(values: Values<typeof CLIENT_SETTINGS>, env: Env): DesktopClient {
   const token = values.token ?? readTokenFile(tokenFilePath(env, values.tokenFile));
   if (!token) throw new Error("no token: pass --token, set DESKTOPD_TOKEN, or run where the server's token file is");
-  return createDesktopClient({ baseUrl: values.url, token });
+  return createDesktopClient({ baseUrl: values.url, token, interceptors: [explainErrors(values.url)] });
 }

@@ -9,6 +9,7 @@ import { serviceRuntimeDir } from "../runtime-dir.js";
 import { type RunningServer, startServer } from "../server/server.js";
 import { CONNECTION_LIMITS } from "../server/transport/connection-limits.js";
 import { createBackend } from "./backend.js";
+import { bufCommand } from "./buf-command.js";
 import { defineCommand } from "./command.js";
 import { loggableConfig, SERVE_SETTINGS, serveConfig } from "./serve-config.js";
 import { serverToken } from "./token.js";
@@ -71,7 +72,7 @@ export const serve = defineCommand({
     if (generated) process.stderr.write(`\ndesktopd: generated a bearer token (saved to ${source}, mode 0600):\n  ${token}\n`);
     process.stderr.write(
       `\ndesktopd: serving on ${server.url}; try:\n` +
-        `  buf curl ${config.tls ? `--cacert ${config.tls.certFile}` : "--http2-prior-knowledge"} --reflect-header '*' \\\n` +
+        `  ${bufCommand()} curl ${config.tls ? `--cacert ${config.tls.certFile}` : "--http2-prior-knowledge"} --reflect-header '*' \\\n` +
         `    -H "Authorization: Bearer ${tokenRef}" \\\n` +
         `    ${server.url}/desktop.v1.DesktopService/GetDisplay\n` +
         `desktopd: live view in a browser (the link holds the token; add &view_only=1 to watch only):\n` +

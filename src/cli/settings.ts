@@ -35,6 +35,21 @@ export function parseListen(raw: string, source: string): { host: string; port: 
   return { host: m[1] ?? m[2], port: +m[3] };
 }
 
+/** A service URL: http:// or https://, host and optional port; no path (the RPC paths are the client's). */
+export function parseServiceUrl(raw: string, source: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new Error(`${source}: "${raw}" is not a URL; give the scheme too, e.g. http://127.0.0.1:7000`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") {
+    throw new Error(`${source}: "${raw}" must start with http:// or https://, e.g. http://127.0.0.1:7000`);
+  }
+  if (u.pathname !== "/" || u.search || u.hash) throw new Error(`${source}: "${raw}" must have no path, query or fragment`);
+  return u.origin;
+}
+
 /** "xterm -geometry 80x24" -> argv. Split on whitespace; no shell is involved. */
 export function parseCommand(raw: string, source: string): string[] {
   const argv = raw.trim().split(/\s+/).filter(Boolean);

@@ -8,7 +8,8 @@ import { isLoopback, LOG_LEVEL, parseListen } from "./settings.js";
 export const vncForward = defineCommand({
   name: "vnc-forward",
   summary: "a local port for VNC viewers, each connection one Vnc call to the service",
-  description: "Point a viewer at the port (vncviewer 127.0.0.1::5901). The port has no authentication of its own.",
+  description:
+    "Point a viewer at the port (vncviewer 127.0.0.1::5901). The port has no authentication of its own. The URL and token are checked at start (one GetDisplay call).",
   settings: {
     listen: text({
       flag: "listen",
@@ -27,14 +28,20 @@ export const vncForward = defineCommand({
       throw new UsageError(`--listen ${host}: the forwarded port has no authentication; keep it on loopback or pass --insecure`);
     }
     const logger = createLogger(values.logLevel);
+    const client = cliClient(values, env);
+    // A wrong URL or token fails here, with what to fix, not later as a viewer's dropped connection.
+    const display = await client.getDisplay({});
     const fwd = await forwardVnc({
-      client: cliClient(values, env),
+      client,
       host,
       port,
       onConnection: (e) =>
         e.error ? logger.warn(e, "viewer connection failed") : logger.info(e, e.closed ? "viewer left" : "viewer connected"),
     });
-    process.stderr.write(`desktopd: VNC on ${host}:${fwd.port} (e.g. vncviewer ${host}::${fwd.port})\n`);
+    const { width, height } = display.nativeSize ?? {};
+    process.stderr.write(
+      `desktopd: VNC on ${host}:${fwd.port} (e.g. vncviewer ${host}::${fwd.port}): the ${width}x${height} desktop at ${values.url}\n`,
+    );
     const stop = () => void fwd.close().then(() => process.exit(0));
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);

@@ -20,6 +20,8 @@ export interface DesktopClientOptions {
   httpVersion?: "1.1" | "2";
   /** PEM CA certificate(s) to trust for an https:// baseUrl (a self-signed server certificate). */
   ca?: string | Buffer;
+  /** More interceptors, run after the client's own (which add the token). */
+  interceptors?: Interceptor[];
 }
 
 export type DesktopClient = Client<typeof DesktopService>;
@@ -29,7 +31,11 @@ export function createDesktopClient(opts: DesktopClientOptions): DesktopClient {
     req.header.set("authorization", `Bearer ${opts.token}`);
     return next(req);
   };
-  const common = { baseUrl: opts.baseUrl, interceptors: [auth, noCompressionOffered], readMaxBytes: 64 * 1024 * 1024 };
+  const common = {
+    baseUrl: opts.baseUrl,
+    interceptors: [auth, noCompressionOffered, ...(opts.interceptors ?? [])],
+    readMaxBytes: 64 * 1024 * 1024,
+  };
   const tls = opts.ca ? { ca: opts.ca } : {};
   // HTTP/2 (gRPC, Connect over h2): windows for bulk streams (src/client/flow-control.ts).
   const sessionManager = () => new BulkHttp2SessionManager(opts.baseUrl, tls);
