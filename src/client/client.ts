@@ -15,13 +15,13 @@ export interface DesktopClientOptions {
   /** The service's bearer token. */
   token: string;
   /** Wire protocol; "grpc" by default. */
-  protocol?: "grpc" | "connect";
+  protocol?: "grpc" | "connect" | undefined;
   /** HTTP version for "connect"; "2" by default ("1.1" cannot do bidi streams). */
-  httpVersion?: "1.1" | "2";
+  httpVersion?: "1.1" | "2" | undefined;
   /** PEM CA certificate(s) to trust for an https:// baseUrl (a self-signed server certificate). */
-  ca?: string | Buffer;
+  ca?: string | Buffer | undefined;
   /** More interceptors, run after the client's own (which add the token). */
-  interceptors?: Interceptor[];
+  interceptors?: Interceptor[] | undefined;
 }
 
 export type DesktopClient = Client<typeof DesktopService>;

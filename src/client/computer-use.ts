@@ -19,13 +19,13 @@ import {
 
 export interface ComputerUseInput {
   action: string;
-  coordinate?: [number, number];
-  start_coordinate?: [number, number];
-  text?: string;
-  duration?: number;
-  scroll_direction?: "up" | "down" | "left" | "right";
-  scroll_amount?: number;
-  region?: [number, number, number, number];
+  coordinate?: [number, number] | undefined;
+  start_coordinate?: [number, number] | undefined;
+  text?: string | undefined;
+  duration?: number | undefined;
+  scroll_direction?: "up" | "down" | "left" | "right" | undefined;
+  scroll_amount?: number | undefined;
+  region?: [number, number, number, number] | undefined;
 }
 
 export type ToolVersion = "20250124" | "20251124";
@@ -49,22 +49,22 @@ type Init = ActionRequestInit;
 
 export interface ToActionRequestOptions {
   /** The declared size the model was given. */
-  scaledSize?: { width: number; height: number };
-  version?: ToolVersion;
+  scaledSize?: { width: number; height: number } | undefined;
+  version?: ToolVersion | undefined;
   /**
    * Settle after actions that act on the desktop (input and `wait`): the
    * service's defaults (`{}`) unless told; `false` for none. The response
    * then comes once the screen has stopped changing, with no fixed sleep.
    */
-  settle?: Init["settle"] | false;
+  settle?: Init["settle"] | false | undefined;
   /** A screenshot after the action (and its settle), in the same round trip. */
-  captureAfter?: Init["captureAfter"];
+  captureAfter?: Init["captureAfter"] | undefined;
   /**
    * Clamp coordinates off the declared screen to its edge. Default false:
    * the service answers INVALID_ARGUMENT naming the field and the screen size,
    * as the reference tool refuses them.
    */
-  clampCoordinates?: boolean;
+  clampCoordinates?: boolean | undefined;
 }
 
 /** Actions that only look: no settle. */

@@ -12,10 +12,10 @@ import type { DesktopClient } from "./client.js";
 export interface VncForwardOptions {
   client: DesktopClient;
   /** Loopback by default; port 0 picks a free one. */
-  host?: string;
+  host?: string | undefined;
   port: number;
   /** Told about each viewer that connects and leaves (for logs). */
-  onConnection?: (event: { remote: string; closed?: boolean; error?: string }) => void;
+  onConnection?: ((event: { remote: string; closed?: boolean; error?: string }) => void) | undefined;
 }
 
 export interface VncForward {
