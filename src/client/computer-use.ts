@@ -30,6 +30,29 @@ export interface ComputerUseInput {
 
 export type ToolVersion = "20250124" | "20251124";
 
+/** The actions of tool version 20251124 (20250124 has all but `zoom`), as a model names them. */
+export const COMPUTER_USE_ACTIONS = [
+  "key",
+  "key_down",
+  "key_up",
+  "type",
+  "cursor_position",
+  "mouse_move",
+  "left_click",
+  "right_click",
+  "middle_click",
+  "double_click",
+  "triple_click",
+  "left_click_drag",
+  "left_mouse_down",
+  "left_mouse_up",
+  "scroll",
+  "hold_key",
+  "screenshot",
+  "wait",
+  "zoom",
+] as const;
+
 const DIRECTIONS: Record<string, ScrollDirection> = {
   up: ScrollDirection.UP,
   down: ScrollDirection.DOWN,

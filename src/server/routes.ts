@@ -17,9 +17,15 @@ import { callLogger } from "./transport/logging.js";
 /** Services reachable without the bearer token. */
 export const PUBLIC_SERVICES = [Health.typeName];
 
+/**
+ * The services, registered on any router given: one DesktopService
+ * implementation for all of them (the HTTP server's and the MCP endpoint's
+ * in-process transport), so input order holds across both.
+ */
 export function routes(opts: ServiceOptions & { health: HealthState }) {
+  const desktop = desktopService(opts);
   return (router: ConnectRouter) => {
-    router.service(DesktopService, desktopService(opts));
+    router.service(DesktopService, desktop);
     addHealth(router, opts.health, [DesktopService.typeName]);
     addReflection(router, [DesktopService, Health]);
   };

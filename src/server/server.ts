@@ -1,18 +1,23 @@
 /**
  * The server bootstrap: one TCP port serving Connect, gRPC and gRPC-Web over
  * HTTP/2 and HTTP/1.1, in cleartext or TLS (src/server/transport/listener.ts), and the
- * browser live view (page at `/`, `/vnc` WebSocket: src/server/viewer/); the
- * desktop started at once; graceful shutdown.
+ * browser live view (page at `/`, `/vnc` WebSocket: src/server/viewer/), the
+ * MCP endpoint (`/mcp`: src/server/mcp/); the desktop started at once;
+ * graceful shutdown.
  */
 import { setMaxListeners } from "node:events";
 import type net from "node:net";
+import { createClient, createRouterTransport } from "@connectrpc/connect";
 import type { Logger } from "pino";
+import { DesktopService } from "../../gen/desktop/v1/desktop_pb.js";
 import { withDefaults } from "../desktop/defaults.js";
 import type { Desktop } from "../desktop/desktop.js";
 import type { FileRoot } from "../desktop/files/file-root.js";
 import type { Recordings } from "../desktop/recording/recordings.js";
 import { sleep, TIMED_OUT, withTimeout } from "../desktop/sleep.js";
+import { SERVICE_VERSION } from "../version.js";
 import { HealthState, ServingStatus } from "./grpc/health.js";
+import { mcpEndpoint } from "./mcp/endpoint.js";
 import { interceptors, routes } from "./routes.js";
 import type { RecordingLimits } from "./rpc/stop-recording.js";
 import type { ConnectionLimits } from "./transport/connection-limits.js";
@@ -75,13 +80,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const health = new HealthState();
   const origins = new OriginPolicy(opts.allowOrigins);
   const scheme = opts.tls ? "https" : "http";
+  const services = routes({ desktop, recordings, recordingLimits: opts.recordingLimits, files: opts.files, logger, health });
+  const calls = interceptors({ logger, token: opts.token, shutdownSignal: shutdown.signal });
+  const mcp = mcpEndpoint({
+    client: createClient(DesktopService, createRouterTransport(services, { router: { interceptors: calls } })),
+    token: opts.token,
+    origins,
+    scheme,
+    logger,
+    version: SERVICE_VERSION,
+  });
+  const statics = staticFiles();
   const handler = nodeHandler({
-    routes: routes({ desktop, recordings, recordingLimits: opts.recordingLimits, files: opts.files, logger, health }),
-    interceptors: interceptors({ logger, token: opts.token, shutdownSignal: shutdown.signal }),
+    routes: services,
+    interceptors: calls,
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     shutdownSignal: shutdown.signal,
-    fallback: staticFiles(),
+    fallback: (req, res) => mcp(req, res) || statics(req, res),
     origins,
     scheme,
     logger,

@@ -5,6 +5,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ActionRequestSchema, ActionResponseSchema, ImageFormat, ScrollDirection, SettleSchema } from "../../gen/desktop/v1/desktop_pb.js";
 import {
+  COMPUTER_USE_ACTIONS,
   type ComputerUseInput,
   type ToActionRequestOptions,
   toActionRequest as toInit,
@@ -16,6 +17,11 @@ const toActionRequest = (input: ComputerUseInput, opts?: ToActionRequestOptions)
 
 describe("toActionRequest", () => {
   const scaledSize = { width: 1280, height: 720 };
+  it("maps every action COMPUTER_USE_ACTIONS lists (the MCP computer tool's schema) to an Action, each to its own case", () => {
+    const cases = COMPUTER_USE_ACTIONS.map((action) => toActionRequest({ action }).action.case);
+    assert.equal(new Set(cases).size, COMPUTER_USE_ACTIONS.length, cases.join(" "));
+    assert.ok(!cases.includes(undefined));
+  });
   it("left_click with coordinate and modifier text", () => {
     const r = toActionRequest({ action: "left_click", coordinate: [640, 360], text: "shift" }, { scaledSize });
     assert.equal(r.action.case, "leftClick");
