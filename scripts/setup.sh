@@ -17,12 +17,15 @@ PACKAGES="tigervnc-standalone-server openbox xterm ffmpeg"
 # test certificate, vncsnapshot as a stock VNC viewer, protoc + the gRPC Python
 # plugin + grpcio for the Python example (examples/python), Chromium for the
 # browser live view specs (driven by playwright-core; no browser download),
-# Firefox ESR as a real application driven at API pace (test/firefox.test.ts).
+# Firefox ESR as a real application driven at API pace (test/firefox.test.ts),
+# Go with Debian's protoc plugins and gRPC for the Go example (examples/go;
+# golang/protobuf 1.5: grpc-go 1.33 with 1.3 panics at the first call).
 CI_PACKAGES="xdotool jq openssl vncsnapshot protobuf-compiler protobuf-compiler-grpc libprotobuf-dev python3-grpcio python3-protobuf chromium firefox-esr"
+GO_PACKAGES="golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev"
 CHECK="Xvnc openbox xterm ffmpeg"
 if [ "${1:-}" = "--ci" ]; then
-  PACKAGES="$PACKAGES $CI_PACKAGES"
-  CHECK="$CHECK xdotool openssl vncsnapshot protoc grpc_python_plugin chromium firefox-esr"
+  PACKAGES="$PACKAGES $CI_PACKAGES $GO_PACKAGES"
+  CHECK="$CHECK xdotool openssl vncsnapshot protoc grpc_python_plugin chromium firefox-esr go protoc-gen-go protoc-gen-go-grpc"
 fi
 
 missing=""
@@ -32,6 +35,8 @@ done
 if [ "${1:-}" = "--ci" ]; then
   [ -f /usr/include/google/protobuf/timestamp.proto ] || missing="$missing libprotobuf-dev"
   /usr/bin/python3 -c "import grpc, google.protobuf" >/dev/null 2>&1 || missing="$missing python3-grpcio"
+  [ -f /usr/share/gocode/src/github.com/golang/protobuf/proto/registry.go ] || missing="$missing golang-github-golang-protobuf-1-5-dev"
+  [ -d /usr/share/gocode/src/google.golang.org/grpc ] || missing="$missing golang-google-grpc-dev"
 fi
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then
