@@ -76,7 +76,9 @@ export const serve = defineCommand({
         `    -H "Authorization: Bearer ${tokenRef}" \\\n` +
         `    ${server.url}/desktop.v1.DesktopService/GetDisplay\n` +
         `desktopd: live view in a browser (the link holds the token; add &view_only=1 to watch only):\n` +
-        `  ${server.url}/?token=${encodeURIComponent(token)}\n\n`,
+        `  ${server.url}/?token=${encodeURIComponent(token)}\n` +
+        `desktopd: MCP (Streamable HTTP) for agents, with the header "Authorization: Bearer ${tokenRef}":\n` +
+        `  ${server.url}/mcp\n\n`,
     );
   },
 });
