@@ -278,7 +278,13 @@ export class PortableDesktop extends X11DesktopExtras implements Desktop {
   }
 
   async buttonDown(button: MouseButton, signal?: AbortSignal): Promise<void> {
-    await this.input(["mouse", "down", button], [], signal);
+    try {
+      await this.input(["mouse", "down", button], [], signal);
+    } catch (err) {
+      // Cancelled or failed, the CLI may still have pressed it: a failed call holds nothing.
+      await this.buttonUp(button).catch(() => undefined);
+      throw err;
+    }
   }
 
   async buttonUp(button: MouseButton): Promise<void> {
@@ -305,11 +311,13 @@ export class PortableDesktop extends X11DesktopExtras implements Desktop {
   }
 
   async keyDown(combo: Key[], signal?: AbortSignal): Promise<void> {
+    // A key counts as held before its command returns: a command cancelled or
+    // failed after the CLI pressed the key would otherwise leave it down.
     const held: Key[] = [];
     try {
       for (const k of combo) {
-        await this.input(["keyboard", "down"], [k.name], signal);
         held.push(k);
+        await this.input(["keyboard", "down"], [k.name], signal);
       }
     } catch (err) {
       // A combo is held whole or not at all.
@@ -339,8 +347,8 @@ export class PortableDesktop extends X11DesktopExtras implements Desktop {
     const held: Key[] = [];
     try {
       for (const k of keys) {
+        held.push(k); // as in keyDown: released even if its command is cancelled
         await this.input(["keyboard", "down"], [k.name], signal);
-        held.push(k);
       }
       await fn();
     } finally {
