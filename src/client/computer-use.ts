@@ -90,8 +90,8 @@ export interface ToActionRequestOptions {
   clampCoordinates?: boolean | undefined;
 }
 
-/** Actions that only look: no settle. */
-const LOOKS = new Set(["cursor_position", "screenshot", "zoom"]);
+/** Actions that only look: no settle, and the MCP computer tool adds no screenshot after them. */
+export const LOOK_ONLY_ACTIONS: ReadonlySet<string> = new Set(["cursor_position", "screenshot", "zoom"]);
 
 const invalid = (message: string) => new ConnectError(message, Code.InvalidArgument);
 
@@ -175,7 +175,7 @@ export function toActionRequest(input: ComputerUseInput, opts: ToActionRequestOp
   }
   const req: Init = { action };
   if (opts.scaledSize) req.scaledSize = opts.scaledSize;
-  if (opts.settle !== false && !LOOKS.has(input.action)) req.settle = opts.settle ?? {};
+  if (opts.settle !== false && !LOOK_ONLY_ACTIONS.has(input.action)) req.settle = opts.settle ?? {};
   if (opts.captureAfter) req.captureAfter = opts.captureAfter;
   if (opts.clampCoordinates) req.clampCoordinates = true;
   return req;

@@ -19,7 +19,7 @@ import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/
 import { z } from "zod";
 import { FileType, ImageFormat, type Size, UploadFileRequestSchema } from "../../../gen/desktop/v1/desktop_pb.js";
 import type { DesktopClient } from "../../client/client.js";
-import { COMPUTER_USE_ACTIONS, toActionRequest, toToolResult } from "../../client/computer-use.js";
+import { COMPUTER_USE_ACTIONS, LOOK_ONLY_ACTIONS, toActionRequest, toToolResult } from "../../client/computer-use.js";
 
 /** What a tool call runs with: the service, the caller's headers, the declared screen. */
 export interface ToolContext {
@@ -48,7 +48,6 @@ const text = (t: string): CallToolResult => ({ content: [{ type: "text", text: t
 const json = (v: unknown): CallToolResult => text(JSON.stringify(v, null, 2));
 const options = (c: ToolContext) => ({ headers: c.headers, signal: c.signal });
 const pair = z.tuple([z.number().int(), z.number().int()]);
-const LOOKS = new Set(["screenshot", "zoom", "cursor_position"]);
 const FILE_TYPES: Record<number, string> = { [FileType.REGULAR]: "file", [FileType.DIRECTORY]: "directory", [FileType.SYMLINK]: "symlink" };
 
 export const TOOLS = {
@@ -76,7 +75,7 @@ export const TOOLS = {
     run: async (args, c) => {
       const req = toActionRequest(args, {
         scaledSize: c.declared,
-        captureAfter: LOOKS.has(args.action) ? undefined : { format: ImageFormat.PNG },
+        captureAfter: LOOK_ONLY_ACTIONS.has(args.action) ? undefined : { format: ImageFormat.PNG },
       });
       const blocks = toToolResult(await c.client.action(req, options(c)));
       return {
