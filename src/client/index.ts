@@ -11,6 +11,7 @@ export * from "../../gen/desktop/v1/desktop_pb.js";
 export { createDesktopClient, type DesktopClient, type DesktopClientOptions } from "./client.js";
 export {
   type ActionRequestInit,
+  COMPUTER_USE_ACTIONS,
   type ComputerUseInput,
   type ToActionRequestOptions,
   type ToolResultBlock,
