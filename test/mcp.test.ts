@@ -162,6 +162,16 @@ describe("MCP endpoint (/mcp, Streamable HTTP, the official SDK's client)", () =
     assert.match(res.headers.get("www-authenticate") ?? "", /^Bearer/);
   });
 
+  it("refuses a page of another origin with 403 before the token is looked at (DNS-rebinding protection)", async () => {
+    const res = await fetch(`${t().url}/mcp`, {
+      method: "POST",
+      headers: { origin: "http://evil.example", authorization: `Bearer ${t().token}`, "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    assert.equal(res.status, 403);
+    assert.match(await res.text(), /origin http:\/\/evil\.example is not allowed/);
+  });
+
   it("is stateless: GET (an SSE stream) is 405 with Allow: POST", async () => {
     const res = await fetch(`${t().url}/mcp`, { headers: { authorization: `Bearer ${t().token}`, accept: "text/event-stream" } });
     assert.equal(res.status, 405);

@@ -21,7 +21,7 @@ import type { Logger } from "pino";
 import type { Size } from "../../../gen/desktop/v1/desktop_pb.js";
 import type { DesktopClient } from "../../client/client.js";
 import { checkBearer } from "../transport/auth.js";
-import { OriginPolicy } from "../transport/origins.js";
+import type { OriginPolicy } from "../transport/origins.js";
 import { errorResult, TOOLS, type ToolContext } from "./tools.js";
 
 export const MCP_PATH = "/mcp";
@@ -62,15 +62,7 @@ export function mcpEndpoint(opts: McpEndpointOptions): (req: Request, res: Respo
   };
 
   const handle = async (req: Request, res: Response): Promise<void> => {
-    const verdict = opts.origins.judge(req.headers, opts.scheme);
-    if (verdict.kind === "refused") {
-      opts.logger.warn({ path: MCP_PATH, origin: verdict.origin }, "MCP request from a disallowed origin refused");
-      return reply(res, 403, { error: `origin ${verdict.origin} is not allowed (desktopd serve --allow-origin ORIGIN)` });
-    }
-    if (verdict.kind === "cors") {
-      if (req.method === "OPTIONS") return preflight(res, verdict.origin);
-      for (const [k, v] of Object.entries(OriginPolicy.responseHeaders(verdict.origin))) res.setHeader(k, v);
-    }
+    if (opts.origins.gate(req, res, { scheme: opts.scheme, logger: opts.logger, what: MCP_PATH, preflight })) return;
     if (!checkBearer(req.headers.authorization, opts.token)) {
       opts.logger.warn({ path: MCP_PATH }, "MCP request without a valid bearer token refused");
       res.setHeader("www-authenticate", 'Bearer realm="desktopd"');
@@ -135,13 +127,11 @@ function reply(res: Response, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function preflight(res: Response, origin: string): void {
-  res.writeHead(204, {
-    "access-control-allow-origin": origin,
-    "access-control-allow-methods": "POST, OPTIONS",
-    "access-control-allow-headers": "Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, Last-Event-ID",
-    "access-control-max-age": "3600",
-    vary: "Origin",
-  });
-  res.end();
-}
+/** CORS preflight answer for an allowed other origin: the headers MCP's Streamable HTTP uses. */
+const preflight = (origin: string): Record<string, string> => ({
+  "access-control-allow-origin": origin,
+  "access-control-allow-methods": "POST, OPTIONS",
+  "access-control-allow-headers": "Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, Last-Event-ID",
+  "access-control-max-age": "3600",
+  vary: "Origin",
+});

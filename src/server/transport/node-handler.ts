@@ -29,7 +29,7 @@ import {
 } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { ACCEPT_ENCODING_HEADERS, INCOMPRESSIBLE_RESPONSES } from "../../client/incompressible.js";
-import { OriginPolicy } from "./origins.js";
+import type { OriginPolicy } from "./origins.js";
 
 type NodeRequest = IncomingMessage | Http2ServerRequest;
 type NodeResponse = ServerResponse | Http2ServerResponse;
@@ -66,21 +66,7 @@ export function nodeHandler(opts: NodeHandlerOptions): (req: NodeRequest, res: N
   return (req, res) => {
     const handler = paths.get(req.url?.split("?", 2)[0] ?? "");
     if (!handler) return opts.fallback(req, res);
-    const verdict = opts.origins.judge(req.headers, opts.scheme);
-    if (verdict.kind === "refused") {
-      opts.logger.warn({ rpc: handler.requestPath, origin: verdict.origin }, "request from a disallowed origin refused");
-      res.writeHead(403, { "content-type": "text/plain; charset=utf-8" });
-      res.end(`origin ${verdict.origin} is not allowed (desktopd serve --allow-origin ORIGIN)\n`);
-      return;
-    }
-    if (verdict.kind === "cors") {
-      if (req.method === "OPTIONS") {
-        res.writeHead(204, OriginPolicy.preflightHeaders(verdict.origin));
-        res.end();
-        return;
-      }
-      for (const [k, v] of Object.entries(OriginPolicy.responseHeaders(verdict.origin))) res.setHeader(k, v);
-    }
+    if (opts.origins.gate(req, res, { scheme: opts.scheme, logger: opts.logger, what: handler.requestPath })) return;
     if (INCOMPRESSIBLE_RESPONSES.has(handler.requestPath)) for (const h of ACCEPT_ENCODING_HEADERS) delete req.headers[h];
     handler(universalRequestFromNodeRequest(req, res, undefined, undefined))
       .then((uRes) => universalResponseToNodeResponse(undecodableAsInvalidArgument(uRes, opts.logger, handler.requestPath), res))

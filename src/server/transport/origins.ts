@@ -13,8 +13,10 @@
  * `/vnc` WebSocket is refused the same way. The bearer token is still
  * required on top.
  */
-import type { IncomingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { cors } from "@connectrpc/connect";
+import type { Logger } from "pino";
 
 /** How long a browser may cache a preflight answer, s. */
 const PREFLIGHT_MAX_AGE_S = 7200;
@@ -61,6 +63,34 @@ export class OriginPolicy {
     const host = headers[":authority"] ?? headers.host;
     if (typeof host === "string" && origin === `${scheme}://${host}`) return { kind: "same" };
     return this.allowed.has(origin) ? { kind: "cors", origin } : { kind: "refused", origin };
+  }
+
+  /**
+   * The policy applied to an HTTP request for `what` (an RPC path, /mcp):
+   * 403 for a refused origin (logged), 204 with `preflight(origin)` to an
+   * allowed origin's OPTIONS; true when it answered so. Otherwise sets the
+   * CORS response headers for an allowed other origin and returns false.
+   */
+  gate(
+    req: IncomingMessage | Http2ServerRequest,
+    res: ServerResponse | Http2ServerResponse,
+    opts: { scheme: "http" | "https"; logger: Logger; what: string; preflight?: (origin: string) => Record<string, string> },
+  ): boolean {
+    const verdict = this.judge(req.headers, opts.scheme);
+    if (verdict.kind === "refused") {
+      opts.logger.warn({ rpc: opts.what, origin: verdict.origin }, "request from a disallowed origin refused");
+      res.writeHead(403, { "content-type": "text/plain; charset=utf-8" });
+      res.end(`origin ${verdict.origin} is not allowed (desktopd serve --allow-origin ORIGIN)\n`);
+      return true;
+    }
+    if (verdict.kind !== "cors") return false;
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, (opts.preflight ?? OriginPolicy.preflightHeaders)(verdict.origin));
+      res.end();
+      return true;
+    }
+    for (const [k, v] of Object.entries(OriginPolicy.responseHeaders(verdict.origin))) res.setHeader(k, v);
+    return false;
   }
 
   /** Headers of a response to an allowed other origin. */
