@@ -86,7 +86,13 @@ for (const backend of backends) {
   });
 }
 
-/** Focuses the xterm (a click into it) and waits until its cursor cell is seen blinking. */
+/**
+ * Focuses the xterm (a click into it) and waits until its cursor cell is seen
+ * blinking. The pauses between looks are random: a zoom through the
+ * portabledesktop CLI takes ~300 ms, more on a loaded machine, and a fixed
+ * pause could make the look period match the 500 ms blink period, so that
+ * every look sees the same phase.
+ */
 async function blinking(t: TestServer<Desktop>): Promise<void> {
   const cell = { x: 0, y: 0, width: 200, height: 60 };
   await eventually(async () => {
@@ -95,7 +101,7 @@ async function blinking(t: TestServer<Desktop>): Promise<void> {
     for (let i = 0; i < 8; i++) {
       const z = await t.grpc.action({ action: { case: "zoom", value: { region: cell } } });
       shots.add(Buffer.from(z.screenshot?.data ?? []).toString("base64"));
-      await new Promise((r) => setTimeout(r, 90));
+      await new Promise((r) => setTimeout(r, Math.random() * 250));
     }
     return shots.size > 1 ? true : undefined;
   }, 15_000);
