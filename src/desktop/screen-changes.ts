@@ -42,6 +42,12 @@ export interface ScreenChanges {
    */
   lastChange(blinks?: boolean): number;
   /**
+   * Time of the first change that counts after `t` (performance.now() ms),
+   * among the last BLINK.windowMs, or undefined: how soon the screen reacted
+   * to input sent at `t`.
+   */
+  firstChangeAfter(t: number): number | undefined;
+  /**
    * Waits until the screen has stayed unchanged for `quietMs`, counted from
    * now or from the last change after now, at most `timeoutMs`. Rejects with
    * `signal.reason` when it aborts.
@@ -67,7 +73,7 @@ export class ChangeLog implements ScreenChanges {
   private last = Number.NEGATIVE_INFINITY;
   private lastAny = Number.NEGATIVE_INFINITY;
   private checking = 0;
-  private history: { box: Rect; at: number }[] = [];
+  private history: { box: Rect; at: number; blink: boolean }[] = [];
   private readonly wake = new Set<(blink: boolean) => void>();
   private waiting = 0;
 
@@ -96,16 +102,22 @@ export class ChangeLog implements ScreenChanges {
   record(box: Rect, at: number): void {
     const recent = this.history.filter((h) => at - h.at <= BLINK.windowMs);
     const before = recent.filter((h) => sameBox(h.box, box)).map((h) => h.at);
-    recent.push({ box, at });
+    const blink = isBlink([...before, at]);
+    recent.push({ box, at, blink });
     this.history = recent.slice(-256);
     this.lastAny = Math.max(this.lastAny, at);
-    const blink = isBlink([...before, at]);
     if (!blink) this.last = Math.max(this.last, at);
     for (const w of this.wake) w(blink);
   }
 
   lastChange(blinks = false): number {
     return this.checking > 0 ? performance.now() : blinks ? this.lastAny : this.last;
+  }
+
+  firstChangeAfter(t: number): number | undefined {
+    let first: number | undefined;
+    for (const h of this.history) if (!h.blink && h.at > t && (first === undefined || h.at < first)) first = h.at;
+    return first;
   }
 
   async settle(opts: SettleOptions): Promise<SettleOutcome> {

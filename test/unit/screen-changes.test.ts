@@ -70,6 +70,17 @@ describe("ChangeLog", () => {
     assert.equal(log.lastChange(), 2600, "typed text next to the caret counts");
   });
 
+  it("firstChangeAfter(t) is the first change that counts after t (how soon the screen reacted to input at t), blinks aside", () => {
+    const log = new ChangeLog({ source: "damage" });
+    for (const t of [0, 500, 1000, 1500]) log.record(CARET, t);
+    assert.equal(log.firstChangeAfter(900), undefined, "only blinks since 900");
+    log.record({ x: 0, y: 0, width: 8, height: 8 }, 1700);
+    log.record({ x: 0, y: 20, width: 8, height: 8 }, 1600);
+    assert.equal(log.firstChangeAfter(900), 1600, "the earliest, whatever the order it was recorded in");
+    assert.equal(log.firstChangeAfter(1650), 1700);
+    assert.equal(log.firstChangeAfter(1700), undefined);
+  });
+
   it("a box changing fast (an animation) is no blink: that screen is not settled", () => {
     const log = new ChangeLog({ source: "damage" });
     for (let t = 0; t <= 200; t += 40) log.record(CARET, t);

@@ -113,6 +113,17 @@ describe("Input order, in memory", () => {
     );
   });
 
+  it("after a slow reaction (300 ms), a switch with no redraw waits 2.5 times as long, at most maxMs", async () => {
+    const d = service().desktop;
+    await service().client.action({ action: click });
+    setTimeout(() => d.changes.record(box, performance.now()), 300);
+    await typeDelay();
+    await new Promise((r) => setTimeout(r, 300));
+    await service().client.action({ action: click });
+    const delay = await typeDelay();
+    assert.ok(delay >= 2.5 * 300 - 10 && delay < INPUT_ORDER_DEFAULTS.maxMs + 100, `typed after ${delay} ms`);
+  });
+
   it("input of the same kind does not wait, nor does input long after the previous", async () => {
     await service().client.action({ action: type });
     assert.ok((await typeDelay()) < 50, "keys after keys");

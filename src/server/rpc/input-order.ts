@@ -8,9 +8,15 @@
  * `maxMs` of the previous input, it first waits for the application to catch
  * up, seen on the screen (src/desktop/screen-changes.ts): once the screen has
  * changed since that input, until it has been quiet for `quietMs`; if it has
- * not changed within `noReactionMs`, the application had nothing to show and
- * the action goes on. An agent that looks at the screen between actions never
- * waits here.
+ * not changed within the no-reaction time, the application had nothing to
+ * show and the action goes on. An agent that looks at the screen between
+ * actions never waits here.
+ *
+ * The no-reaction time follows the application's pace: it is `noReactionMs`,
+ * or SLOW_FACTOR times the slowest of the last RECENT reactions (time from
+ * input to the first change after it) when that is longer, never over
+ * `maxMs`. On a loaded machine Firefox can take 200 ms and more to draw its
+ * reaction to a click; a fixed guess let the keys go first.
  */
 import type { ScreenChanges } from "../../desktop/screen-changes.js";
 import { sleep } from "../../desktop/sleep.js";
@@ -18,7 +24,7 @@ import { sleep } from "../../desktop/sleep.js";
 export type InputKind = "pointer" | "keyboard";
 
 export interface InputOrderOptions {
-  /** With no change on the screen this long after the previous input, go on, ms. */
+  /** With no change on the screen this long after the previous input, go on, ms (the least; see the module comment). */
   noReactionMs: number;
   /** After a change, the screen must be quiet this long, ms. */
   quietMs: number;
@@ -30,30 +36,75 @@ export const INPUT_ORDER_DEFAULTS: InputOrderOptions = { noReactionMs: 200, quie
 
 /** How often the wait looks again, ms. */
 const STEP_MS = 5;
+/** How many recent reaction times the no-reaction time follows. */
+const RECENT = 8;
+/** The no-reaction time is at least this many times the slowest recent reaction. */
+const SLOW_FACTOR = 2.5;
 
 export class InputOrder {
   private last?: { kind: InputKind; at: number };
+  /** Times of recent inputs whose reaction has not been seen yet (performance.now() ms). */
+  private unmeasured: number[] = [];
+  /** Recent reaction times, ms, oldest first. */
+  private readonly reactions: number[] = [];
 
   /** `false`: never wait (the in-memory specs' desktop never redraws). */
   constructor(private readonly opts: InputOrderOptions | false = INPUT_ORDER_DEFAULTS) {}
 
+  /** How long a switch waits for a reaction that has not come, ms. */
+  noReactionMs(): number {
+    if (!this.opts) return 0;
+    const slowest = Math.max(0, ...this.reactions);
+    return Math.min(this.opts.maxMs, Math.max(this.opts.noReactionMs, SLOW_FACTOR * slowest));
+  }
+
   /** Before input of `kind`: waits as the module comment says. Rejects with `signal.reason`. */
   async before(kind: InputKind, changes: ScreenChanges, signal?: AbortSignal): Promise<void> {
     const { opts, last } = this;
-    if (!opts || !last || last.kind === kind) return;
-    for (;;) {
-      const now = performance.now();
-      if (now - last.at >= opts.maxMs) return;
-      const changed = changes.lastChange();
-      if (changed > last.at) {
-        if (now - changed >= opts.quietMs) return;
-      } else if (now - last.at >= opts.noReactionMs) return;
-      await sleep(STEP_MS, signal);
+    if (!opts || !last) return;
+    this.measure(changes);
+    if (last.kind === kind) return;
+    const noReactionMs = this.noReactionMs();
+    try {
+      for (;;) {
+        const now = performance.now();
+        if (now - last.at >= opts.maxMs) return;
+        const changed = changes.lastChange();
+        if (changed > last.at) {
+          if (now - changed >= opts.quietMs) return;
+        } else if (now - last.at >= noReactionMs) return;
+        await sleep(STEP_MS, signal);
+      }
+    } finally {
+      this.measure(changes);
     }
   }
 
   /** Input of `kind` was just sent. */
   after(kind: InputKind): void {
-    this.last = { kind, at: performance.now() };
+    const at = performance.now();
+    this.last = { kind, at };
+    this.unmeasured.push(at);
+    if (this.unmeasured.length > RECENT) this.unmeasured.shift();
+  }
+
+  /**
+   * Notes how soon the screen reacted to recent inputs: the first change
+   * within `maxMs` after each. A later change is not taken for a reaction (a
+   * clock, an animation), nor waited for.
+   */
+  private measure(changes: ScreenChanges): void {
+    if (!this.opts) return;
+    const { maxMs } = this.opts;
+    const now = performance.now();
+    this.unmeasured = this.unmeasured.filter((at) => {
+      const first = changes.firstChangeAfter(at);
+      if (first !== undefined && first - at <= maxMs) {
+        this.reactions.push(first - at);
+        if (this.reactions.length > RECENT) this.reactions.shift();
+        return false;
+      }
+      return first === undefined && now - at <= maxMs;
+    });
   }
 }
