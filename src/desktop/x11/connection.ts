@@ -307,11 +307,13 @@ export class X11Connection {
   }
 
   /**
-   * Reads a native-pixel region as the X server holds it: 4 bytes per pixel
-   * (ZPixmap, 32 bits per pixel), rows packed; a copy the caller keeps.
+   * Reads a native-pixel region as the X server holds it (4 bytes per pixel:
+   * ZPixmap, 32 bits per pixel, rows packed) and gives it to `use`, whose
+   * result this resolves to. The pixels may be the SHM segment itself, valid
+   * only during `use`: copy what must outlive it. No buffer per read.
    */
-  captureRaw(region: Rect): Promise<Buffer> {
-    return this.serialised(async () => Buffer.from(await this.readRegion(region)));
+  readRaw<T>(region: Rect, use: (pixels: Buffer) => T): Promise<T> {
+    return this.serialised(async () => use(await this.readRegion(region)));
   }
 
   private serialised<T>(read: () => Promise<T>): Promise<T> {

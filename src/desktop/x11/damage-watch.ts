@@ -40,7 +40,8 @@ export async function watchDamage(conn: X11Connection, log: ChangeLog, logger: L
         finish = undefined;
         let box: Rect | null = region;
         try {
-          box = diffRegion(copy, conn.width, await conn.captureRaw(region), region);
+          const kept = copy;
+          box = await conn.readRaw(region, (fresh) => diffRegion(kept, conn.width, fresh, region));
         } catch (err) {
           // Not read (the connection went): count the damage as a change.
           logger.debug({ err: (err as Error).message }, "damage read failed");
@@ -63,6 +64,6 @@ export async function watchDamage(conn: X11Connection, log: ChangeLog, logger: L
     if (!running) void check();
   });
   // The copy is read after the damage watch began: drawing in between is both in it and reported.
-  copy = await conn.captureRaw(screen);
+  copy = await conn.readRaw(screen, (pixels) => Buffer.from(pixels));
   if (dirty && !running) void check();
 }
