@@ -5,13 +5,15 @@
  * process (bench/service.ts), as it does in production; every operation is
  * warmed up before it is timed, so p50/p95 are steady-state figures. Then
  * the Vnc relay's throughput on each path against the VNC server's own
- * socket (bench/vnc-relay.ts). Not a test: it prints.
+ * socket (bench/vnc-relay.ts), and the RPC floor under this Node and Node 24
+ * (bench/node-runtime.ts). Not a test: it prints.
  */
 import { execa } from "execa";
 import { ImageFormat } from "../gen/desktop/v1/desktop_pb.js";
 import { createDesktopClient } from "../src/client/client.js";
 import { TestWindows } from "../test/helpers/xwindow.js";
 import { agentBench } from "./agent.js";
+import { nodeRuntimeBench } from "./node-runtime.js";
 import { startService } from "./start-service.js";
 import { vncRelayBench } from "./vnc-relay.js";
 
@@ -157,6 +159,7 @@ async function main(): Promise<void> {
   const mem = await next<{ rss: number; heapUsed: number }>("memory");
   service.send("stop");
   await service;
+  const runtime = await nodeRuntimeBench(Number(process.env.BENCH_RUNTIME_ROUNDS ?? 5), 1000);
 
   console.log(`\ndesktopd bench: built-in backend over gRPC (h2c, loopback) vs spawn-per-action, and the`);
   console.log(`PortableDesktop backend (stand-in CLI: a process per command) through the same service, ms\n`);
@@ -175,6 +178,7 @@ async function main(): Promise<void> {
   console.log(`service process: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB\n`);
   console.log(`${agent.join("\n")}\n`);
   console.log(`${relay.join("\n")}\n`);
+  console.log(`${runtime.join("\n")}\n`);
 }
 
 main().catch((err) => {

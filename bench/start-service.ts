@@ -16,9 +16,12 @@ export interface Ready {
   vncSocket: string;
 }
 
-/** Starts bench/service.ts (built-in, or "portabledesktop" through the stand-in CLI). */
-export async function startService(kind?: string) {
-  const service = execa("node", ["--import", "tsx", fileURLToPath(new URL("service.ts", import.meta.url)), ...(kind ? [kind] : [])], {
+/**
+ * Starts bench/service.ts (built-in, or "portabledesktop" through the stand-in
+ * CLI) under `node` (a path to another Node.js binary, or the one on PATH).
+ */
+export async function startService(kind?: string, node = "node") {
+  const service = execa(node, ["--import", "tsx", fileURLToPath(new URL("service.ts", import.meta.url)), ...(kind ? [kind] : [])], {
     ipc: true,
     stdio: ["ignore", "inherit", "inherit"],
   });
