@@ -13,6 +13,7 @@ import { startService } from "./start-service.js";
 const NODE24 = process.env.BENCH_NODE24 ?? fileURLToPath(new URL("../.ci/node24/node_modules/.bin/node", import.meta.url));
 
 type Service = Awaited<ReturnType<typeof startService>>;
+type Client = ReturnType<typeof createDesktopClient>;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** Server CPU ms per call of `call`, `n` calls after as many to warm up. */
@@ -42,7 +43,6 @@ export async function nodeRuntimeBench(rounds: number, n: number): Promise<strin
         c.action({ action: { case: "mouseMove", value: { coordinate: { x: 100 + (i % 800), y: 300 } } } }),
     },
   ];
-  type Client = ReturnType<typeof createDesktopClient>;
   const samples = ops.map(() => runtimes.map(() => [] as number[]));
   try {
     const clients = services.map((s) => createDesktopClient({ baseUrl: s.ep.url, token: s.ep.token }));
