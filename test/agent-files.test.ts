@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Selection } from "../gen/desktop/v1/desktop_pb.js";
-import { FileRoot } from "../src/desktop/files/file-root.js";
+import { FileRoot } from "../src/files/file-root.js";
 import { eventually } from "./helpers/process.js";
 import { startPortableServer, startTestServer, type TestServer } from "./helpers/server.js";
 

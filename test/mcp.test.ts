@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { FileRoot } from "../src/desktop/files/file-root.js";
+import { FileRoot } from "../src/files/file-root.js";
 import { alive, eventually } from "./helpers/process.js";
 import { useTestServer } from "./helpers/server.js";
 import { type RecordedEvent, TestWindows } from "./helpers/xwindow.js";

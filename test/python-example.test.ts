@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import sharp from "sharp";
-import { FileRoot } from "../src/desktop/files/file-root.js";
+import { FileRoot } from "../src/files/file-root.js";
 import { useTestServer } from "./helpers/server.js";
 
 const EXAMPLE = fileURLToPath(new URL("../examples/python/", import.meta.url));

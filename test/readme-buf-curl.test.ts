@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { execa } from "execa";
-import { FileRoot } from "../src/desktop/files/file-root.js";
+import { FileRoot } from "../src/files/file-root.js";
 import { alive, eventually } from "./helpers/process.js";
 import { useTestServer } from "./helpers/server.js";
 

@@ -1,9 +1,10 @@
 /** `desktopd serve`: the service, until SIGINT/SIGTERM. */
 import { readFileSync } from "node:fs";
 import { DEFAULT_IDLE_SPEEDUP } from "../desktop/desktop.js";
-import { FileRoot } from "../desktop/files/file-root.js";
 import { sweepDeadInstances } from "../desktop/instance-dir.js";
 import { Recordings } from "../desktop/recording/recordings.js";
+import { FileRoot } from "../files/file-root.js";
+import { PartialUploads, sweepPartialUploads } from "../files/partial-uploads.js";
 import { createLogger } from "../logger.js";
 import { serviceRuntimeDir } from "../runtime-dir.js";
 import { type RunningServer, startServer } from "../server/server.js";
@@ -56,6 +57,9 @@ export const serve = defineCommand({
     const recordings = await Recordings.create({ desktop, logger, runtimeDir, idleSpeedup });
     const { token, source, generated } = serverToken(config.token, config.tokenFile);
     const connectionLimits = { ...CONNECTION_LIMITS, maxConnections: config.maxConnections };
+    const files = config.fileRoot === undefined ? undefined : new FileRoot(config.fileRoot, { partials: PartialUploads.in(runtimeDir) });
+    // Uploads a killed desktopd left half done must not linger in the root.
+    if (files) await sweepPartialUploads(runtimeDir, files, logger);
     server = await startServer({
       desktop,
       token,
@@ -65,7 +69,7 @@ export const serve = defineCommand({
       tls,
       connectionLimits,
       allowOrigins: config.allowOrigins,
-      files: config.fileRoot === undefined ? undefined : new FileRoot(config.fileRoot),
+      files,
     });
     if (stopSignal) return void shutdown(server);
     const tokenRef = source === "DESKTOPD_TOKEN" ? "$DESKTOPD_TOKEN" : `$(cat ${source})`;

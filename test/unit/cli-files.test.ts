@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { FileRoot } from "../../src/desktop/files/file-root.js";
+import { FileRoot } from "../../src/files/file-root.js";
 import { type FakeServer, startFakeServer } from "../helpers/fake-server.js";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));

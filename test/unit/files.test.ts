@@ -6,6 +6,7 @@
  * opened even while it is replaced, and `--no-files` turns it all off.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,7 +17,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { pino } from "pino";
 import { FileType } from "../../gen/desktop/v1/desktop_pb.js";
 import { createDesktopClient, type DesktopClient } from "../../src/client/client.js";
-import { FileRoot, MAX_CHUNK_BYTES } from "../../src/desktop/files/file-root.js";
+import { FileRoot, MAX_CHUNK_BYTES, MAX_DEPTH } from "../../src/files/file-root.js";
 import { type FakeServer, startFakeServer } from "../helpers/fake-server.js";
 
 const MiB = 1024 * 1024;
@@ -61,7 +62,7 @@ describe("file RPCs", () => {
     await writeFile(join(outside, "secret"), "not for you");
     await symlink(outside, join(root, "out"));
     await symlink(join(outside, "secret"), join(root, "secret-link"));
-    server = await startFakeServer({ files: new FileRoot(root, 40 * MiB), logger });
+    server = await startFakeServer({ files: new FileRoot(root, { maxFileBytes: 40 * MiB }), logger });
     client = createDesktopClient({ baseUrl: server.url, token: server.token });
   });
   after(async () => {
@@ -128,6 +129,58 @@ describe("file RPCs", () => {
     assert.equal(await download(client, "secret-link").catch(code), "PermissionDenied");
     assert.equal(await client.listFiles({ path: "out" }).catch(code), "PermissionDenied");
     assert.deepEqual(await readdir(outside), ["secret"]);
+  });
+
+  it("no symlink is followed, even one that stays inside the root: PERMISSION_DENIED, and nothing of the host's paths in the message", async () => {
+    await mkdir(join(root, "real"), { recursive: true });
+    await writeFile(join(root, "real/file.txt"), "inside");
+    await symlink(join(root, "real"), join(root, "inner-link"));
+    const err = await download(client, "inner-link/file.txt").catch((e) => ConnectError.from(e));
+    assert.ok(err instanceof ConnectError);
+    assert.equal(Code[err.code], "PermissionDenied");
+    assert.match(err.rawMessage, /^inner-link: is a symlink/);
+    assert.ok(!err.rawMessage.includes(root), err.rawMessage);
+    assert.equal(await client.uploadFile(chunksOf(Buffer.from("x"), "inner-link/new.txt")).catch(code), "PermissionDenied");
+    assert.deepEqual(await readdir(join(root, "real")), ["file.txt"]);
+  });
+
+  it("a FIFO (or any special file) is refused at once, never blocking: 8 downloads at a time, then every file RPC still answers", {
+    timeout: 30_000,
+  }, async () => {
+    execFileSync("mkfifo", [join(root, "pipe")]);
+    // Before: each open(2) of the FIFO held one of libuv's 4 worker threads for good.
+    const codes = await Promise.all(Array.from({ length: 8 }, () => download(client, "pipe").catch(code)));
+    assert.deepEqual(codes, Array(8).fill("FailedPrecondition"));
+    assert.equal(await client.uploadFile(chunksOf(Buffer.from("x"), "pipe/under")).catch(code), "FailedPrecondition");
+    const types = Object.fromEntries((await client.listFiles({ path: "" })).files.map((f) => [f.path, f.type]));
+    assert.equal(types.pipe, FileType.OTHER);
+    await client.uploadFile(chunksOf(Buffer.from("after"), "after-fifo.txt"));
+    assert.equal((await download(client, "after-fifo.txt")).data.toString(), "after");
+  });
+
+  it("a path too deep or too long is INVALID_ARGUMENT up front: nothing is created", async () => {
+    const deep = `${Array(2000).fill("d").join("/")}/f`;
+    const err = await client.uploadFile(chunksOf(Buffer.from("x"), deep)).catch((e) => ConnectError.from(e));
+    assert.ok(err instanceof ConnectError && err.code === Code.InvalidArgument, String(err));
+    assert.match(err.rawMessage, new RegExp(`^path: has 2001 components; at most ${MAX_DEPTH}`));
+    assert.equal(await download(client, deep).catch(code), "InvalidArgument");
+    assert.equal(await client.listFiles({ path: `${"x/".repeat(2100)}` }).catch(code), "InvalidArgument");
+    assert.equal(await client.uploadFile(chunksOf(Buffer.from("x"), `long/${"n".repeat(256)}`)).catch(code), "InvalidArgument");
+    assert.ok(!(await readdir(root)).includes("d") && !(await readdir(root)).includes("long"));
+  });
+
+  it("names of 235 to 255 bytes upload and download (the temporary file's name is short whatever the name)", async () => {
+    for (const n of [235, 250, 255]) {
+      const name = `${"é".repeat(Math.floor((n - 4) / 2))}${"x".repeat((n - 4) % 2)}.txt`;
+      assert.equal(Buffer.byteLength(name), n);
+      const res = await client.uploadFile(chunksOf(Buffer.from(`len ${n}`), `names/${name}`));
+      assert.equal(res.file?.path, `names/${name}`);
+      assert.equal((await download(client, `names/${name}`)).data.toString(), `len ${n}`);
+    }
+    assert.deepEqual(
+      (await readdir(join(root, "names"))).filter((n) => n.startsWith(".")),
+      [],
+    );
   });
 
   it("state and limits: a directory is FAILED_PRECONDITION, a missing file NOT_FOUND, a file over the limit RESOURCE_EXHAUSTED (nothing left), a chunk over 1 MiB INVALID_ARGUMENT", async () => {

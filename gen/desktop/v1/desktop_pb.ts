@@ -2023,11 +2023,16 @@ export const DesktopService: GenService<{
    * message may carry bytes (at most 1 MiB each). The bytes go to a temporary
    * file renamed over the path when the stream ends, so readers see the old
    * file or the whole new one, and an interrupted upload leaves nothing.
-   * Missing parent directories are created. Errors: INVALID_ARGUMENT (a path
-   * that is empty, absolute, has `..` or NUL, or a chunk over 1 MiB),
-   * PERMISSION_DENIED (the path leaves the root through a symlink, or file
-   * RPCs are off: --no-files), RESOURCE_EXHAUSTED (over the per-file limit,
-   * 1 GiB by default), FAILED_PRECONDITION (the path is a directory).
+   * Missing parent directories are created. Paths are resolved beneath the
+   * root one component at a time and never through a symlink, so a desktop
+   * program that swaps directories for symlinks cannot lead a transfer out.
+   * Errors: INVALID_ARGUMENT (a path that is empty, absolute, has `..` or
+   * NUL, more than 64 components, a name over 255 bytes or 4096 bytes in
+   * all, or a chunk over 1 MiB), PERMISSION_DENIED (a symlink on the path,
+   * or file RPCs are off: --no-files), RESOURCE_EXHAUSTED (over the
+   * per-file limit, 1 GiB by default), FAILED_PRECONDITION (the path is a
+   * directory, or a component is not one). Every file RPC ends at the call's
+   * deadline.
    *
    * @generated from rpc desktop.v1.DesktopService.UploadFile
    */
@@ -2041,7 +2046,7 @@ export const DesktopService: GenService<{
    * 1 MiB, exactly `info.size` bytes: the file as it was when opened, even if
    * it is replaced meanwhile. Errors: INVALID_ARGUMENT, PERMISSION_DENIED as
    * for UploadFile; NOT_FOUND (no such file); FAILED_PRECONDITION (not a
-   * regular file).
+   * regular file: a FIFO, device or socket is refused at once, never read).
    *
    * @generated from rpc desktop.v1.DesktopService.DownloadFile
    */
@@ -2053,7 +2058,8 @@ export const DesktopService: GenService<{
   /**
    * Lists one directory under the file root ("" is the root itself), sorted
    * by name. Symlinks are listed as such and not followed. Errors as for
-   * DownloadFile (FAILED_PRECONDITION: not a directory).
+   * DownloadFile (FAILED_PRECONDITION: not a directory), and
+   * RESOURCE_EXHAUSTED for a directory of more than 50,000 entries.
    *
    * @generated from rpc desktop.v1.DesktopService.ListFiles
    */

@@ -1,6 +1,6 @@
 /**
  * The file RPCs (UploadFile, DownloadFile, ListFiles) over one FileRoot
- * (src/desktop/files/file-root.ts). With file RPCs off (`--no-files`) each is
+ * (src/files/file-root.ts). With file RPCs off (`--no-files`) each is
  * PERMISSION_DENIED. Logs name paths and sizes, never contents.
  */
 import { create } from "@bufbuild/protobuf";
@@ -21,7 +21,7 @@ import {
   UploadFileResponseSchema,
 } from "../../../gen/desktop/v1/desktop_pb.js";
 import { PermissionDeniedError } from "../../desktop/errors.js";
-import type { FileEntry, FileKind, FileRoot } from "../../desktop/files/file-root.js";
+import type { FileEntry, FileKind, FileRoot } from "../../files/file-root.js";
 
 const TYPE: Record<FileKind, FileType> = {
   regular: FileType.REGULAR,
@@ -61,9 +61,10 @@ export async function uploadFile(
 export async function* downloadFile(
   files: FileRoot | undefined,
   req: DownloadFileRequest,
+  signal: AbortSignal,
   logger: Logger,
 ): AsyncGenerator<DownloadFileResponse> {
-  const file = await rootOf(files).read(req.path);
+  const file = await rootOf(files).read(req.path, { signal });
   try {
     logger.info({ path: file.info.path, size: file.info.size }, "file download");
     yield create(DownloadFileResponseSchema, { part: { case: "info", value: toPb(file.info) } });
@@ -73,6 +74,6 @@ export async function* downloadFile(
   }
 }
 
-export async function listFiles(files: FileRoot | undefined, req: ListFilesRequest): Promise<ListFilesResponse> {
-  return create(ListFilesResponseSchema, { files: (await rootOf(files).list(req.path)).map(toPb) });
+export async function listFiles(files: FileRoot | undefined, req: ListFilesRequest, signal: AbortSignal): Promise<ListFilesResponse> {
+  return create(ListFilesResponseSchema, { files: (await rootOf(files).list(req.path, { signal })).map(toPb) });
 }

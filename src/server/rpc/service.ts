@@ -8,9 +8,9 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { type DesktopService, GetDisplayResponseSchema, StartRecordingResponseSchema } from "../../../gen/desktop/v1/desktop_pb.js";
 import type { Desktop } from "../../desktop/desktop.js";
-import type { FileRoot } from "../../desktop/files/file-root.js";
 import { defaultDeclaredSize } from "../../desktop/geometry.js";
 import type { Recordings } from "../../desktop/recording/recordings.js";
+import type { FileRoot } from "../../files/file-root.js";
 import { runAction } from "./action.js";
 import { getClipboard, setClipboard } from "./clipboard.js";
 import { downloadFile, listFiles, uploadFile } from "./files.js";
@@ -61,8 +61,8 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
     },
     stopRecording: (req) => stopRecordingStream(recordings, req.recordingId, limits, logger),
     uploadFile: (reqs, ctx) => uploadFile(opts.files, reqs, ctx.signal, logger),
-    downloadFile: (req) => downloadFile(opts.files, req, logger),
-    listFiles: (req) => listFiles(opts.files, req),
+    downloadFile: (req, ctx) => downloadFile(opts.files, req, ctx.signal, logger),
+    listFiles: (req, ctx) => listFiles(opts.files, req, ctx.signal),
     launchApplication: (req) => launchApplication(desktop, req),
     listWindows: (req) => listWindows(desktop, req),
     activateWindow: (req) => activateWindow(desktop, req),
