@@ -6,6 +6,7 @@
  * variable (the token among them). Real `desktopd serve` processes.
  */
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,6 +14,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
+import { createDesktopClient } from "../src/client/client.js";
 import { alive, environOf, processesMentioning, stderrMatch, until } from "./helpers/process.js";
 import { PORTABLEDESKTOP_STANDIN } from "./helpers/server.js";
 
@@ -102,3 +104,43 @@ for (const backend of backends) {
     });
   });
 }
+
+describe("after kill -9 of the service in the middle of an upload", () => {
+  it("the next start removes the upload's temporary file from the file root, and its note from the runtime dir", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "desktopd-crash-"));
+    const root = await mkdtemp(join(tmpdir(), "desktopd-crash-root-"));
+    const args = ["--backend", "builtin", "--file-root", root];
+    try {
+      const { proc: first, url } = await serve(dir, args);
+      const client = createDesktopClient({ baseUrl: url, token: TOKEN });
+      let stop!: () => void;
+      const stopped = new Promise<void>((r) => (stop = r));
+      async function* halfway() {
+        yield { path: "docs/report.bin", data: randomBytes(64 * 1024) };
+        await stopped;
+      }
+      const upload = client.uploadFile(halfway()).catch(() => "cut");
+      await until(() => existsSync(join(root, "docs")) && readdirSync(join(root, "docs")).length > 0, "the temporary file");
+      assert.match(readdirSync(join(root, "docs"))[0], /^\.desktopd-upload-\d+-[0-9a-f]{16}$/);
+      first.kill("SIGKILL");
+      await first;
+      stop();
+      assert.equal(await upload, "cut");
+      const { proc: second } = await serve(dir, args);
+      try {
+        assert.deepEqual(readdirSync(join(root, "docs")), [], "no temporary file left in the root");
+        assert.deepEqual(
+          readdirSync(dir).filter((n) => n.startsWith("partial-uploads-")),
+          [],
+          "the dead service's note of its uploads is gone",
+        );
+      } finally {
+        second.kill("SIGTERM");
+      }
+      await second;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

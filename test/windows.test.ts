@@ -97,11 +97,29 @@ for (const backend of backends) {
       }
     });
 
-    it("bad requests: INVALID_ARGUMENT for an empty argv, a relative directory or window id 0; NOT_FOUND for a missing program or window", async () => {
+    it("bad requests: INVALID_ARGUMENT for an empty argv, over-long arguments, a relative directory or window id 0; FAILED_PRECONDITION for a missing directory; NOT_FOUND for a missing program or window", async () => {
       const g = t().grpc;
       assert.equal(await g.launchApplication({ argv: [] }).catch(code), "InvalidArgument");
       assert.equal(await g.launchApplication({ argv: ["xterm"], workingDirectory: "relative/dir" }).catch(code), "InvalidArgument");
       assert.equal(await g.launchApplication({ argv: ["no-such-program-desktopd"] }).catch(code), "NotFound");
+      // What is wrong is said, not "could not start".
+      const said = (e: unknown) => `${code(e)} ${ConnectError.from(e).rawMessage}`;
+      assert.match(
+        await g.launchApplication({ argv: ["true", "x".repeat(200 * 1024)] }).then(() => "launched", said),
+        /^InvalidArgument argv\[1\]: is 204801 bytes; at most 131072/,
+      );
+      assert.match(
+        await g.launchApplication({ argv: ["true", ...Array(10).fill("y".repeat(120 * 1024))] }).then(() => "launched", said),
+        /^InvalidArgument argv: arguments and env are \d+ bytes in all; at most 1048576/,
+      );
+      assert.match(
+        await g.launchApplication({ argv: ["xterm"], workingDirectory: "/no/such/dir-desktopd" }).then(() => "launched", said),
+        /^FailedPrecondition working_directory: "\/no\/such\/dir-desktopd" does not exist/,
+      );
+      assert.match(
+        await g.launchApplication({ argv: ["xterm"], workingDirectory: "/etc/passwd" }).then(() => "launched", said),
+        /is not a directory/,
+      );
       assert.equal(await g.activateWindow({ id: 0 }).catch(code), "InvalidArgument");
       assert.equal(await g.activateWindow({ id: 0x7ffffff }).catch(code), "NotFound");
       assert.equal(await g.closeWindow({ id: 0x7ffffff }).catch(code), "NotFound");

@@ -9,7 +9,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from "node:
 import { connect, type Socket } from "node:net";
 import { execa } from "execa";
 import type { Logger } from "pino";
-import { DesktopUnavailableError } from "./errors.js";
+import { DesktopUnavailableError, FailedPreconditionError, NotFoundError } from "./errors.js";
 
 /**
  * Whether `pid` runs. Desktop processes are often not our children, and a
@@ -46,6 +46,44 @@ export function desktopEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("DESKTOPD_")));
 }
 
+/** `pid`'s parent, process group and session from /proc/<pid>/stat (proc(5)), or undefined once it is gone. */
+export function processIds(pid: number): { ppid: number; pgrp: number; session: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    // The command name is in parentheses and may hold anything: the fields start after the last ')'.
+    const [, ppid, pgrp, session] = stat
+      .slice(stat.lastIndexOf(")") + 2)
+      .split(" ")
+      .map(Number);
+    return { ppid, pgrp, session };
+  } catch {
+    return undefined;
+  }
+}
+
+/** How far up the parent chain `startedBy` looks. */
+const MAX_ANCESTRY = 32;
+
+/**
+ * Whether `pid` is a process the desktop started: a member of one of the
+ * process groups or sessions led by `leaders` (the desktop's programs, each
+ * started in its own), or a descendant of one. Never the service itself.
+ * What a window claims about its process (_NET_WM_PID) is not evidence.
+ */
+export function startedBy(pid: number, leaders: Iterable<number>): boolean {
+  const own = new Set(leaders);
+  if (pid <= 1 || pid === process.pid) return false;
+  let p = pid;
+  // Groups, not pids: a pid still used as a process group id is never given to a new process.
+  for (let i = 0; i < MAX_ANCESTRY && p > 1; i++) {
+    const ids = processIds(p);
+    if (!ids) return false;
+    if (own.has(ids.pgrp) || own.has(ids.session)) return true;
+    p = ids.ppid;
+  }
+  return false;
+}
+
 /** Sends `signal` to `pid`; false when there is no such process (ESRCH) or no pid. */
 export function signalProcess(pid: number | undefined, signal: NodeJS.Signals): boolean {
   if (!pid) return false;
@@ -72,6 +110,8 @@ export interface ProcessExit {
   signal?: string;
   /** The program could not start (not installed, not executable). */
   failedToStart: boolean;
+  /** Why it could not start, as spawn(2)'s errno name ("E2BIG", "ENOENT"), when known. */
+  error?: string;
 }
 
 /** A program running on the desktop, leader of its own process group. */
@@ -107,12 +147,28 @@ export function spawnOnDisplay(argv: string[], opts: SpawnOnDisplayOptions): Dis
   const { command, args } = diesWithService(argv[0], argv.slice(1));
   const child = execa(command, args, { detached: true, reject: false, stdio: "ignore", env, extendEnv: false, cwd: opts.cwd });
   const exited = child.then((r): ProcessExit => {
-    const exit = { exitCode: r.exitCode, signal: r.signal, failedToStart: couldNotStart(r) };
+    const exit: ProcessExit = {
+      exitCode: r.exitCode,
+      signal: r.signal,
+      failedToStart: couldNotStart(r),
+      error: typeof r.code === "string" ? r.code : undefined,
+    };
     const why = exit.failedToStart ? (notFound(r) ? "not found" : String(r.code ?? `exit ${r.exitCode}`)) : undefined;
     opts.logger[opts.stopping?.() ? "debug" : "info"]({ cmd: argv[0], ...exit, why }, "desktop process exited");
     return exit;
   });
   return { pid: child.pid, exited };
+}
+
+/**
+ * Why `proc` (started from `argv`) has no pid: NotFoundError when the program
+ * is missing, FailedPreconditionError naming the errno otherwise (E2BIG: the
+ * arguments are too long; EACCES: not executable).
+ */
+export async function notStarted(argv: string[], proc: DisplayProcess): Promise<Error> {
+  const exit = await proc.exited;
+  if (exit.error === "ENOENT" && !findProgram(argv[0])) return new NotFoundError(`${argv[0]}: no such program`);
+  return new FailedPreconditionError(`${argv[0]}: could not start (${exit.error ?? "unknown reason"})`);
 }
 
 /**

@@ -194,6 +194,11 @@ export class FileRoot {
     };
   }
 
+  /** At shutdown, once no upload runs: nothing is left to sweep at the next start. */
+  async close(): Promise<void> {
+    await this.opts.partials?.close();
+  }
+
   /**
    * Writes file `path` from `chunks` through a temporary file (see the module
    * comment); `mode` 0 is 0644. Missing parent directories are created.

@@ -38,6 +38,12 @@ export class PartialUploads {
     return this.save();
   }
 
+  /** Removes the journal when no upload is noted in it any more (a clean shutdown). */
+  async close(): Promise<void> {
+    await this.writing.catch(() => undefined);
+    if (this.paths.size === 0) await rm(this.file, { force: true });
+  }
+
   /** The journal rewritten whole (through a rename: a kill mid-write leaves the old one), one write at a time. */
   private save(): Promise<void> {
     const text = JSON.stringify([...this.paths]);

@@ -144,6 +144,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if ((await withTimeout(Promise.all(open), opts.shutdownGraceMs)) === TIMED_OUT) for (const sock of sockets) sock.destroy();
       await recordingsClosed;
       await desktop.close();
+      await opts.files?.close();
       logger.info("stopped");
     })());
   return { url, port, close };

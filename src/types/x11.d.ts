@@ -2,7 +2,7 @@
  * Types for the part of the `x11` package (npm x11, which ships none) that
  * desktopd and its specs use. Requests follow the X11 protocol
  * (https://www.x.org/releases/current/doc/xproto/x11protocol.html) and its
- * extensions XTEST, XFIXES and MIT-SHM; replies come to node-style callbacks.
+ * extensions XTEST, XFIXES, MIT-SHM, DAMAGE and X-Resource; replies come to node-style callbacks.
  */
 declare module "x11" {
   import type { EventEmitter } from "node:events";
@@ -97,11 +97,19 @@ declare module "x11" {
     area: { x: number; y: number; w: number; h: number };
   }
 
+  /** X-Resource 1.2 (https://www.x.org/releases/current/doc/resourceproto/resproto.txt). */
+  export interface XRes {
+    ClientIdMask: { ClientXID: 1; LocalClientPID: 2 };
+    /** `client`: any XID of the client (a window it made); `value` holds the pid for LocalClientPID. */
+    QueryClientIds(specs: { client: number; mask: number }[], cb: Callback<{ client: number; mask: number; value: number[] }[]>): void;
+  }
+
   export interface Extensions {
     xtest: XTest;
     fixes: XFixes;
     shm: Shm;
     damage: Damage;
+    res: XRes;
   }
 
   export interface WindowAttributes {

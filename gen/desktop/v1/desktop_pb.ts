@@ -1497,7 +1497,10 @@ export type Window = Message<"desktop.v1.Window"> & {
   className: string;
 
   /**
-   * _NET_WM_PID; 0 when the app does not say.
+   * Pid of the client that created the window, as the X server knows it
+   * (X-Resource, from the connection's credentials); _NET_WM_PID (what the
+   * app claims) only where the server has no X-Resource; 0 when unknown
+   * (a client over the network).
    *
    * @generated from field: int32 pid = 4;
    */
@@ -1604,7 +1607,7 @@ export type CloseWindowRequest = Message<"desktop.v1.CloseWindowRequest"> & {
 
   /**
    * If the window is still there after this long, ms, kill its process
-   * (SIGKILL to _NET_WM_PID). 0 = only ask.
+   * (SIGKILL to the owner the X server names; see CloseWindow). 0 = only ask.
    *
    * @generated from field: uint32 kill_after_ms = 2;
    */
@@ -2072,7 +2075,9 @@ export const DesktopService: GenService<{
    * Starts a program on the desktop: argv (no shell), in its own process
    * group, stopped with the desktop like `--open` apps; returns at once with
    * its pid. Errors: INVALID_ARGUMENT (empty argv, a relative working
-   * directory, an env name with '='), NOT_FOUND (no such program),
+   * directory, an env name with '=', an argument or variable over 128 KiB or
+   * more than 1 MiB in all), FAILED_PRECONDITION (the working directory does
+   * not exist or is not a directory), NOT_FOUND (no such program),
    * UNAVAILABLE (the desktop cannot start).
    *
    * @generated from rpc desktop.v1.DesktopService.LaunchApplication
@@ -2108,9 +2113,13 @@ export const DesktopService: GenService<{
   },
   /**
    * Asks a window to close (EWMH _NET_CLOSE_WINDOW: the app may ask to save
-   * first); with `kill_after_ms`, the window's process (_NET_WM_PID) is
-   * killed if the window is still there after that long. Errors: NOT_FOUND,
-   * UNIMPLEMENTED as for ListWindows.
+   * first); with `kill_after_ms`, the window's process is killed if the
+   * window is still there after that long: the client that created it as
+   * the X server knows it (X-Resource), never the pid the window claims
+   * (_NET_WM_PID), and only a process the desktop started. Errors:
+   * NOT_FOUND, UNIMPLEMENTED as for ListWindows; FAILED_PRECONDITION when
+   * the window stayed but its owner is not the desktop's or cannot be told
+   * (nothing was signalled).
    *
    * @generated from rpc desktop.v1.DesktopService.CloseWindow
    */

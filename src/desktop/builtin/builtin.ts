@@ -10,7 +10,7 @@ import { DesktopUnavailableError, NotFoundError } from "../errors.js";
 import type { Point } from "../geometry.js";
 import { drawPointer } from "../image.js";
 import { type Key, keysymForCodePoint } from "../keys.js";
-import { desktopEnv, dialVnc, findProgram } from "../process.js";
+import { desktopEnv, dialVnc, findProgram, notStarted } from "../process.js";
 import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
 import { sleep } from "../sleep.js";
@@ -363,9 +363,13 @@ export class BuiltinDesktop extends X11DesktopExtras implements Desktop {
     const env = { ...this.opts.env, ...opts.env };
     if (!findProgram(argv[0], env.PATH)) throw new NotFoundError(`${argv[0]}: no such program`);
     const { server } = await this.sessions.get();
-    const pid = server.spawn(argv, { cwd: opts.cwd, env: opts.env }).pid;
-    if (!pid) throw new NotFoundError(`${argv[0]}: could not start`);
-    return { pid };
+    const app = server.spawn(argv, { cwd: opts.cwd, env: opts.env });
+    if (!app.pid) throw await notStarted(argv, app);
+    return { pid: app.pid };
+  }
+
+  protected async ownProcesses(): Promise<number[]> {
+    return (await this.sessions.get()).server.groups;
   }
 
   protected async clipboard(): Promise<Clipboard> {

@@ -145,6 +145,11 @@ export class XServer {
     return [this.xvnc.pid, ...this.children.map((c) => c.pid)].filter((p): p is number => p !== undefined);
   }
 
+  /** Leaders of the process groups started on this display (openbox, apps; not Xvnc). */
+  get groups(): number[] {
+    return this.children.map((c) => c.pid).filter((p): p is number => p !== undefined);
+  }
+
   /** Settles when Xvnc exits, for whatever reason. */
   get exited(): Promise<unknown> {
     return this.xvnc;

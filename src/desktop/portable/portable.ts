@@ -20,7 +20,7 @@ import { watchFrames } from "../frame-watch.js";
 import type { Point, Size } from "../geometry.js";
 import { InstanceDir } from "../instance-dir.js";
 import type { Key } from "../keys.js";
-import { alive, dialVnc, findProgram, killGroup, signalProcess, spawnOnDisplay } from "../process.js";
+import { alive, dialVnc, findProgram, killGroup, notStarted, signalProcess, spawnOnDisplay } from "../process.js";
 import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
 import { Clipboard } from "../x11/clipboard.js";
@@ -361,7 +361,7 @@ export class PortableDesktop extends X11DesktopExtras implements Desktop {
     if (!findProgram(argv[0], env.PATH)) throw new NotFoundError(`${argv[0]}: no such program`);
     const s = await this.sessions.get();
     const app = spawnOnDisplay(argv, { display: s.display, env, cwd: opts.cwd ?? homedir(), logger: this.opts.logger });
-    if (!app.pid) throw new NotFoundError(`${argv[0]}: could not start`);
+    if (!app.pid) throw await notStarted(argv, app);
     s.apps.push(app);
     return { pid: app.pid };
   }
@@ -372,6 +372,11 @@ export class PortableDesktop extends X11DesktopExtras implements Desktop {
     if (!s.x)
       throw new UnimplementedError("windows: this portabledesktop session's X display cannot be joined (no CLI command lists windows)");
     return s.x;
+  }
+
+  protected async ownProcesses(): Promise<number[]> {
+    const s = await this.sessions.get();
+    return s.apps.map((a) => a.pid).filter((p): p is number => p !== undefined);
   }
 
   protected async clipboard(): Promise<Clipboard> {

@@ -5,6 +5,7 @@
  * to reach its display; the Desktop methods live here once.
  */
 import type { Key } from "../keys.js";
+import { startedBy } from "../process.js";
 import type { Clipboard, SelectionName } from "./clipboard.js";
 import { PASTE_KEYS } from "./clipboard.js";
 import type { X11Connection } from "./connection.js";
@@ -16,6 +17,8 @@ export abstract class X11DesktopExtras {
   /** A connection to the running desktop's display, for window requests. */
   protected abstract windowConnection(): Promise<X11Connection>;
   abstract keyPress(combo: Key[], signal?: AbortSignal): Promise<void>;
+  /** The leaders of the process groups the running desktop started (CloseWindow kills no other process). */
+  protected abstract ownProcesses(): Promise<number[]>;
 
   async getClipboard(selection: SelectionName): Promise<string> {
     return (await this.clipboard()).get(selection);
@@ -38,6 +41,9 @@ export abstract class X11DesktopExtras {
   }
 
   async closeWindow(id: number, killAfterMs: number): Promise<{ killed: boolean }> {
-    return closeManaged(await this.windowConnection(), id, killAfterMs);
+    const x = await this.windowConnection();
+    const ours = new Set<number>();
+    for (const pid of await this.ownProcesses()) ours.add(pid);
+    return closeManaged(x, id, killAfterMs, (pid) => startedBy(pid, ours));
   }
 }

@@ -6,8 +6,14 @@
  * _NET_WM_STATE(_HIDDEN), _NET_CLOSE_WINDOW, and ICCCM's WM_NAME and
  * WM_CLASS. Geometry is the client area in native pixels, relative to the
  * root window.
+ *
+ * Which process owns a window is asked of the X server (X-Resource 1.2
+ * QueryClientIds, LocalClientPID: the pid of the client that created the
+ * window, from its socket's credentials), never taken from _NET_WM_PID,
+ * which the client writes itself and may forge.
  */
-import { NotFoundError } from "../errors.js";
+import type { XRes } from "x11";
+import { FailedPreconditionError, NotFoundError } from "../errors.js";
 import type { Rect } from "../geometry.js";
 import { signalProcess } from "../process.js";
 import { sleep } from "../sleep.js";
@@ -18,7 +24,7 @@ export interface WindowInfo {
   title: string;
   /** WM_CLASS class part. */
   className: string;
-  /** _NET_WM_PID, 0 when unknown. */
+  /** The owning client's pid as the X server knows it (X-Resource); _NET_WM_PID without X-Resource; 0 when unknown. */
   pid: number;
   /** Client area, native pixels. */
   geometry: Rect;
@@ -43,6 +49,20 @@ async function property(x: X11Connection, wid: number, name: string): Promise<{ 
 const longs = (p: { data: Buffer } | undefined): number[] =>
   p ? Array.from({ length: Math.floor(p.data.length / 4) }, (_, i) => p.data.readUInt32LE(i * 4)) : [];
 
+/**
+ * The pid of the client that created window `id`, from the X server
+ * (X-Resource); 0 when the client is not local (no pid), undefined when the
+ * server has no X-Resource.
+ */
+export async function ownerPid(x: X11Connection, id: number): Promise<number | undefined> {
+  const res = await x.call<XRes>((X, cb) => X.require("res", cb)).catch(() => undefined);
+  if (!res) return undefined;
+  const ids = await x.call<{ mask: number; value: number[] }[]>((_, cb) =>
+    res.QueryClientIds([{ client: id, mask: res.ClientIdMask.LocalClientPID }], cb),
+  );
+  return ids.find((i) => i.mask === res.ClientIdMask.LocalClientPID)?.value[0] ?? 0;
+}
+
 /** The managed windows, oldest first (_NET_CLIENT_LIST). A window that goes away while it is read is left out. */
 export async function listWindows(x: X11Connection): Promise<WindowInfo[]> {
   const ids = longs(await property(x, x.root, "_NET_CLIENT_LIST"));
@@ -53,7 +73,7 @@ export async function listWindows(x: X11Connection): Promise<WindowInfo[]> {
     try {
       const name = (await property(x, id, "_NET_WM_NAME")) ?? (await property(x, id, "WM_NAME"));
       const wmClass = (await property(x, id, "WM_CLASS"))?.data.toString("latin1").split("\0") ?? [];
-      const [pid = 0] = longs(await property(x, id, "_NET_WM_PID"));
+      const pid = (await ownerPid(x, id)) ?? longs(await property(x, id, "_NET_WM_PID"))[0] ?? 0;
       const state = longs(await property(x, id, "_NET_WM_STATE"));
       const g = await x.call<{ width: number; height: number }>((X, cb) => X.GetGeometry(id, cb));
       const at = await x.call<{ destX: number; destY: number }>((X, cb) => X.TranslateCoordinates(id, x.root, 0, 0, cb));
@@ -101,11 +121,18 @@ export async function activateManaged(x: X11Connection, id: number): Promise<voi
 
 /**
  * closeWindow for a managed window (NotFoundError otherwise); with
- * `killAfterMs` > 0, SIGKILL to its _NET_WM_PID if it is still managed then.
+ * `killAfterMs` > 0, SIGKILL to the window's owner (ownerPid) if the window
+ * is still managed then, but only when `mayKill(pid)` says the desktop
+ * started that process: FailedPreconditionError (nothing signalled) when the
+ * owner cannot be told or is not the desktop's.
  */
-export async function closeManaged(x: X11Connection, id: number, killAfterMs: number): Promise<{ killed: boolean }> {
-  const win = (await listWindows(x)).find((w) => w.id === id);
-  if (!win) throw new NotFoundError(`window ${id} is not a managed window`);
+export async function closeManaged(
+  x: X11Connection,
+  id: number,
+  killAfterMs: number,
+  mayKill: (pid: number) => boolean,
+): Promise<{ killed: boolean }> {
+  if (!(await isManaged(x, id))) throw new NotFoundError(`window ${id} is not a managed window`);
   await closeWindow(x, id);
   if (killAfterMs <= 0) return { killed: false };
   const end = Date.now() + killAfterMs;
@@ -113,6 +140,15 @@ export async function closeManaged(x: X11Connection, id: number, killAfterMs: nu
     if (!(await isManaged(x, id))) return { killed: false };
     await sleep(Math.min(100, Math.max(0, end - Date.now())));
   }
-  if (!(await isManaged(x, id)) || win.pid <= 0) return { killed: false };
-  return { killed: signalProcess(win.pid, "SIGKILL") };
+  if (!(await isManaged(x, id))) return { killed: false };
+  const pid = await ownerPid(x, id);
+  if (pid === undefined)
+    throw new FailedPreconditionError(
+      `window ${id} is still open; the X server cannot say which process owns it (no X-Resource), so none was killed`,
+    );
+  if (pid <= 0 || !mayKill(pid))
+    throw new FailedPreconditionError(
+      `window ${id} is still open; its client (${pid > 0 ? `pid ${pid}` : "not a local process"}) was not started by this desktop, so it was not killed`,
+    );
+  return { killed: signalProcess(pid, "SIGKILL") };
 }

@@ -3,6 +3,7 @@
  * requests mapped to the Desktop (src/desktop/x11/windows.ts for how windows
  * are read), geometry in declared space when `scaled_size` is given.
  */
+import { stat } from "node:fs/promises";
 import { isAbsolute } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import {
@@ -21,12 +22,17 @@ import {
   WindowSchema,
 } from "../../../gen/desktop/v1/desktop_pb.js";
 import type { Desktop } from "../../desktop/desktop.js";
-import { InvalidInputError } from "../../desktop/errors.js";
+import { FailedPreconditionError, InvalidInputError } from "../../desktop/errors.js";
 import { Geometry } from "../../desktop/geometry.js";
 import { intInRange, scaledSize } from "./validate.js";
 
 /** Longest kill_after_ms, ms. */
 const MAX_KILL_AFTER_MS = 60_000;
+
+/** Longest argument or variable, bytes (Linux's MAX_ARG_STRLEN: execve fails with E2BIG beyond). */
+const MAX_ARG_BYTES = 128 * 1024;
+/** Most bytes of arguments and extra variables together (half of the usual 2 MiB ARG_MAX: the desktop's own environment needs room). */
+const MAX_ARGS_TOTAL_BYTES = 1024 * 1024;
 
 export async function launchApplication(desktop: Desktop, req: LaunchApplicationRequest): Promise<LaunchApplicationResponse> {
   if (req.argv.length === 0 || req.argv[0] === "") throw new InvalidInputError("argv", "is required: the program and its arguments");
@@ -37,6 +43,23 @@ export async function launchApplication(desktop: Desktop, req: LaunchApplication
   for (const [k, v] of Object.entries(req.env)) {
     if (k === "" || k.includes("=") || k.includes("\0") || v.includes("\0"))
       throw new InvalidInputError("env", `bad variable ${JSON.stringify(k)}`);
+  }
+  let total = 0;
+  const strings: [string, string][] = [
+    ...req.argv.map((a, i): [string, string] => [`argv[${i}]`, a]),
+    ...Object.entries(req.env).map(([k, v]): [string, string] => [`env[${JSON.stringify(k)}]`, `${k}=${v}`]),
+  ];
+  for (const [field, text] of strings) {
+    const bytes = Buffer.byteLength(text) + 1;
+    if (bytes > MAX_ARG_BYTES) throw new InvalidInputError(field, `is ${bytes} bytes; at most ${MAX_ARG_BYTES} (MAX_ARG_STRLEN)`);
+    total += bytes;
+  }
+  if (total > MAX_ARGS_TOTAL_BYTES)
+    throw new InvalidInputError("argv", `arguments and env are ${total} bytes in all; at most ${MAX_ARGS_TOTAL_BYTES}`);
+  if (req.workingDirectory) {
+    const dir = await stat(req.workingDirectory).catch(() => undefined);
+    if (!dir?.isDirectory())
+      throw new FailedPreconditionError(`working_directory: "${req.workingDirectory}" ${dir ? "is not a directory" : "does not exist"}`);
   }
   const { pid } = await desktop.launchApplication(req.argv, { cwd: req.workingDirectory || undefined, env: req.env });
   return create(LaunchApplicationResponseSchema, { pid });
