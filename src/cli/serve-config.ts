@@ -65,7 +65,7 @@ export const SERVE_SETTINGS = {
     value: "N",
     env: "DESKTOPD_MAX_CONNECTIONS",
     default: String(CONNECTION_LIMITS.maxConnections),
-    help: "open connections at most; more are dropped (logged). Idle connections are closed: 10 s to send a request, HTTP/2 sessions after 120 s without a stream",
+    help: "open connections at most; past it the oldest idle connection without a valid token is closed for the new one (logged). Idle connections are closed: 10 s to send a request, HTTP/2 sessions after 120 s without a stream",
     parse: parseCount(1, 100_000),
   }),
   backend: oneOf(["auto", "builtin", "portabledesktop"], {

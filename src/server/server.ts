@@ -20,6 +20,7 @@ import { HealthState, ServingStatus } from "./grpc/health.js";
 import { mcpEndpoint } from "./mcp/endpoint.js";
 import { interceptors, routes } from "./routes.js";
 import type { RecordingLimits } from "./rpc/stop-recording.js";
+import { checkBearer } from "./transport/auth.js";
 import type { ConnectionLimits } from "./transport/connection-limits.js";
 import { createListener, type TlsFiles } from "./transport/listener.js";
 import { nodeHandler } from "./transport/node-handler.js";
@@ -112,6 +113,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     tls: opts.tls,
     upgrade: viewers.handleUpgrade,
     limits: opts.connectionLimits,
+    // The header, or the live view's `token` query parameter (browsers cannot set headers on a WebSocket).
+    authenticates: (headers, url) => {
+      const query = url.includes("token=") ? new URL(url, "http://localhost").searchParams.get("token") : null;
+      return checkBearer(headers.authorization ?? (query === null ? null : `Bearer ${query}`), opts.token);
+    },
     logger,
   });
   const { host } = opts;

@@ -1,8 +1,10 @@
 /**
  * Connections that do no work are closed, and there is a cap on how many may
  * be open: idle sockets, slowloris HTTP/1.1 headers, a half-sent HTTP/2
- * preface, an HTTP/2 session left without streams, and the connection past
- * the cap (logged). A real server on loopback with short limits, raw sockets.
+ * preface, an HTTP/2 session left without streams. Past the cap the oldest
+ * idle unauthenticated connection makes room (logged), so a flood of idle
+ * connections cannot lock out a client with the token. A real server on
+ * loopback with short limits, raw sockets.
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
@@ -11,8 +13,10 @@ import net from "node:net";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { pino } from "pino";
+import { createDesktopClient } from "../../src/client/client.js";
 import type { ConnectionLimits } from "../../src/server/transport/connection-limits.js";
 import { useFakeServer } from "../helpers/fake-server.js";
+import { until } from "../helpers/process.js";
 
 const LIMITS: ConnectionLimits = { maxConnections: 5, firstRequestMs: 300, requestMs: 2000, idleSessionMs: 400, handshakeMs: 300 };
 /** Far beyond every limit above: a socket still open then was never closed. */
@@ -81,22 +85,60 @@ describe("connection limits", () => {
     assert.ok(closed, "the idle session was closed");
     assert.ok(Date.now() - started >= LIMITS.idleSessionMs);
   });
+});
 
-  it("past max_connections new connections are dropped, with a log line; the server serves again once they go", async () => {
-    const held = await Promise.all(Array.from({ length: LIMITS.maxConnections }, () => dial(t().url)));
-    const extra = await dial(t().url);
-    assert.ok((await openFor(extra)) < LIMITS.firstRequestMs, "dropped at once, not by the idle limit");
-    assert.ok(
-      logLines.some((l) => l.includes("connection limit reached")),
-      logLines.join(""),
-    );
-    for (const s of held) s.destroy();
-    await new Promise((r) => setTimeout(r, 100));
-    const res = await fetch(`${t().url}/grpc.health.v1.Health/Check`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: "{}",
-    });
-    assert.equal(res.status, 200);
+describe("a flood of idle connections does not lock authenticated clients out", () => {
+  /** The default cap, and idle limits long enough that only the cap decides. */
+  const FLOOD_LIMITS: ConnectionLimits = {
+    maxConnections: 1000,
+    firstRequestMs: 60_000,
+    requestMs: 60_000,
+    idleSessionMs: 60_000,
+    handshakeMs: 60_000,
+  };
+  const t = useFakeServer({ connectionLimits: FLOOD_LIMITS, logger });
+
+  it("1,100 idle connections from one process: 18 of 18 normal calls succeed, and an authenticated HTTP/2 connection outlives 1,100 more", {
+    timeout: 120_000,
+  }, async () => {
+    // An authenticated client first: its connection must survive the flood.
+    const session = h2connect(t().url);
+    session.on("error", () => undefined);
+    const call = async () => {
+      const req = session.request({
+        ":method": "POST",
+        ":path": "/desktop.v1.DesktopService/GetDisplay",
+        "content-type": "application/json",
+        authorization: `Bearer ${t().token}`,
+      });
+      req.end("{}");
+      const [headers] = (await once(req, "response")) as [Record<string, unknown>];
+      req.resume();
+      await once(req, "end");
+      return headers[":status"];
+    };
+    assert.equal(await call(), 200);
+    const flood: net.Socket[] = [];
+    try {
+      for (let i = 0; i < 1100; i++) flood.push(await dial(t().url));
+      // The oldest idle ones made room, the authenticated one stayed: the first 101 went, the rest are open.
+      await until(() => flood.slice(0, 101).every((s) => s.closed), "the oldest idle connections closed");
+      assert.equal(flood.filter((s) => !s.closed).length, 999);
+      assert.ok(
+        logLines.some((l) => l.includes("connection limit reached")),
+        logLines.join(""),
+      );
+      const client = createDesktopClient({ baseUrl: t().url, token: t().token, protocol: "connect", httpVersion: "1.1" });
+      let ok = 0;
+      for (let i = 0; i < 18; i++) if ((await client.getDisplay({})).nativeSize) ok++;
+      assert.equal(ok, 18);
+      for (let i = 0; i < 1100; i++) flood.push(await dial(t().url));
+      assert.ok(!session.closed && !session.destroyed, "the authenticated connection was kept");
+      assert.equal(await call(), 200);
+      assert.ok(flood.filter((s) => !s.destroyed).length <= FLOOD_LIMITS.maxConnections, "the flood got no more than the cap");
+    } finally {
+      for (const s of flood) s.destroy();
+      session.close();
+    }
   });
 });

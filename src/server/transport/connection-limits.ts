@@ -18,10 +18,9 @@
 import type http from "node:http";
 import type http2 from "node:http2";
 import type net from "node:net";
-import type { Logger } from "pino";
 
 export interface ConnectionLimits {
-  /** Open connections at most; more are dropped at once (logged, at most every 10 s). */
+  /** Open connections at most; past it, the oldest idle unauthenticated one is closed for the new one (src/server/transport/connection-table.ts). */
   maxConnections: number;
   /** Time a connection gets to send its first complete request headers (or the HTTP/2 preface), ms. */
   firstRequestMs: number;
@@ -40,22 +39,6 @@ export const CONNECTION_LIMITS: ConnectionLimits = {
   idleSessionMs: 120_000,
   handshakeMs: 10_000,
 };
-
-/** How often a dropped connection is logged at most, ms. */
-const DROP_LOG_MS = 10_000;
-
-/** Caps `server`'s connections; drops are logged with their count. */
-export function capConnections(server: net.Server, limits: ConnectionLimits, logger: Logger): void {
-  server.maxConnections = limits.maxConnections;
-  let dropped = 0;
-  let logged = 0;
-  server.on("drop", () => {
-    dropped++;
-    if (Date.now() - logged < DROP_LOG_MS) return;
-    logged = Date.now();
-    logger.warn({ maxConnections: limits.maxConnections, dropped }, "connection limit reached: new connections are dropped");
-  });
-}
 
 /** Destroys `sock` unless `started()` is called within `ms`. */
 export function deadline(sock: net.Socket, ms: number): { started(): void } {

@@ -4,7 +4,9 @@
  * preface and the socket is handed to the matching server (h2c or HTTP/1.1).
  * TLS: one secure HTTP/2 server with allowHTTP1, ALPN picking h2 or http/1.1.
  * HTTP/1.1 Upgrade requests (WebSockets) go to `upgrade` in both cases.
- * Connections that do no work are bounded (src/server/transport/connection-limits.ts).
+ * Connections that do no work are bounded (src/server/transport/connection-limits.ts);
+ * past the cap, the oldest idle unauthenticated one makes room for a new one
+ * (src/server/transport/connection-table.ts).
  * HTTP/2 sessions get windows for bulk streams (src/client/flow-control.ts).
  */
 import http from "node:http";
@@ -13,7 +15,8 @@ import net from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { BULK_SETTINGS, widenConnectionWindow } from "../../client/flow-control.js";
-import { CONNECTION_LIMITS, type ConnectionLimits, capConnections, closeIdleSessions, deadline, limitHttp1 } from "./connection-limits.js";
+import { CONNECTION_LIMITS, type ConnectionLimits, closeIdleSessions, deadline, limitHttp1 } from "./connection-limits.js";
+import { ConnectionTable } from "./connection-table.js";
 
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
@@ -42,8 +45,13 @@ export interface ListenerOptions {
   tls?: TlsFiles;
   upgrade?: UpgradeHandler;
   limits?: ConnectionLimits;
+  /** Whether a request (its headers and URL) carries a valid bearer token: its connection is then kept over unauthenticated ones. */
+  authenticates?: (headers: http.IncomingHttpHeaders, url: string) => boolean;
   logger: Logger;
 }
+
+/** The TCP socket under a TLS socket (Node keeps it as `_parent`). */
+const tcpOf = (tlsSocket: object): object => (tlsSocket as { _parent?: object })._parent ?? tlsSocket;
 
 export function createListener(handler: Handler, opts: ListenerOptions): Listener {
   const { tls, upgrade } = opts;
@@ -58,12 +66,32 @@ export function createListener(handler: Handler, opts: ListenerOptions): Listene
   };
   const sessions = new Set<http2.ServerHttp2Session>();
   const sockets = new Set<net.Socket>();
+  const table = new ConnectionTable(limits.maxConnections, opts.logger);
+  const authenticates = opts.authenticates ?? (() => false);
+  /** Notes work on `sock`'s connection until `ended` fires, and a valid token on it. */
+  const working = (sock: object, headers: http.IncomingHttpHeaders, url: string, ended: (done: () => void) => void) => {
+    ended(table.busy(sock));
+    if (!table.isAuthenticated(sock) && authenticates(headers, url)) table.authenticated(sock);
+  };
   const track = (s: http2.Http2Server | http2.Http2SecureServer) =>
     s.on("session", (session) => {
       widenConnectionWindow(session);
       sessions.add(session);
       session.on("close", () => sessions.delete(session));
+      // The session's socket is a proxy that forwards the table's lookup to the connection.
+      session.on("stream", (stream, headers) =>
+        working(session.socket, headers, String(headers[":path"] ?? ""), (done) => stream.once("close", done)),
+      );
     });
+  const watchHttp1 = (s: http.Server | http2.Http2SecureServer) => {
+    s.on("request", (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
+      if (req.httpVersionMajor === 1) working(req.socket, req.headers, req.url ?? "", (done) => res.once("close", done));
+    });
+    // A WebSocket holds its connection until it closes.
+    s.on("upgrade", (req: http.IncomingMessage, socket: Duplex) =>
+      working(req.socket, req.headers, req.url ?? "", (done) => socket.once("close", done)),
+    );
+  };
   const keep = (sock: net.Socket) => {
     sockets.add(sock);
     sock.on("close", () => sockets.delete(sock));
@@ -82,11 +110,14 @@ export function createListener(handler: Handler, opts: ListenerOptions): Listene
     );
     track(server);
     onUpgrade(server);
-    server.on("connection", keep);
-    capConnections(server, limits, opts.logger);
+    watchHttp1(server);
+    server.on("connection", (sock: net.Socket) => {
+      if (table.admit(sock)) keep(sock);
+    });
     closeIdleSessions(server, limits);
     // HTTP/2 sessions have the idle limit; an HTTP/1.1 connection must send a request.
     server.on("secureConnection", (sock) => {
+      table.alias(sock, tcpOf(sock));
       if (sock.alpnProtocol !== "h2") awaitFirstRequest(sock);
     });
     server.on("request", requestCame);
@@ -99,11 +130,13 @@ export function createListener(handler: Handler, opts: ListenerOptions): Listene
   const h1 = http.createServer({ connectionsCheckingInterval: 1000 }, handler);
   track(h2);
   onUpgrade(h1);
+  watchHttp1(h1);
   closeIdleSessions(h2, limits);
   limitHttp1(h1, limits);
   h1.on("request", requestCame);
   h1.on("upgrade", requestCame);
   const server = net.createServer((sock) => {
+    if (!table.admit(sock)) return;
     keep(sock);
     const first = deadline(sock, limits.firstRequestMs);
     sniff(sock, (isH2) => {
@@ -113,7 +146,6 @@ export function createListener(handler: Handler, opts: ListenerOptions): Listene
       (isH2 ? h2 : h1).emit("connection", sock);
     });
   });
-  capConnections(server, limits, opts.logger);
   return { server, sockets, sessions, closeIdle: () => h1.closeIdleConnections() };
 }
 
