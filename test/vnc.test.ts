@@ -1,6 +1,8 @@
 /**
  * The Vnc RPC carries a real RFB session: handshake, ServerInit with the
- * desktop's size, and a framebuffer update, on two streams at once.
+ * desktop's size, and a framebuffer update, on two streams at once. The VNC
+ * server never locks viewers out: the service authenticates them, so Xvnc's
+ * blacklist is off.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -40,6 +42,25 @@ describe("Vnc RPC", () => {
     await c.handshake();
     ac.abort();
     await assert.rejects(c.done, (e: unknown) => ConnectError.from(e).code === Code.Canceled);
+  });
+
+  it("the VNC server blacklists no one: after 6 calls closed before the handshake and 8 at once, a Vnc call and a /vnc viewer still shake hands", async () => {
+    // Xvnc's default (UseBlacklist) refused every viewer for 10 s after 5 unauthenticated attempts from one host, and every viewer is the service.
+    const abandon = async () => {
+      const c = RfbClient.overVnc(t().grpc);
+      assert.equal((await c.read(12)).toString("latin1"), "RFB 003.008\n");
+      c.end();
+      await c.done;
+    };
+    for (let i = 0; i < 6; i++) await abandon();
+    await Promise.all(Array.from({ length: 8 }, abandon));
+    const rpc = RfbClient.overVnc(t().grpc);
+    assert.deepEqual((await rpc.handshake()).width, 1920);
+    rpc.end();
+    const viewer = await RfbClient.overWebSocket(`${t().url.replace(/^http/, "ws")}/vnc?token=${encodeURIComponent(t().token)}`);
+    assert.deepEqual((await viewer.handshake()).width, 1920);
+    viewer.end();
+    await Promise.all([rpc.done, viewer.done]);
   });
 
   // Last: it kills this suite's desktop.

@@ -5,7 +5,9 @@
  * Security: X11 listens on its Unix socket only (-nolisten tcp) behind an
  * MIT-MAGIC-COOKIE-1 cookie; the VNC server listens only on a 0600 Unix socket
  * in a private 0700 runtime directory (-rfbport -1 disables TCP), so it is
- * reachable only through the service.
+ * reachable only through the service. For the same reason TigerVNC's
+ * blacklist is off: 5 connections closed before the handshake would refuse
+ * every viewer (they all come from the service) for 10 s.
  */
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
@@ -176,6 +178,8 @@ export class XServer {
       "-rfbunixpath", vncSocket,
       "-rfbunixmode", "0600",
       "-SecurityTypes", "None",
+      // Every viewer is the service, which authenticates them: a blacklist would lock them all out at once.
+      "-UseBlacklist=0",
       "-AlwaysShared",
       "-AcceptSetDesktopSize=0",
       "-desktop", "desktopd",
