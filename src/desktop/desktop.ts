@@ -150,9 +150,10 @@ export interface Desktop {
   closeWindow(id: number, killAfterMs: number): Promise<{ killed: boolean }>;
   /**
    * The text on `selection` (src/desktop/x11/clipboard.ts); "" when nobody
-   * owns it. ResourceExhaustedError over MAX_CLIPBOARD_BYTES.
+   * owns it. ResourceExhaustedError over MAX_CLIPBOARD_BYTES; a read ends
+   * within 3 s (DesktopUnavailableError) or when `signal` aborts.
    */
-  getClipboard(selection: SelectionName): Promise<string>;
+  getClipboard(selection: SelectionName, signal?: AbortSignal): Promise<string>;
   /** Puts `text` (UTF-8, at most MAX_CLIPBOARD_BYTES: the caller checks) on `selection`. */
   setClipboard(text: string, selection: SelectionName): Promise<void>;
   /**

@@ -2131,8 +2131,9 @@ export const DesktopService: GenService<{
   /**
    * The UTF-8 text on a selection (CLIPBOARD unless asked), converted from
    * whichever app owns it; "" when none does or it holds no text. Errors:
-   * RESOURCE_EXHAUSTED (over 1 MiB), UNAVAILABLE (the owner did not answer in
-   * 3 s), UNIMPLEMENTED (a PortableDesktop display that cannot be joined).
+   * RESOURCE_EXHAUSTED (over 1 MiB), UNAVAILABLE (the owner did not hand the
+   * whole text over within 3 s, INCR chunks included; nothing more is asked
+   * of it), UNIMPLEMENTED (a PortableDesktop display that cannot be joined).
    *
    * @generated from rpc desktop.v1.DesktopService.GetClipboard
    */

@@ -7,9 +7,18 @@
  * INCR_THRESHOLD bytes moves in INCR chunks both ways (section 2.7.2), as
  * one X request holds at most 256 KiB.
  *
+ * A read is bounded as a whole: READ_TIMEOUT_MS for every step and INCR
+ * chunk together (an owner that sends 1 KiB every 2.5 s cannot hold a read
+ * for 30 s), or less when the caller's signal aborts first, and nothing more
+ * is asked of the owner after that. Reads at once each use a property of
+ * their own, so concurrent reads never take each other's chunks; the
+ * property of a read given up on is never used again (a slow owner may
+ * still write to it).
+ *
  * Errors: DesktopUnavailableError when the selection cannot be taken or the
- * owner does not answer in CONVERT_TIMEOUT_MS; ResourceExhaustedError when an
- * owner offers more than MAX_CLIPBOARD_BYTES.
+ * owner does not hand over its text in READ_TIMEOUT_MS; ResourceExhaustedError
+ * when an owner offers more than MAX_CLIPBOARD_BYTES; the signal's reason
+ * when it aborts.
  */
 import type { XEvent } from "x11";
 import { DesktopUnavailableError, ResourceExhaustedError } from "../errors.js";
@@ -29,25 +38,17 @@ const INCR_THRESHOLD = 128 * 1024;
 const INCR_CHUNK = 64 * 1024;
 /** Time an app gets to fetch pasted text before the previous clipboard is put back, ms. */
 const PASTE_WAIT_MS = 1000;
-/** Time an owner gets to answer each step of a conversion, ms. */
-const CONVERT_TIMEOUT_MS = 3000;
+/** Time a whole read may take (the owner's answer and every INCR chunk), ms. */
+export const READ_TIMEOUT_MS = 3000;
+/** Reads that may run at once, each with its own property. */
+const READ_SLOTS = 4;
 const PROPERTY_CHANGE_MASK = 0x400000;
 const ANY_PROPERTY_TYPE = 0;
 const PROPERTY_NEW_VALUE = 0;
 const PROPERTY_DELETED = 1;
 const ATOM_TYPE = 4;
 
-const ATOM_NAMES = [
-  "CLIPBOARD",
-  "PRIMARY",
-  "TARGETS",
-  "UTF8_STRING",
-  "STRING",
-  "TEXT",
-  "INCR",
-  "text/plain;charset=utf-8",
-  "DESKTOPD_SELECTION",
-] as const;
+const ATOM_NAMES = ["CLIPBOARD", "PRIMARY", "TARGETS", "UTF8_STRING", "STRING", "TEXT", "INCR", "text/plain;charset=utf-8"] as const;
 type Atoms = Record<(typeof ATOM_NAMES)[number], number>;
 
 interface Outgoing {
@@ -77,6 +78,11 @@ export class Clipboard {
   private readonly waiters = new Set<(ev: SelectionEvent) => boolean>();
   /** Called after each request for text we own is answered, with its selection atom. */
   private readonly served = new Set<(selection: number) => void>();
+  /** Properties free for a read, and the reads waiting for one. */
+  private readonly slots: number[] = [];
+  private readonly slotWaiters: ((property: number) => void)[] = [];
+  /** Properties made so far (their names: DESKTOPD_SELECTION_<n>). */
+  private madeSlots = 0;
 
   private constructor(
     private readonly x: X11Connection,
@@ -119,25 +125,83 @@ export class Clipboard {
     }
   }
 
-  /** The text on `selection`: ours, or converted from its owner; "" when nobody owns it or it holds no text. */
-  async get(selection: SelectionName = "CLIPBOARD"): Promise<string> {
+  /**
+   * The text on `selection`: ours, or converted from its owner; "" when
+   * nobody owns it or it holds no text. Bounded as the module comment says.
+   */
+  async get(selection: SelectionName = "CLIPBOARD", signal?: AbortSignal): Promise<string> {
     const sel = this.atoms[selection];
     const owner = await this.x.call<number>((X, cb) => X.GetSelectionOwner(sel, cb));
     if (owner === this.window) return this.owned.get(sel)?.toString("utf8") ?? "";
     if (owner === 0) return "";
-    for (const target of [this.atoms.UTF8_STRING, this.atoms.STRING]) {
-      const text = await this.convert(sel, target, selection);
-      if (text !== undefined) return text;
+    const timer = new AbortController();
+    const timeout = setTimeout(
+      () => timer.abort(new DesktopUnavailableError(`the ${selection} owner did not hand over its text within ${READ_TIMEOUT_MS} ms`)),
+      READ_TIMEOUT_MS,
+    );
+    const stop = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
+    let prop: number | undefined;
+    let clean = false;
+    try {
+      prop = await this.slot(stop);
+      for (const target of [this.atoms.UTF8_STRING, this.atoms.STRING]) {
+        const text = await this.convert(sel, target, selection, prop, stop);
+        if (text !== undefined) {
+          clean = true;
+          return text;
+        }
+      }
+      clean = true;
+      return "";
+    } finally {
+      clearTimeout(timeout);
+      if (prop !== undefined) this.release(prop, clean);
     }
-    return "";
   }
 
-  /** One conversion to `target`: the text, or undefined when the owner refuses that target. */
-  private async convert(sel: number, target: number, name: string): Promise<string | undefined> {
-    const prop = this.atoms.DESKTOPD_SELECTION;
+  /** A property for one read: a free one, or the next to come free; rejects when `stop` aborts. */
+  private async slot(stop: AbortSignal): Promise<number> {
+    const free = this.slots.pop();
+    if (free !== undefined) return free;
+    if (this.madeSlots < READ_SLOTS) return this.x.atom(`DESKTOPD_SELECTION_${this.madeSlots++}`);
+    return new Promise<number>((resolve, reject) => {
+      const give = (p: number) => {
+        stop.removeEventListener("abort", onAbort);
+        resolve(p);
+      };
+      const onAbort = () => {
+        this.slotWaiters.splice(this.slotWaiters.indexOf(give), 1);
+        reject(stop.reason);
+      };
+      if (stop.aborted) return reject(stop.reason);
+      stop.addEventListener("abort", onAbort, { once: true });
+      this.slotWaiters.push(give);
+    });
+  }
+
+  /** Gives `prop` back after a read; one given up on is retired (its owner may still write to it) for a new one. */
+  private release(prop: number, clean: boolean): void {
+    const next = (p: number) => {
+      const waiter = this.slotWaiters.shift();
+      if (waiter) waiter(p);
+      else this.slots.push(p);
+    };
+    if (clean) {
+      next(prop);
+      return;
+    }
+    this.x.atom(`DESKTOPD_SELECTION_${this.madeSlots++}`).then(next, () => undefined);
+  }
+
+  /** One conversion to `target` into `prop`: the text, or undefined when the owner refuses that target. */
+  private async convert(sel: number, target: number, name: string, prop: number, stop: AbortSignal): Promise<string | undefined> {
     const notified = this.next(
-      (ev) => ev.name === "SelectionNotify" && ev.selection === sel && ev.requestor === this.window,
-      `${name} owner`,
+      (ev) =>
+        ev.name === "SelectionNotify" &&
+        ev.selection === sel &&
+        ev.requestor === this.window &&
+        (ev.property === prop || (ev.property === 0 && ev.target === target)),
+      stop,
     );
     this.x.send((X) => X.ConvertSelection(this.window, sel, target, prop, 0));
     const ev = await notified;
@@ -154,7 +218,7 @@ export class Clipboard {
     for (;;) {
       const chunk = this.next(
         (e) => e.name === "PropertyNotify" && e.wid === this.window && e.atom === prop && e.state === PROPERTY_NEW_VALUE,
-        `${name} owner (INCR)`,
+        stop,
       );
       this.x.send((X) => X.DeleteProperty(this.window, prop));
       await chunk;
@@ -182,19 +246,21 @@ export class Clipboard {
     return { type: p.type, data: Buffer.from(p.data ?? Buffer.alloc(0)) };
   }
 
-  /** The next event `match` accepts, or DesktopUnavailableError after CONVERT_TIMEOUT_MS. */
-  private next(match: (ev: SelectionEvent) => boolean, who: string): Promise<SelectionEvent> {
+  /** The next event `match` accepts; rejects with `stop.reason` when it aborts first. */
+  private next(match: (ev: SelectionEvent) => boolean, stop: AbortSignal): Promise<SelectionEvent> {
     return new Promise((resolve, reject) => {
       const waiter = (ev: SelectionEvent) => {
         if (!match(ev)) return false;
-        clearTimeout(timer);
+        stop.removeEventListener("abort", onAbort);
         resolve(ev);
         return true;
       };
-      const timer = setTimeout(() => {
+      const onAbort = () => {
         this.waiters.delete(waiter);
-        reject(new DesktopUnavailableError(`the ${who} did not answer within ${CONVERT_TIMEOUT_MS} ms`));
-      }, CONVERT_TIMEOUT_MS);
+        reject(stop.reason);
+      };
+      if (stop.aborted) return reject(stop.reason);
+      stop.addEventListener("abort", onAbort, { once: true });
       this.waiters.add(waiter);
     });
   }

@@ -20,8 +20,8 @@ export abstract class X11DesktopExtras {
   /** The leaders of the process groups the running desktop started (CloseWindow kills no other process). */
   protected abstract ownProcesses(): Promise<number[]>;
 
-  async getClipboard(selection: SelectionName): Promise<string> {
-    return (await this.clipboard()).get(selection);
+  async getClipboard(selection: SelectionName, signal?: AbortSignal): Promise<string> {
+    return (await this.clipboard()).get(selection, signal);
   }
 
   async setClipboard(text: string, selection: SelectionName): Promise<void> {

@@ -19,10 +19,10 @@ function selectionName(s: Selection): SelectionName {
   throw new InvalidInputError("selection", `unknown selection ${s}`);
 }
 
-export async function getClipboard(desktop: Desktop, req: GetClipboardRequest): Promise<GetClipboardResponse> {
+export async function getClipboard(desktop: Desktop, req: GetClipboardRequest, signal: AbortSignal): Promise<GetClipboardResponse> {
   const selection = selectionName(req.selection);
   await desktop.start();
-  return create(GetClipboardResponseSchema, { text: await desktop.getClipboard(selection) });
+  return create(GetClipboardResponseSchema, { text: await desktop.getClipboard(selection, signal) });
 }
 
 export async function setClipboard(desktop: Desktop, req: SetClipboardRequest): Promise<SetClipboardResponse> {

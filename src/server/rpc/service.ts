@@ -67,7 +67,7 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
     listWindows: (req) => listWindows(desktop, req),
     activateWindow: (req) => activateWindow(desktop, req),
     closeWindow: (req) => closeWindow(desktop, req),
-    getClipboard: (req) => getClipboard(desktop, req),
+    getClipboard: (req, ctx) => getClipboard(desktop, req, ctx.signal),
     setClipboard: (req) => setClipboard(desktop, req),
   };
 }
