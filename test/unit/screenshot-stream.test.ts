@@ -63,6 +63,38 @@ describe("Screenshot stream, in memory", () => {
     );
   });
 
+  it("50 streams that ask the same share one capture and one encode per frame: 4 frames each, at most 8 captures", async () => {
+    const d = service().desktop;
+    d.colour = [10, 20, 30];
+    const before = d.argsOf("capture").length;
+    const req = { maxFps: 20, format: ImageFormat.JPEG, scaledSize: { width: 16, height: 9 } };
+    let subscribed = 0;
+    let ready!: () => void;
+    const allFirst = new Promise<void>((r) => (ready = r));
+    const streams = Array.from({ length: 50 }, () =>
+      frames(req, 4, (f) => {
+        if (f.sequence === 1n && ++subscribed === 50) ready();
+      }),
+    );
+    await allFirst;
+    for (const colour of [60, 120, 180]) {
+      // Far apart beside the 50 ms interval: every stream takes each frame.
+      await new Promise((r) => setTimeout(r, 250));
+      d.colour = [colour, 0, 0];
+      d.changes.record({ x: 0, y: 0, width: 4, height: 4 }, performance.now());
+    }
+    const got = await Promise.all(streams);
+    for (const s of got)
+      assert.deepEqual(
+        s.map((f) => f.sequence),
+        [1n, 2n, 3n, 4n],
+      );
+    // The same frame is the same bytes in every stream.
+    for (let i = 0; i < 4; i++) assert.equal(new Set(got.map((s) => Buffer.from(s[i].image!.data).toString("hex"))).size, 1);
+    const captures = d.argsOf("capture").length - before;
+    assert.ok(captures <= 8, `${captures} captures for 50 streams of 4 frames (one per stream and frame would be 200)`);
+  });
+
   it("a region is captured at native pixels and must lie on the screen", async () => {
     const [f] = await frames({ region: { x: 100, y: 50, width: 200, height: 100 } }, 1);
     assert.deepEqual([f.image?.width, f.image?.height], [200, 100]);

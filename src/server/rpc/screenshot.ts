@@ -9,10 +9,10 @@ import { type ScreenshotRequest, type ScreenshotResponse, ScreenshotResponseSche
 import type { Desktop } from "../../desktop/desktop.js";
 import { InvalidInputError } from "../../desktop/errors.js";
 import type { Point, Rect } from "../../desktop/geometry.js";
-import { encodeFrame } from "../../desktop/image.js";
 import type { ScreenChanges } from "../../desktop/screen-changes.js";
 import { sleep } from "../../desktop/sleep.js";
 import { toPbImage } from "./convert.js";
+import type { SharedFrames } from "./shared-frames.js";
 import { imageFormat, requiredRect, scaledSize } from "./validate.js";
 
 /** Highest frame rate a stream may ask for, frames per second. */
@@ -20,7 +20,17 @@ export const MAX_FPS = 60;
 /** Lowest non-zero frame rate, frames per second: one frame per 1000 s (an interval Node's timers can hold). */
 export const MIN_FPS = 0.001;
 
-export async function* screenshotStream(desktop: Desktop, req: ScreenshotRequest, signal: AbortSignal): AsyncGenerator<ScreenshotResponse> {
+/**
+ * One stream: frames from the feed it shares with streams that ask the same
+ * (src/server/rpc/shared-frames.ts), paced by `max_fps`, sent when they
+ * differ from the last one sent (always, with all_frames).
+ */
+export async function* screenshotStream(
+  desktop: Desktop,
+  frames: SharedFrames,
+  req: ScreenshotRequest,
+  signal: AbortSignal,
+): AsyncGenerator<ScreenshotResponse> {
   const size = scaledSize(req.scaledSize, "scaled_size");
   const enc = imageFormat(req.format, req.quality, "screenshot");
   if (!(req.maxFps === 0 || (req.maxFps >= MIN_FPS && req.maxFps <= MAX_FPS)))
@@ -37,35 +47,48 @@ export async function* screenshotStream(desktop: Desktop, req: ScreenshotRequest
   const changes = await desktop.screenChanges();
   // With DAMAGE a still screen is never captured; all_frames and compared frames capture every interval.
   const onChange = !req.allFrames && changes.source === "damage";
-  let sequence = 0n;
-  let previous: Buffer | undefined;
-  let pointer: Point | undefined;
-  for (;;) {
-    const started = performance.now();
-    if (onChange && req.includeCursor) pointer = await desktop.cursorPosition();
-    const frame = await desktop.capture({ region, includeCursor: req.includeCursor });
-    if (req.allFrames || !previous || !previous.equals(frame.data)) {
-      previous = frame.data;
-      const image = await encodeFrame(frame, { ...enc, size });
-      sequence++;
-      yield create(ScreenshotResponseSchema, {
-        image: toPbImage(image),
-        nativeSize: native,
-        sequence,
-        capturedAt: timestampFromDate(frame.capturedAt),
-        cursorOmitted: frame.cursorOmitted,
-      });
+  const feed = frames.join({ region, includeCursor: req.includeCursor, encoding: { ...enc, size } });
+  try {
+    let sequence = 0n;
+    let sent = -1;
+    let pointer: Point | undefined;
+    // A frame is current when captured after the screen's last change (DAMAGE
+    // tells; the pointer does not, so with it drawn only a new capture is);
+    // a polling stream takes one up to half an interval old, so streams at
+    // one pace share captures.
+    let notBefore = onChange ? (req.includeCursor ? performance.now() : changes.lastChange(true)) : performance.now() - intervalMs / 2;
+    for (;;) {
+      const started = performance.now();
+      if (onChange && req.includeCursor) pointer = await desktop.cursorPosition();
+      const shot = await feed.shot(notBefore);
+      if (req.allFrames || shot.version !== sent) {
+        sent = shot.version;
+        sequence++;
+        yield create(ScreenshotResponseSchema, {
+          image: toPbImage(shot.image),
+          nativeSize: native,
+          sequence,
+          capturedAt: timestampFromDate(shot.capturedAt),
+          cursorOmitted: shot.cursorOmitted,
+        });
+      }
+      if (intervalMs === 0) return;
+      await sleep(Math.max(0, intervalMs - (performance.now() - started)), signal);
+      notBefore = onChange
+        ? await changeSince(started, changes, pointer && { at: pointer, now: () => desktop.cursorPosition() }, intervalMs, signal)
+        : performance.now() - intervalMs / 2;
     }
-    if (intervalMs === 0) return;
-    await sleep(Math.max(0, intervalMs - (performance.now() - started)), signal);
-    if (onChange) await changeSince(started, changes, pointer && { at: pointer, now: () => desktop.cursorPosition() }, intervalMs, signal);
+  } finally {
+    feed.leave();
   }
 }
 
 /**
  * Until the screen has changed (blinks included) since `since`, or, when the
  * pointer is drawn, until it moved from `pointer.at` (looked at once per
- * interval). Captures nothing meanwhile.
+ * interval). Captures nothing meanwhile. Resolves to the time from which a
+ * frame shows what changed: the change's, or the look that saw the pointer
+ * move (performance.now() ms).
  */
 async function changeSince(
   since: number,
@@ -73,12 +96,14 @@ async function changeSince(
   pointer: { at: Point; now: () => Promise<Point> } | undefined,
   intervalMs: number,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<number> {
   for (;;) {
-    if (changes.lastChange(true) >= since) return;
+    const changed = changes.lastChange(true);
+    if (changed >= since) return changed;
     if (pointer) {
+      const lookedAt = performance.now();
       const p = await pointer.now();
-      if (p.x !== pointer.at.x || p.y !== pointer.at.y) return;
+      if (p.x !== pointer.at.x || p.y !== pointer.at.y) return lookedAt;
     }
     const done = new AbortController();
     const either = AbortSignal.any([signal, done.signal]);

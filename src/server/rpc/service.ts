@@ -17,6 +17,7 @@ import { downloadFile, listFiles, uploadFile } from "./files.js";
 import { INPUT_ORDER_DEFAULTS, InputOrder, type InputOrderOptions } from "./input-order.js";
 import { screenshotStream } from "./screenshot.js";
 import { SOURCE_ENUM } from "./settle.js";
+import { SharedFrames } from "./shared-frames.js";
 import { DEFAULT_RECORDING_LIMITS, type RecordingLimits, stopRecordingStream } from "./stop-recording.js";
 import { vncBridge } from "./vnc.js";
 import { activateWindow, closeWindow, launchApplication, listWindows } from "./windows.js";
@@ -38,6 +39,7 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
   const { desktop, recordings, logger } = opts;
   const limits = opts.recordingLimits ?? DEFAULT_RECORDING_LIMITS;
   const order = new InputOrder(opts.inputOrder ?? INPUT_ORDER_DEFAULTS);
+  const frames = new SharedFrames(desktop);
   return {
     async getDisplay() {
       const { native, backend } = await desktop.start();
@@ -53,7 +55,7 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
       recordings.activity();
       return runAction(desktop, req, ctx.signal, order);
     },
-    screenshot: (req, ctx) => screenshotStream(desktop, req, ctx.signal),
+    screenshot: (req, ctx) => screenshotStream(desktop, frames, req, ctx.signal),
     vnc: (reqs, ctx) => vncBridge(desktop, reqs, ctx.signal),
     async startRecording(req) {
       await recordings.start(req.recordingId, { idleSpeedup: req.idleSpeedup });
