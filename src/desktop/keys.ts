@@ -15,6 +15,11 @@ const require = createRequire(import.meta.url);
 const keysymdef = require("x11/lib/keysyms.js") as Record<string, { code: number }>;
 
 /** A parsed key: the keysym and a canonical name (used by CLI backends). */
+/** Caps_Lock's keysym. */
+export const CAPS_LOCK = 0xffe5;
+/** The Lock modifier bit of a core key or pointer state (X11 protocol, SETofKEYMASK): Caps Lock is on. */
+export const LOCK_MASK = 0x02;
+
 export interface Key {
   keysym: number;
   name: string;

@@ -9,7 +9,7 @@ import type { CaptureOptions, Desktop, DisplayConfig, Frame, MouseButton, Record
 import { DesktopUnavailableError, NotFoundError } from "../errors.js";
 import type { Point } from "../geometry.js";
 import { drawPointer } from "../image.js";
-import { type Key, keysymForCodePoint } from "../keys.js";
+import { CAPS_LOCK, type Key, keysymForCodePoint, LOCK_MASK } from "../keys.js";
 import { desktopEnv, dialVnc, findProgram, notStarted } from "../process.js";
 import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
@@ -322,6 +322,22 @@ export class BuiltinDesktop extends X11DesktopExtras implements Desktop {
    */
   async type(text: string, signal?: AbortSignal): Promise<void> {
     const x = await this.x();
+    // Caps Lock would turn the typed letters' case (X11 protocol, section 5): it is off while typing, then as it was.
+    if (((await x.pointer()).buttonMask & LOCK_MASK) === 0) return this.typeRuns(x, text, signal);
+    const caps = (await x.keys.resolve(CAPS_LOCK)).keycode;
+    await x.readyForInput(signal);
+    x.pressKeys([caps]);
+    x.releaseKeys([caps]);
+    try {
+      await this.typeRuns(x, text, signal);
+    } finally {
+      // Like a release, it always goes out: the lock is left as the call found it.
+      x.pressKeys([caps]);
+      x.releaseKeys([caps]);
+    }
+  }
+
+  private async typeRuns(x: X11Connection, text: string, signal?: AbortSignal): Promise<void> {
     const shift = await x.keys.resolve(SHIFT_L);
     const keysyms = [...text].map((ch) => keysymForCodePoint(ch.codePointAt(0) ?? 0));
     for (const run of x.keys.segments(keysyms)) {

@@ -39,6 +39,7 @@ export const BUTTONS: Record<MouseButton, number> = { left: 1, middle: 2, right:
 // X core buttons for wheel notches.
 export const WHEEL = { up: 4, down: 5, left: 6, right: 7 };
 export const SHIFT_L = 0xffe1;
+export const CAPS_LOCK = 0xffe5;
 /**
  * Time clients get to re-read the keyboard mapping after it changed before
  * keys that use it are sent, ms. Measured with Firefox ESR at API pace

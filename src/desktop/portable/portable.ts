@@ -19,7 +19,7 @@ import { DesktopUnavailableError, NotFoundError, UnimplementedError } from "../e
 import { watchFrames } from "../frame-watch.js";
 import type { Point, Size } from "../geometry.js";
 import { InstanceDir } from "../instance-dir.js";
-import type { Key } from "../keys.js";
+import { type Key, LOCK_MASK } from "../keys.js";
 import { alive, dialVnc, findProgram, killGroup, notStarted, signalProcess, spawnOnDisplay } from "../process.js";
 import { ChangeLog, type ScreenChanges } from "../screen-changes.js";
 import { SessionKeeper } from "../session.js";
@@ -335,7 +335,22 @@ export class PortableDesktop extends X11DesktopExtras implements Desktop {
 
   /** The CLI types at its own pace: its time limit grows with the text (TYPE_MS_PER_CHAR). */
   async type(text: string, signal?: AbortSignal): Promise<void> {
-    await this.input(["keyboard", "type"], [text], signal, this.opts.limits.requestTimeoutMs + text.length * TYPE_MS_PER_CHAR);
+    const typing = () =>
+      this.input(["keyboard", "type"], [text], signal, this.opts.limits.requestTimeoutMs + text.length * TYPE_MS_PER_CHAR);
+    // Caps Lock would turn the typed letters' case: off while typing, then as it was (seen on the joined display only).
+    const x = (await this.sessions.get()).x;
+    if (!x || ((await x.pointer()).buttonMask & LOCK_MASK) === 0) return typing();
+    // down and up, not `key`: the CLI's `key` clears modifiers (Caps Lock among them) around the key.
+    const toggle = async (sig?: AbortSignal) => {
+      await this.input(["keyboard", "down"], ["Caps_Lock"], sig);
+      await this.run(["keyboard", "up"], ["Caps_Lock"]);
+    };
+    await toggle(signal);
+    try {
+      await typing();
+    } finally {
+      await toggle();
+    }
   }
 
   /** Runs `fn` with `keys` held; they are released whatever `fn` does. */
