@@ -12,7 +12,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { FileRoot } from "../src/files/file-root.js";
-import { alive, eventually } from "./helpers/process.js";
+import { alive, eventually, quietFor } from "./helpers/process.js";
 import { useTestServer } from "./helpers/server.js";
 import { type RecordedEvent, TestWindows } from "./helpers/xwindow.js";
 
@@ -103,7 +103,7 @@ describe("MCP endpoint (/mcp, Streamable HTTP, the official SDK's client)", () =
     const r = await call("computer", { action: "left_click", coordinate: [5000, 10] });
     assert.equal(r.isError, true);
     assert.match(textOf(r), /\[invalid_argument\].*coordinate.*1280x720/);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await quietFor(200);
     assert.equal(w.events.filter((ev) => ev.type === "ButtonPress").length, 0);
   });
 
@@ -111,6 +111,27 @@ describe("MCP endpoint (/mcp, Streamable HTTP, the official SDK's client)", () =
     const r = await call("computer", { action: "teleport" });
     assert.equal(r.isError, true);
     assert.match(textOf(r), /action/);
+  });
+
+  it("numbers out of the proto's range and invalid base64 are refused as invalid input, never an internal error; nothing runs", async () => {
+    const refusals: [string, Record<string, unknown>, RegExp][] = [
+      ["computer", { action: "left_click", coordinate: [1e12, 10] }, /coordinate/],
+      ["computer", { action: "scroll", coordinate: [10, 10], scroll_amount: 2 ** 40 }, /scroll_amount/],
+      ["computer", { action: "wait", duration: 1e10 }, /duration/],
+      ["computer", { action: "zoom", region: [0, 0, 2 ** 33, 10] }, /region/],
+      ["activate_window", { id: 2 ** 40 }, /id/],
+      ["close_window", { id: 5, kill_after_ms: -1 }, /kill_after_ms/],
+      ["write_file", { path: "bad.bin", base64: "not base64!" }, /base64/],
+    ];
+    for (const [name, args, field] of refusals) {
+      const r = await call(name, args);
+      assert.equal(r.isError, true, `${name} ${JSON.stringify(args)}`);
+      assert.match(textOf(r), field);
+      assert.doesNotMatch(textOf(r), /internal|serialize/i, textOf(r));
+    }
+    await quietFor(200);
+    assert.equal(w.events.filter((ev) => ev.type === "ButtonPress").length, 0);
+    assert.equal((await call("list_files", { path: "" })).content[0].text?.includes("bad.bin"), false);
   });
 
   it("set_clipboard then get_clipboard round-trips multilingual text; the service sees it too", async () => {

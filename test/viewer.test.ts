@@ -95,6 +95,9 @@ describe("live view: page, files and the /vnc WebSocket", () => {
       assert.equal((await request(t(), path)).status, 404, path);
     }
     assert.equal((await request(t(), "/", "POST")).status, 405);
+    // A target that starts with "//" is a path here, not a host (it answered 500).
+    assert.equal((await request(t(), "//")).status, 404);
+    assert.equal((await request(t(), "//viewer.js")).status, 200);
   });
 
   it("the WebSocket needs the token (query or Authorization header); other paths are 404", async () => {
@@ -104,6 +107,8 @@ describe("live view: page, files and the /vnc WebSocket", () => {
     assert.equal(await upgrade(wsUrl(t(), `?token=${encodeURIComponent(t().token)}`)), "open");
     assert.equal(await upgrade(wsUrl(t()), { authorization: `Bearer ${t().token}` }), "open");
     assert.equal(await upgrade(wsUrl(t()).replace("/vnc", "/other")), 404);
+    assert.equal(await upgrade(wsUrl(t(), `?token=${encodeURIComponent(t().token)}`).replace("/vnc", "//vnc")), 404);
+    assert.equal((await request(t(), "/")).status, 200, "the server still serves");
   });
 
   it("a raw RFB client's pointer and key events move and type on the desktop", async () => {

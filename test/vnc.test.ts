@@ -5,14 +5,28 @@
  * blacklist is off.
  */
 import assert from "node:assert/strict";
+import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { eventually } from "./helpers/process.js";
-import { RfbClient } from "./helpers/rfb.js";
+import { pino } from "pino";
+import { eventually, until } from "./helpers/process.js";
+import { pointerEvent, RfbClient, updateRequest } from "./helpers/rfb.js";
 import { useTestServer } from "./helpers/server.js";
 
+/** The service's log lines. */
+const logLines: string[] = [];
+const logger = pino(
+  { level: "info" },
+  new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(...chunk.toString().split("\n").filter(Boolean));
+      done();
+    },
+  }),
+);
+
 describe("Vnc RPC", () => {
-  const t = useTestServer();
+  const t = useTestServer({ logger });
 
   it("carries an RFB handshake and a framebuffer update, on two streams at once", async () => {
     const a = RfbClient.overVnc(t().grpc);
@@ -36,12 +50,25 @@ describe("Vnc RPC", () => {
     await c.done; // resolves: the server ended the stream
   });
 
-  it("cancellation ends the call with CANCELED", async () => {
-    const ac = new AbortController();
-    const c = RfbClient.overVnc(t().grpc, ac.signal);
-    await c.handshake();
-    ac.abort();
-    await assert.rejects(c.done, (e: unknown) => ConnectError.from(e).code === Code.Canceled);
+  it("cancellation ends the call with CANCELED, and the service logs it so (20 of 20)", async () => {
+    const from = logLines.length;
+    for (let i = 0; i < 20; i++) {
+      const ac = new AbortController();
+      const c = RfbClient.overVnc(t().grpc, ac.signal);
+      await c.handshake();
+      // Cancelled while the server sends (a whole framebuffer) and the client still writes.
+      c.send(updateRequest(1920, 1080));
+      c.send(pointerEvent(i, i));
+      await c.read(1);
+      ac.abort();
+      await assert.rejects(c.done, (e: unknown) => ConnectError.from(e).code === Code.Canceled);
+    }
+    const vncLines = () => logLines.slice(from).filter((l) => l.includes('"method":"desktop.v1.DesktopService/Vnc"'));
+    await until(() => vncLines().length >= 20, "a log line for each of the 20 calls");
+    assert.deepEqual(
+      vncLines().map((l) => JSON.parse(l).code),
+      Array(20).fill("canceled"),
+    );
   });
 
   it("the VNC server blacklists no one: after 6 calls closed before the handshake and 8 at once, a Vnc call and a /vnc viewer still shake hands", async () => {

@@ -25,6 +25,7 @@ import type { ConnectionLimits } from "./transport/connection-limits.js";
 import { createListener, type TlsFiles } from "./transport/listener.js";
 import { nodeHandler } from "./transport/node-handler.js";
 import { OriginPolicy } from "./transport/origins.js";
+import { requestUrl } from "./transport/request-url.js";
 import { staticFiles } from "./viewer/static.js";
 import { vncWebSocket } from "./viewer/websocket.js";
 
@@ -115,7 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     limits: opts.connectionLimits,
     // The header, or the live view's `token` query parameter (browsers cannot set headers on a WebSocket).
     authenticates: (headers, url) => {
-      const query = url.includes("token=") ? new URL(url, "http://localhost").searchParams.get("token") : null;
+      const query = url.includes("token=") ? requestUrl(url).searchParams.get("token") : null;
       return checkBearer(headers.authorization ?? (query === null ? null : `Bearer ${query}`), opts.token);
     },
     logger,

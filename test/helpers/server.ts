@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { createDesktopClient, type DesktopClient } from "../../src/client/client.js";
 import { BuiltinDesktop } from "../../src/desktop/builtin/builtin.js";
 import type { Desktop } from "../../src/desktop/desktop.js";
@@ -50,6 +50,8 @@ export interface RecordingSetup {
   recordingLimits?: RecordingLimits;
   /** Serve over TLS with this PEM certificate and key; the clients trust the certificate. */
   tls?: TlsFiles;
+  /** The service's logger; silent unless TEST_LOG_LEVEL says otherwise. */
+  logger?: Logger;
 }
 
 async function serve<D extends Desktop>(
@@ -58,7 +60,7 @@ async function serve<D extends Desktop>(
   setup: RecordingSetup & { files?: FileRoot } = {},
 ): Promise<TestServer<D>> {
   const token = generateToken();
-  const logger = testLogger();
+  const logger = setup.logger ?? testLogger();
   const runtimeDir = await mkdtemp(join(tmpdir(), "desktopd-test-"));
   const recordings = await Recordings.create({ desktop, logger, runtimeDir, ...setup.recordings });
   const server = await startServer({

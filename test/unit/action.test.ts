@@ -93,6 +93,18 @@ describe("Action, in memory", () => {
     ]);
   });
 
+  it("cursor_position's output and cursor are one reading, even while other calls move the pointer (500 of 500)", async () => {
+    let moves = 0;
+    const movers = Array.from({ length: 500 }, (_, i) =>
+      act({ action: { case: "mouseMove", value: { coordinate: { x: i, y: 1000 - i } } } }).then(() => moves++),
+    );
+    const reads = await Promise.all(Array.from({ length: 500 }, () => act({ action: { case: "cursorPosition", value: {} } })));
+    await Promise.all(movers);
+    assert.equal(moves, 500);
+    const agree = reads.filter((r) => r.output === `x=${r.cursor?.x},y=${r.cursor?.y}`).length;
+    assert.equal(agree, 500);
+  });
+
   it('output texts: "<action> action performed", "screenshot", "x=<x>,y=<y>" in declared space', async () => {
     service().desktop.pointer = { x: 1280, y: 603 };
     assert.equal((await act({ scaledSize: scaled, action: { case: "cursorPosition", value: {} } })).output, "x=853,y=402");

@@ -47,7 +47,18 @@ const UPLOAD_CHUNK = 256 * 1024;
 const text = (t: string): CallToolResult => ({ content: [{ type: "text", text: t }] });
 const json = (v: unknown): CallToolResult => text(JSON.stringify(v, null, 2));
 const options = (c: ToolContext) => ({ headers: c.headers, signal: c.signal });
-const pair = z.tuple([z.number().int(), z.number().int()]);
+/** The proto's integer types: a number beyond them could not be sent (it was an INTERNAL "serialize binary" error). */
+const INT32 = z
+  .number()
+  .int()
+  .min(-(2 ** 31))
+  .max(2 ** 31 - 1);
+const UINT32 = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1);
+const pair = z.tuple([INT32, INT32]);
 const FILE_TYPES: Record<number, string> = { [FileType.REGULAR]: "file", [FileType.DIRECTORY]: "directory", [FileType.SYMLINK]: "symlink" };
 
 export const TOOLS = {
@@ -63,13 +74,15 @@ export const TOOLS = {
       coordinate: pair.optional().describe("[x, y], pixels"),
       start_coordinate: pair.optional().describe("left_click_drag: where the drag starts, [x, y]"),
       text: z.string().optional().describe("type: the text; key, hold_key: the keys; clicks and scroll: modifiers held"),
-      duration: z.number().min(0).optional().describe("hold_key, wait: seconds"),
-      scroll_direction: z.enum(["up", "down", "left", "right"]).optional(),
-      scroll_amount: z.number().int().min(0).optional().describe("scroll: wheel clicks"),
-      region: z
-        .tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()])
+      duration: z
+        .number()
+        .min(0)
+        .max((2 ** 32 - 1) / 1000)
         .optional()
-        .describe("zoom: [x0, y0, x1, y1]"),
+        .describe("hold_key, wait: seconds"),
+      scroll_direction: z.enum(["up", "down", "left", "right"]).optional(),
+      scroll_amount: UINT32.optional().describe("scroll: wheel clicks"),
+      region: z.tuple([INT32, INT32, INT32, INT32]).optional().describe("zoom: [x0, y0, x1, y1]"),
     },
     annotations: { title: "Computer", destructiveHint: true, openWorldHint: false },
     run: async (args, c) => {
@@ -144,7 +157,7 @@ export const TOOLS = {
     input: {
       path: z.string().min(1),
       text: z.string().optional(),
-      base64: z.string().optional().describe("the bytes, base64; instead of text"),
+      base64: z.base64().optional().describe("the bytes, base64; instead of text"),
     },
     annotations: { title: "Write a file", destructiveHint: true, idempotentHint: true },
     run: async (args, c) => {
@@ -191,7 +204,7 @@ export const TOOLS = {
   }),
   activate_window: tool({
     description: () => "Raise and focus a window by its id (from list_windows).",
-    input: { id: z.number().int().min(1) },
+    input: { id: UINT32.min(1) },
     annotations: { title: "Activate a window", idempotentHint: true },
     run: async (args, c) => {
       await c.client.activateWindow({ id: args.id }, options(c));
@@ -200,7 +213,7 @@ export const TOOLS = {
   }),
   close_window: tool({
     description: () => "Ask a window to close (WM_DELETE_WINDOW); with kill_after_ms, kill its client if it is still open then.",
-    input: { id: z.number().int().min(1), kill_after_ms: z.number().int().min(0).default(0) },
+    input: { id: UINT32.min(1), kill_after_ms: UINT32.default(0) },
     annotations: { title: "Close a window", destructiveHint: true },
     run: async (args, c) => {
       const { killed } = await c.client.closeWindow({ id: args.id, killAfterMs: args.kill_after_ms }, options(c));

@@ -42,6 +42,8 @@ interface Ctx {
 /** What a handler returns; `output` defaults to "<action> action performed". */
 interface Result {
   output?: string;
+  /** The pointer as the handler read it (native pixels): the response's cursor, not read again. */
+  cursor?: Point;
   image?: Encoded;
   /** A declared-size screenshot in this encoding, taken last (after the settle). */
   screenshotLast?: Omit<EncodeOptions, "size">;
@@ -122,8 +124,9 @@ const ACTIONS: { [C in ActionCase]: Handler<ActionValue<C>> } = {
       ? c.desktop.paste(requiredText(v.text, `${c.field}.text`, MAX_CLIPBOARD_BYTES), c.signal)
       : c.desktop.type(requiredText(v.text, `${c.field}.text`, MAX_TYPE_BYTES), c.signal),
   cursorPosition: async (_v, c) => {
-    const p = c.geo.toDeclared(await c.desktop.cursorPosition());
-    return { output: `x=${p.x},y=${p.y}` };
+    const cursor = await c.desktop.cursorPosition();
+    const p = c.geo.toDeclared(cursor);
+    return { output: `x=${p.x},y=${p.y}`, cursor };
   },
   mouseMove: (v, c) => c.desktop.move(point(v.coordinate, "coordinate", c), c.signal),
   leftClick: click("left", 1),
@@ -226,7 +229,7 @@ export async function runAction(desktop: Desktop, req: ActionRequest, signal: Ab
     await sleep(after.settleMs, signal);
     image = await declaredScreenshot(ctx, afterOpts);
   }
-  const cursor = geo.toDeclared(await desktop.cursorPosition());
+  const cursor = geo.toDeclared(result.cursor ?? (await desktop.cursorPosition()));
   return create(ActionResponseSchema, {
     output: result.output ?? `${field} action performed`,
     cursor,

@@ -14,6 +14,7 @@
 import { once } from "node:events";
 import type { Duplex } from "node:stream";
 import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { type VncRequest, type VncResponse, VncResponseSchema } from "../../../gen/desktop/v1/desktop_pb.js";
 import type { Desktop } from "../../desktop/desktop.js";
 import { DesktopUnavailableError } from "../../desktop/errors.js";
@@ -38,9 +39,13 @@ export async function* vncBridge(desktop: Desktop, requests: AsyncIterable<VncRe
     signal.removeEventListener("abort", destroy);
     sock.destroy();
   }
-  // The client's own failure first: the request closing after it aborts `signal` too.
-  if (inbound.error !== undefined) throw inbound.error;
+  // The client's own failure first (an undecodable message: a ConnectError), as
+  // the request closing after it aborts `signal` too; a request cut by the
+  // client going away ("Premature close") is the cancellation it is.
+  if (inbound.error instanceof ConnectError) throw inbound.error;
   signal.throwIfAborted();
+  if (inbound.error !== undefined)
+    throw new ConnectError("the client closed the stream", Code.Canceled, undefined, undefined, inbound.error);
   if (!inbound.done)
     throw new DesktopUnavailableError("the desktop's VNC server closed the connection (the desktop stopped or was replaced)");
 }

@@ -1,6 +1,8 @@
 /**
  * The Node request handler for the Connect router: connect-node's adapter
- * (`connectNodeAdapter`, same path lookup and fallback), plus the origin
+ * (`connectNodeAdapter`, same path lookup and fallback; the response written
+ * by src/server/transport/response-writer.ts, which does not hang on a
+ * stream the client reset), plus the origin
  * policy (src/server/transport/origins.ts: CORS for allowed origins, 403 for
  * others), no response compression for the RPCs that send compressed or
  * incompressible bytes (src/client/incompressible.ts: the client's offer is
@@ -21,15 +23,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { Code, ConnectError, type ConnectRouter, createConnectRouter, type Interceptor } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
-import {
-  compressionBrotli,
-  compressionGzip,
-  universalRequestFromNodeRequest,
-  universalResponseToNodeResponse,
-} from "@connectrpc/connect-node";
+import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { ACCEPT_ENCODING_HEADERS, INCOMPRESSIBLE_RESPONSES } from "../../client/incompressible.js";
 import type { OriginPolicy } from "./origins.js";
+import { writeResponse } from "./response-writer.js";
 
 type NodeRequest = IncomingMessage | Http2ServerRequest;
 type NodeResponse = ServerResponse | Http2ServerResponse;
@@ -69,9 +67,10 @@ export function nodeHandler(opts: NodeHandlerOptions): (req: NodeRequest, res: N
     if (opts.origins.gate(req, res, { scheme: opts.scheme, logger: opts.logger, what: handler.requestPath })) return;
     if (INCOMPRESSIBLE_RESPONSES.has(handler.requestPath)) for (const h of ACCEPT_ENCODING_HEADERS) delete req.headers[h];
     handler(universalRequestFromNodeRequest(req, res, undefined, undefined))
-      .then((uRes) => universalResponseToNodeResponse(undecodableAsInvalidArgument(uRes, opts.logger, handler.requestPath), res))
+      .then((uRes) => writeResponse(undecodableAsInvalidArgument(uRes, opts.logger, handler.requestPath), res))
       .catch((reason: unknown) => {
-        if (ConnectError.from(reason).code === Code.Aborted) return;
+        const code = ConnectError.from(reason).code;
+        if (code === Code.Aborted || code === Code.Canceled) return;
         opts.logger.error({ rpc: handler.requestPath, err: String(reason) }, "writing the response failed");
       });
   };

@@ -5,7 +5,7 @@
  * stream as an iterator (packages/connect/src/interceptor.ts), so its end is
  * seen by wrapping that iterator.
  */
-import type { Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 
 type Next = Parameters<Interceptor>[0];
 type Request = Parameters<Next>[0];
@@ -13,7 +13,8 @@ type Response = Awaited<ReturnType<Next>>;
 
 /**
  * Calls `next(req)` and tells `settle` how the call ended, once: `err` is what
- * was thrown (undefined when it succeeded), `streamed` says whether the
+ * was thrown (undefined when it succeeded; the call's abort reason, or
+ * CANCELED, for a stream closed before its end), `streamed` says whether the
  * response was a stream. `settle` returns the error the call ends with
  * instead, or undefined to succeed.
  */
@@ -33,10 +34,16 @@ export async function withOutcome(next: Next, req: Request, settle: (err: unknow
   return {
     ...res,
     message: (async function* () {
+      let ended = false;
       try {
         yield* inner;
+        ended = true;
       } catch (err) {
+        ended = true;
         throw settle(err, true);
+      } finally {
+        // Closed before its end (the client went away and the writer gave up): it did not succeed.
+        if (!ended) settle(req.signal.aborted ? req.signal.reason : new ConnectError("the stream was closed early", Code.Canceled), true);
       }
       const err = settle(undefined, true);
       if (err !== undefined) throw err;

@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+import { requestUrl } from "../transport/request-url.js";
 
 /** A plain Node request handler, as connectNodeAdapter's fallback takes it. */
 type Handler = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
@@ -73,7 +74,7 @@ export function staticFiles(): Handler {
 }
 
 async function serveFile(served: [string, string][], req: Request, res: Response): Promise<void> {
-  const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  const path = requestUrl(req.url).pathname;
   const file = resolveFile(served, path === "/" ? "/index.html" : path);
   const info = file ? await stat(file).catch(() => undefined) : undefined;
   if (!file || !info?.isFile()) return reply(res, 404, "not found");

@@ -20,6 +20,7 @@ import type { Desktop } from "../../desktop/desktop.js";
 import { checkBearer } from "../transport/auth.js";
 import { coalesce } from "../transport/coalesce.js";
 import type { OriginPolicy } from "../transport/origins.js";
+import { requestUrl } from "../transport/request-url.js";
 import { ViewOnlyFilter } from "./view-only.js";
 
 /** The endpoint's path. */
@@ -58,7 +59,7 @@ export function vncWebSocket({ desktop, token, origins, scheme, logger }: VncWeb
 
   const handleUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = requestUrl(req.url);
     const peer = req.socket.remoteAddress;
     if (url.pathname !== VNC_WEBSOCKET_PATH) return refuse(socket, "404 Not Found");
     if (closed) return refuse(socket, "503 Service Unavailable");
