@@ -99,11 +99,11 @@ export class FileRoot {
     return parts;
   }
 
-  /** The root, opened once (a failure is not kept: the next call tries again). */
+  /** The root, opened once (a failure is not kept: the next call tries again); its failure names no host path. */
   private rootDir(): Promise<Dir> {
-    this.base ??= openRoot(this.root).catch((err) => {
+    this.base ??= openRoot(this.root).catch((err: NodeJS.ErrnoException) => {
       this.base = undefined;
-      throw err;
+      throw new FailedPreconditionError(`the file root cannot be opened (${err.code ?? err.message})`);
     });
     return this.base;
   }

@@ -31,6 +31,16 @@ const TABLE: [string, unknown, keyof typeof Code, string][] = [
   ["DataLossError", new DataLossError("recording corrupted"), "DataLoss", "recording corrupted"],
   ["any other error", new Error("boom"), "Internal", "desktop failure: boom"],
   ["a thrown non-Error", "a string", "Internal", "desktop failure: a string"],
+  [
+    "a system error naming host paths",
+    Object.assign(new Error("EACCES: permission denied, open '/home/someone/secret'"), {
+      code: "EACCES",
+      syscall: "open",
+      path: "/home/someone/secret",
+    }),
+    "Internal",
+    "desktop failure: open failed: EACCES",
+  ],
   ["a ConnectError", new ConnectError("as it is", Code.PermissionDenied), "PermissionDenied", "as it is"],
 ];
 

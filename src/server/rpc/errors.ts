@@ -7,7 +7,8 @@
  *   DataLossError -> DATA_LOSS, PermissionDeniedError -> PERMISSION_DENIED,
  *   FailedPreconditionError -> FAILED_PRECONDITION, UnimplementedError -> UNIMPLEMENTED
  *   an aborted call -> CANCELED, or UNAVAILABLE when the server is shutting down
- *   anything else -> INTERNAL with the cause's message
+ *   anything else -> INTERNAL with the cause's message (a system error's
+ *   without the host paths it names)
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { DesktopService } from "../../../gen/desktop/v1/desktop_pb.js";
@@ -42,7 +43,17 @@ export function toConnectError(err: unknown, shuttingDown = false): ConnectError
     return new ConnectError(err.message, Code.Canceled, undefined, undefined, err);
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new ConnectError(`desktop failure: ${message}`, Code.Internal, undefined, undefined, err);
+  return new ConnectError(`desktop failure: ${hidePaths(err, message)}`, Code.Internal, undefined, undefined, err);
+}
+
+/**
+ * A system error's message names the host paths it touched ("EACCES:
+ * permission denied, open '/home/...'"): a client is told the call and the
+ * code only.
+ */
+function hidePaths(err: unknown, message: string): string {
+  const e = err as NodeJS.ErrnoException;
+  return typeof e?.code === "string" && typeof e.syscall === "string" ? `${e.syscall} failed: ${e.code}` : message;
 }
 
 /**
