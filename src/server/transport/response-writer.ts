@@ -23,44 +23,51 @@ type NodeResponse = ServerResponse | Http2ServerResponse;
 /** Headers as Node takes them. */
 const nodeHeaders = (h: Headers | undefined): Record<string, string> => (h ? Object.fromEntries(h.entries()) : {});
 
-/** Rejects with CANCELED once `res` closes before it finished. */
-function closedEarly(res: NodeResponse): { closed: Promise<never>; dispose(): void } {
-  let onClose!: () => void;
-  const closed = new Promise<never>((_, reject) => {
-    onClose = () => {
-      if (!res.writableFinished) reject(new ConnectError("the client closed the stream", Code.Canceled));
+const closedError = () => new ConnectError("the client closed the stream", Code.Canceled);
+
+/**
+ * `p`, or CANCELED as soon as `res` closes first. The listener goes when `p`
+ * settles: a race against one long-lived "closed" promise would keep every
+ * chunk it ever resolved with (the promise's reactions hold the settled races).
+ */
+function unlessClosed<T>(res: NodeResponse, p: Promise<T>): Promise<T> {
+  if (res.destroyed) {
+    p.catch(() => undefined);
+    return Promise.reject(closedError());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onClose = () => {
+      if (!res.writableFinished) reject(closedError());
     };
     res.once("close", onClose);
+    p.then(resolve, reject).finally(() => res.off("close", onClose));
   });
-  closed.catch(() => undefined);
-  return { closed, dispose: () => res.off("close", onClose) };
 }
 
 /** Writes `chunk`, waiting for 'drain' when the stream asks to; rejects when it closes first. */
-async function write(res: NodeResponse, chunk: Uint8Array, closed: Promise<never>): Promise<void> {
-  if (res.destroyed) throw new ConnectError("the client closed the stream", Code.Canceled);
+async function write(res: NodeResponse, chunk: Uint8Array): Promise<void> {
+  if (res.destroyed) throw closedError();
   // Http2ServerResponse and ServerResponse both take a Uint8Array; their overloads differ in TypeScript only.
   if ((res as ServerResponse).write(chunk)) return;
-  await Promise.race([once(res, "drain"), closed]);
+  const drained = new AbortController();
+  await unlessClosed(res, once(res, "drain", { signal: drained.signal })).finally(() => drained.abort());
 }
 
 /** Sends `ures` on `res`: headers after the first chunk (the handler may still set some), the body, trailers. */
 export async function writeResponse(ures: UniversalServerResponse, res: NodeResponse): Promise<void> {
   const it = ures.body?.[Symbol.asyncIterator]();
-  const early = closedEarly(res);
   try {
     if (it) {
-      let chunk = await Promise.race([it.next(), early.closed]);
+      let chunk = await unlessClosed(res, it.next());
       res.writeHead(ures.status, nodeHeaders(ures.header));
-      for (; chunk.done !== true; chunk = await Promise.race([it.next(), early.closed])) await write(res, chunk.value, early.closed);
+      for (; chunk.done !== true; chunk = await unlessClosed(res, it.next())) await write(res, chunk.value);
     }
     if (!res.headersSent) res.writeHead(ures.status, nodeHeaders(ures.header));
     if (ures.trailer) res.addTrailers(nodeHeaders(ures.trailer));
     const ended = once(res, "finish");
     res.end();
-    await Promise.race([ended, early.closed]);
+    await unlessClosed(res, ended);
   } finally {
-    early.dispose();
     // Ends the handler (its finally blocks) when the body was not read to its end.
     void it?.return?.().catch(() => undefined);
   }
