@@ -56,7 +56,7 @@ async function children(pid: number): Promise<Map<string, number>> {
 }
 
 // Pointer and keyboard Actions in runs of BLOCK: a switch between them waits
-// for the application to catch up (README, "Settle and input order").
+// for the application to catch up (docs/settle-and-input-order.md).
 const BLOCK = 200;
 const pointer = [
   (i: number) => ({ case: "mouseMove" as const, value: { coordinate: { x: (i * 37) % 1900, y: (i * 53) % 1060 } } }),

@@ -9,7 +9,7 @@
  */
 
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import type { Desktop } from "../src/desktop/desktop.js";
+import type { SessionDriver } from "../src/desktop/session.js";
 import { startPortableServer, startTestServer, type TestServer } from "../test/helpers/server.js";
 
 const send = (msg: unknown) => process.send?.(msg);
@@ -17,8 +17,8 @@ const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 
 const portable = process.argv[2] === "portabledesktop";
-const t: TestServer<Desktop> = portable ? await startPortableServer() : await startTestServer();
-const ep = portable ? { display: t.x11().display, cookie: "", xauthority: "" } : (t as TestServer).desktop.x11Endpoint!;
+const t: TestServer<SessionDriver> = portable ? await startPortableServer() : await startTestServer();
+const ep = portable ? { display: t.x11().display, cookie: "", xauthority: "" } : (t as TestServer).driver().endpoint;
 process.on("message", (msg) => {
   if (msg === "memory") {
     const m = process.memoryUsage();
@@ -41,6 +41,6 @@ send({
     display: ep.display,
     cookie: Buffer.from(ep.cookie, "latin1").toString("hex"),
     xauthority: ep.xauthority,
-    vncSocket: portable ? "" : (t as TestServer).desktop.vncSocketPath,
+    vncSocket: portable ? "" : (t as TestServer).driver().server.vncSocket,
   },
 });

@@ -1,10 +1,10 @@
 /**
- * Makes docs/live-view.png, the README's picture of the browser live view:
+ * Makes docs/live-view.png, the picture of the browser live view in docs/clients.md:
  * a real desktopd (built-in backend) with an xterm that ran a command,
  * opened in Debian's headless Chromium. Run: npm run docs:screenshot
  */
 import { fileURLToPath } from "node:url";
-import { sleep } from "../src/desktop/sleep.js";
+import { sleep } from "../src/os/sleep.js";
 import { launchChromium } from "../test/helpers/browser.js";
 import { startTestServer } from "../test/helpers/server.js";
 

@@ -26,7 +26,7 @@ const backends = [
 for (const backend of backends) {
   describe(`an agent's file round trip: ${backend.name}`, () => {
     let root: string;
-    let t: TestServer<import("../src/desktop/desktop.js").Desktop>;
+    let t: TestServer<import("../src/desktop/session.js").SessionDriver>;
     before(async () => {
       root = await mkdtemp(join(tmpdir(), "desktopd-agent-"));
       t = await backend.start(new FileRoot(root));

@@ -77,13 +77,13 @@ describe("browser live view (Chromium + noVNC)", () => {
     const press = evs.find((e) => e.type === "ButtonPress")!;
     assert.equal(press.detail, 1, "left button");
     assert.ok(Math.abs(press.rootX - target.x) <= 2 && Math.abs(press.rootY - target.y) <= 2, `pressed at ${press.rootX},${press.rootY}`);
-    const pointer = await t().desktop.cursorPosition();
+    const pointer = await (await t().host.session()).cursorPosition();
     assert.ok(Math.abs(pointer.x - target.x) <= 2 && Math.abs(pointer.y - target.y) <= 2, `pointer at ${pointer.x},${pointer.y}`);
     await page.close();
   });
 
   it("view_only=1: the page says so, and its clicks and keys reach nothing", async () => {
-    await t().desktop.move({ x: 20, y: 20 });
+    await (await t().host.session()).input.move({ x: 20, y: 20 });
     const page = await browser.page({ width: 800, height: 520 });
     await page.goto(`${t().url}/?token=${encodeURIComponent(t().token)}&view_only=1`);
     await state(page, "connected");
@@ -99,7 +99,7 @@ describe("browser live view (Chromium + noVNC)", () => {
       [],
       "no input reached the desktop",
     );
-    assert.deepEqual(await t().desktop.cursorPosition(), { x: 20, y: 20 });
+    assert.deepEqual(await (await t().host.session()).cursorPosition(), { x: 20, y: 20 });
     await page.close();
   });
 
@@ -120,9 +120,10 @@ describe("browser live view (Chromium + noVNC)", () => {
 
   it("reconnects, with backoff, when the connection drops", async () => {
     // Failure injection: keep the desktop's VNC sockets so the test can cut one.
-    const connectVnc = t().desktop.connectVnc.bind(t().desktop);
+    const driver = t().driver();
+    const connectVnc = driver.connectVnc.bind(driver);
     const opened: Duplex[] = [];
-    t().desktop.connectVnc = async () => {
+    driver.connectVnc = async () => {
       const sock = await connectVnc();
       opened.push(sock);
       return sock;
@@ -139,7 +140,7 @@ describe("browser live view (Chromium + noVNC)", () => {
       assert.equal(opened.length, 2, "one new VNC connection");
       await page.close();
     } finally {
-      t().desktop.connectVnc = connectVnc;
+      driver.connectVnc = connectVnc;
     }
   });
 

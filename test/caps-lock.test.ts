@@ -9,8 +9,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { Desktop } from "../src/desktop/desktop.js";
 import { LOCK_MASK } from "../src/desktop/keys.js";
+import type { SessionDriver } from "../src/desktop/session.js";
 import { X11Connection } from "../src/desktop/x11/connection.js";
 import { eventually } from "./helpers/process.js";
 import { startPortableServer, startTestServer, type TestServer, useServer } from "./helpers/server.js";
@@ -24,7 +24,7 @@ const backends = [
 
 for (const backend of backends) {
   describe(`typing with Caps Lock on: ${backend.name}`, () => {
-    const t = useServer(backend.start as () => Promise<TestServer<Desktop>>);
+    const t = useServer(backend.start as () => Promise<TestServer<SessionDriver>>);
 
     it('type "abC xY 1!" arrives as typed, and Caps Lock is still on after', async () => {
       const dir = await mkdtemp(join(tmpdir(), "desktopd-caps-"));

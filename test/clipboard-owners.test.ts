@@ -9,9 +9,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { Desktop } from "../src/desktop/desktop.js";
-import { sleep } from "../src/desktop/sleep.js";
+import type { SessionDriver } from "../src/desktop/session.js";
 import { Clipboard, READ_TIMEOUT_MS } from "../src/desktop/x11/clipboard.js";
+import { sleep } from "../src/os/sleep.js";
 import { quietFor } from "./helpers/process.js";
 import { startPortableServer, startTestServer, type TestServer, useServer } from "./helpers/server.js";
 import { SlowIncrOwner } from "./helpers/slow-owner.js";
@@ -25,7 +25,7 @@ const backends = [
 
 for (const backend of backends) {
   describe(`clipboard owners: ${backend.name}`, () => {
-    const t = useServer(backend.start as () => Promise<TestServer<Desktop>>);
+    const t = useServer(backend.start as () => Promise<TestServer<SessionDriver>>);
 
     describe("an owner that hands over 1 KiB every 2.5 s", () => {
       let owner: SlowIncrOwner;

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Selection } from "../gen/desktop/v1/desktop_pb.js";
-import type { Desktop } from "../src/desktop/desktop.js";
+import type { SessionDriver } from "../src/desktop/session.js";
 import { Clipboard } from "../src/desktop/x11/clipboard.js";
 import { eventually } from "./helpers/process.js";
 import { startPortableServer, startTestServer, type TestServer, useServer } from "./helpers/server.js";
@@ -41,7 +41,7 @@ const backends = [
 
 for (const backend of backends) {
   describe(`clipboard: ${backend.name}`, () => {
-    const t = useServer(backend.start as () => Promise<TestServer<Desktop>>);
+    const t = useServer(backend.start as () => Promise<TestServer<SessionDriver>>);
     let other: Clipboard;
     let dir: string;
     before(async () => {

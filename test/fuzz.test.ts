@@ -110,7 +110,7 @@ describe(`fuzzed Actions on a real desktop (${RUNS} pairs)`, () => {
       return h.keycodes.length === 0 && h.buttons === 0 ? h : undefined;
     }).catch(async () => w.held());
     assert.deepEqual(held, { keycodes: [], buttons: 0 }, `nothing held (${context})`);
-    await eventually(async () => (alive(t().desktop.windowManagerPid ?? 0) ? true : undefined), 15_000);
+    await eventually(async () => (alive(t().driver().server.windowManagerPid ?? 0) ? true : undefined), 15_000);
     const res = await t().grpc.action(
       create(ActionRequestSchema, { action: { case: "mouseMove", value: { coordinate: { x: 33, y: 44 } } } }),
     );

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
-import { BuiltinDesktop } from "../src/desktop/builtin/builtin.js";
+import { builtinHost } from "../src/desktop/builtin/host.js";
 import { alive, eventually, quietFor, until } from "./helpers/process.js";
 import { startTestServer, testLogger } from "./helpers/server.js";
 import { TestWindows } from "./helpers/xwindow.js";
@@ -23,10 +23,9 @@ describe("Desktop lifecycle", () => {
     const bin = await mkdtemp(join(tmpdir(), "desktopd-slow-wm-"));
     await writeFile(join(bin, "openbox"), `#!/bin/sh\nsleep 1\nexec ${real} "$@"\n`);
     await chmod(join(bin, "openbox"), 0o755);
-    const desktop = new BuiltinDesktop({ env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, logger: testLogger() });
+    const desktop = builtinHost({ env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, logger: testLogger() });
     try {
-      await desktop.start();
-      const ep = desktop.x11Endpoint!;
+      const ep = (await desktop.session()).endpoint;
       const w = await TestWindows.open(ep.display, ep.cookie);
       try {
         const wid = await w.window(0, 0, 100, 100, 0x00ff00, { focus: true });
@@ -43,10 +42,10 @@ describe("Desktop lifecycle", () => {
 
   it("close stops every process it started (no orphans) and later calls are UNAVAILABLE", async () => {
     const t = await startTestServer({ open: [["xterm"]] });
-    const pids = t.desktop.pids;
+    const pids = t.pids();
     assert.ok(pids.length >= 3, `Xvnc, openbox, xterm: ${pids}`);
     assert.ok(pids.every(alive));
-    await t.desktop.close();
+    await t.host.close();
     assert.deepEqual(pids.filter(alive), []);
     await assert.rejects(t.grpc.getDisplay({}), (e) => ConnectError.from(e).code === Code.Unavailable);
     await t.close();
@@ -55,12 +54,12 @@ describe("Desktop lifecycle", () => {
   it("if Xvnc dies, the next call starts a new desktop", async () => {
     const t = await startTestServer();
     try {
-      const [xvnc] = t.desktop.pids;
+      const [xvnc] = t.pids();
       process.kill(xvnc, "SIGKILL");
-      await eventually(async () => (t.desktop.pids.length === 0 ? true : undefined));
+      await eventually(async () => (t.pids().length === 0 ? true : undefined));
       const d = await t.grpc.getDisplay({});
       assert.equal(d.nativeSize?.width, 1920);
-      const [next] = t.desktop.pids;
+      const [next] = t.pids();
       assert.ok(next && next !== xvnc && alive(next));
       const res = await t.grpc.action({ action: { case: "mouseMove", value: { coordinate: { x: 10, y: 20 } } } });
       assert.deepEqual([res.cursor?.x, res.cursor?.y], [10, 20]);
@@ -93,7 +92,7 @@ describe("Desktop lifecycle", () => {
       })();
       await firstFrame;
       killedAt = Date.now();
-      process.kill(t.desktop.pids[0], "SIGKILL");
+      process.kill(t.pids()[0], "SIGKILL");
       const timeout = new Promise((r) => setTimeout(() => r("hung"), 10_000));
       assert.match(String(await Promise.race([outcome, timeout])), /^(unavailable|continued)$/);
       assert.equal((await t.grpc.getDisplay({})).backend, "builtin");
@@ -105,7 +104,7 @@ describe("Desktop lifecycle", () => {
 
   it("shutdown ends open streams with UNAVAILABLE and stops the desktop", async () => {
     const t = await startTestServer();
-    const pids = t.desktop.pids;
+    const pids = t.pids();
     // Each stream says it is open by its first message: a frame, the RFB greeting.
     const open: Promise<void>[] = [];
     const opened = () => {
@@ -131,7 +130,7 @@ describe("Desktop lifecycle", () => {
 
   it("openbox killed is restarted: click-to-focus works again, and pointer screenshots never fail meanwhile", async () => {
     const t = await startTestServer({ geometry: { width: 800, height: 600 }, open: [["xterm", "-geometry", "80x24+0+0"]] });
-    const ep = t.desktop.x11Endpoint!;
+    const ep = t.driver().endpoint;
     const w = await TestWindows.open(ep.display, ep.cookie);
     const clickXterm = () => t.grpc.action({ action: { case: "leftClick", value: { coordinate: { x: 150, y: 120 } } } });
     try {
@@ -140,14 +139,18 @@ describe("Desktop lifecycle", () => {
         await clickXterm();
         return (await w.focus()) > 1 ? true : undefined;
       }, 15_000);
-      const first = t.desktop.windowManagerPid!;
+      const first = t.driver().server.windowManagerPid!;
       process.kill(first, "SIGABRT");
       await until(() => !alive(first), "openbox is gone");
       // Meanwhile (and after): the pointer is drawn, or the frame says why not; never an error.
       for await (const r of t.grpc.screenshot({ maxFps: 0, includeCursor: true, scaledSize: { width: 80, height: 60 } })) {
         assert.equal(r.image?.width, 80);
       }
-      await until(() => t.desktop.windowManagerPid !== first && alive(t.desktop.windowManagerPid ?? 0), "a new openbox runs", 10_000);
+      await until(
+        () => t.driver().server.windowManagerPid !== first && alive(t.driver().server.windowManagerPid ?? 0),
+        "a new openbox runs",
+        10_000,
+      );
       // Let the new openbox finish starting (it takes the focus as its last step).
       await quietFor(1500);
       // The focus on a window of ours; a click on the xterm moves it there only if a window manager handles clicks.

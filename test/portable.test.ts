@@ -10,8 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { ScreenChangeSource } from "../gen/desktop/v1/desktop_pb.js";
 import { PortableDesktopCommandError } from "../src/desktop/portable/cli.js";
-import { PortableDesktop } from "../src/desktop/portable/portable.js";
+import { type PortableHost, portableHost } from "../src/desktop/portable/host.js";
 import type { StallLimits } from "../src/desktop/stall.js";
 import { alive, processesMentioning, until } from "./helpers/process.js";
 import { stopRecording } from "./helpers/recording.js";
@@ -21,9 +22,9 @@ import { PORTABLEDESKTOP_STANDIN, startPortableServer, testLogger } from "./help
 const ownEnv = (): NodeJS.ProcessEnv => ({ ...process.env });
 
 describe("PortableDesktop failures (stand-in CLI)", () => {
-  const open: PortableDesktop[] = [];
+  const open: PortableHost[] = [];
   const desktop = (opts: { limits?: StallLimits; env?: NodeJS.ProcessEnv } = {}) => {
-    const d = new PortableDesktop({
+    const d = portableHost({
       binary: PORTABLEDESKTOP_STANDIN,
       geometry: { width: 800, height: 600 },
       logger: testLogger(),
@@ -45,8 +46,7 @@ describe("PortableDesktop failures (stand-in CLI)", () => {
         t.grpc.action({ action: { case: "leftClick", value: { coordinate: { x: 5, y: 5 } } } }),
         (err: ConnectError) => err.code === Code.Unavailable && /portabledesktop mouse move: exit 1: injected failure/.test(err.rawMessage),
       );
-      const d = t.desktop;
-      const err = await d.move({ x: 1, y: 1 }).catch((e: unknown) => e);
+      const err = await (await t.host.session()).input.move({ x: 1, y: 1 }).catch((e: unknown) => e);
       assert.ok(err instanceof PortableDesktopCommandError);
       assert.deepEqual([err.command, err.exitCode, err.stderr], [["mouse", "move", "1", "1"], 1, "error: injected failure"]);
     } finally {
@@ -55,51 +55,69 @@ describe("PortableDesktop failures (stand-in CLI)", () => {
   });
 
   it("up printing malformed JSON is a clear error", async () => {
-    await assert.rejects(desktop({ env: { ...ownEnv(), PDSTUB_UP: "malformed" } }).start(), /portabledesktop up: unparsable JSON output/);
+    await assert.rejects(desktop({ env: { ...ownEnv(), PDSTUB_UP: "malformed" } }).session(), /portabledesktop up: unparsable JSON output/);
   });
 
   it("up reporting vncPort 0 is rejected, and the session it started is stopped", async () => {
-    await assert.rejects(desktop({ env: { ...ownEnv(), PDSTUB_UP: "port0" } }).start(), /bad vncPort 0/);
+    await assert.rejects(desktop({ env: { ...ownEnv(), PDSTUB_UP: "port0" } }).session(), /bad vncPort 0/);
   });
 
   it("up reporting an unparsable geometry is rejected, never read as 0x0", async () => {
-    await assert.rejects(desktop({ env: { ...ownEnv(), PDSTUB_UP: "badgeometry" } }).start(), /unparsable geometry "wide"/);
+    await assert.rejects(desktop({ env: { ...ownEnv(), PDSTUB_UP: "badgeometry" } }).session(), /unparsable geometry "wide"/);
   });
 
   it("a command that hangs is killed after the per-command timeout", async () => {
     const env = ownEnv();
     const d = desktop({ limits: { requestTimeoutMs: 700, replaceAfterMs: 60_000 }, env });
-    await d.start();
+    const s = await d.session();
     env.PDSTUB_HANG = "cursor";
     const started = Date.now();
-    const err = await d.cursorPosition().catch((e: unknown) => e);
+    const err = await s.cursorPosition().catch((e: unknown) => e);
     assert.ok(err instanceof PortableDesktopCommandError, String(err));
     assert.match(err.message, /did not answer within 700 ms \(stalled; killed\)/);
     assert.ok(Date.now() - started < 5000);
     delete env.PDSTUB_HANG;
-    assert.ok(Number.isInteger((await d.cursorPosition()).x), "the desktop still works");
+    assert.ok(Number.isInteger((await s.cursorPosition()).x), "the desktop still works");
   });
 
   it("a desktop that dies between calls is replaced on the next call", async () => {
     const d = desktop();
-    await d.start();
-    const before = d.sessionInfo!;
+    const before = await d.session();
     for (const pid of before.pids) process.kill(pid, "SIGKILL");
     await until(() => !before.pids.some(alive), "the desktop's processes are gone");
-    await d.move({ x: 10, y: 20 });
-    const after = d.sessionInfo!;
+    const after = await d.session();
+    await after.input.move({ x: 10, y: 20 });
     assert.notDeepEqual(after.pids, before.pids);
-    assert.deepEqual(await d.cursorPosition(), { x: 10, y: 20 });
+    assert.deepEqual(await after.cursorPosition(), { x: 10, y: 20 });
+    assert.equal(before.lost.aborted, true, "the dead desktop's session is lost");
   });
 
   it("close runs down and leaves no process behind", async () => {
     const d = desktop();
-    await d.start();
-    const { pids } = d.sessionInfo!;
+    const { pids } = await d.session();
     assert.ok(pids.length >= 1 && pids.every(alive));
     await d.close();
     assert.deepEqual(pids.filter(alive), []);
-    await assert.rejects(d.start(), /desktop closed/);
+    await assert.rejects(d.session(), /desktop closed/);
+  });
+
+  it("a session whose X display cannot be joined (a cookie only the CLI knows): input and frames work, screen changes come from frames, windows and the clipboard are UNIMPLEMENTED saying why", async () => {
+    const t = await startPortableServer({ geometry: { width: 640, height: 480 }, env: { ...ownEnv(), PDSTUB_XAUTH: "1" } });
+    try {
+      assert.equal((await t.grpc.getDisplay({})).screenChanges, ScreenChangeSource.FRAMES);
+      const res = await t.grpc.action({ action: { case: "mouseMove", value: { coordinate: { x: 30, y: 40 } } }, settle: {} });
+      assert.deepEqual([res.cursor?.x, res.cursor?.y, res.settle?.source], [30, 40, ScreenChangeSource.FRAMES]);
+      for (const call of [() => t.grpc.listWindows({}), () => t.grpc.getClipboard({}), () => t.grpc.setClipboard({ text: "x" })]) {
+        const err = await call().then(
+          () => undefined,
+          (e) => ConnectError.from(e),
+        );
+        assert.equal(err?.code, Code.Unimplemented, String(err));
+        assert.match(err.rawMessage, /this portabledesktop session's X display cannot be joined \(.+\)/);
+      }
+    } finally {
+      await t.close();
+    }
   });
 
   it("StartRecording runs `portabledesktop record` with the idle speed-up flags, the thumbnail, and the file after `--`", async () => {

@@ -1,5 +1,5 @@
 /**
- * The recording rules (README, Recording) through the service with
+ * The recording rules (docs/behaviour.md, Recording) through the service with
  * the generated client: ids, idempotence, limits, the idle stop and retention
  * (an injected clock), size limits, callers that leave, a stuck encoder, and
  * shutdown. Real ffmpeg on a small real desktop; the only fake is an encoder

@@ -27,7 +27,7 @@ describe("Screenshots of a real desktop", () => {
   let changing: number;
 
   before(async () => {
-    const ep = t().desktop.x11Endpoint!;
+    const ep = t().driver().endpoint;
     w = await TestWindows.open(ep.display, ep.cookie);
     await w.window(0, 0, 1920, 1080, 0x000000);
     await w.window(300, 150, 600, 300, RED);

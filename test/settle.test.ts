@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ImageFormat, ScreenChangeSource } from "../gen/desktop/v1/desktop_pb.js";
-import type { Desktop } from "../src/desktop/desktop.js";
+import type { SessionDriver } from "../src/desktop/session.js";
 import { rgbAt } from "./helpers/pixels.js";
 import { eventually } from "./helpers/process.js";
 import { type ContractBackend, contractBackends, startPortableServer, type TestServer, useServer } from "./helpers/server.js";
@@ -30,7 +30,7 @@ const backends: (ContractBackend & { source: ScreenChangeSource })[] = [
 
 for (const backend of backends) {
   describe(`Settle on a real desktop: ${backend.name}`, () => {
-    const t = useServer<Desktop>(() => backend.start({ geometry: SIZE }));
+    const t = useServer<SessionDriver>(() => backend.start({ geometry: SIZE }));
 
     it("GetDisplay says how changes are seen", async () => {
       assert.equal((await t().grpc.getDisplay({})).screenChanges, backend.source);
@@ -72,7 +72,7 @@ for (const backend of backends) {
     }
     // A focused xterm whose block cursor blinks every 250 ms.
     const xterm = ["xterm", "-bc", "-bcn", "250", "-bcf", "250", "-geometry", "30x4+0+0"];
-    const t = useServer<Desktop>(() => backend.start({ geometry: SIZE, open: [xterm] }));
+    const t = useServer<SessionDriver>(() => backend.start({ geometry: SIZE, open: [xterm] }));
 
     it("settles while the cursor keeps blinking", async () => {
       await blinking(t());
@@ -93,7 +93,7 @@ for (const backend of backends) {
  * pause could make the look period match the 500 ms blink period, so that
  * every look sees the same phase.
  */
-async function blinking(t: TestServer<Desktop>): Promise<void> {
+async function blinking(t: TestServer<SessionDriver>): Promise<void> {
   const cell = { x: 0, y: 0, width: 200, height: 60 };
   await eventually(async () => {
     await t.grpc.action({ action: { case: "leftClick", value: { coordinate: { x: 50, y: 20 } } } });

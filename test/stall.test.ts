@@ -13,7 +13,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { type ActionRequest, ActionRequestSchema } from "../gen/desktop/v1/desktop_pb.js";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/health/v1/health_pb.js";
-import type { Desktop } from "../src/desktop/desktop.js";
+import type { SessionDriver } from "../src/desktop/session.js";
 import type { StallLimits } from "../src/desktop/stall.js";
 import { alive, eventually, processesMentioning, quietFor, until } from "./helpers/process.js";
 import { startPortableServer, startTestServer, type TestServer, useServer } from "./helpers/server.js";
@@ -27,15 +27,15 @@ const failure = (p: Promise<unknown>) =>
     (e: unknown) => ConnectError.from(e),
   );
 
-function health(t: TestServer<Desktop>): Promise<Status> {
+function health(t: TestServer<SessionDriver>): Promise<Status> {
   const client = createClient(Health, createGrpcTransport({ baseUrl: t.url }));
   return client.check({ service: "desktop.v1.DesktopService" }).then((r) => r.status);
 }
 
 /** The pid of the desktop's X server (Xvnc). */
-type XvncOf<D extends Desktop> = (t: TestServer<D>) => number;
+type XvncOf<D extends SessionDriver> = (t: TestServer<D>) => number;
 
-function stallSpecs<D extends Desktop>(
+function stallSpecs<D extends SessionDriver>(
   name: string,
   start: (limits: StallLimits) => Promise<TestServer<D>>,
   xvncOf: XvncOf<D>,
@@ -45,7 +45,7 @@ function stallSpecs<D extends Desktop>(
     const t = useServer(() => start(LIMITS));
 
     it("with its X server stopped, calls fail UNAVAILABLE naming it, health says NOT_SERVING, and no input arrives after it resumes", async () => {
-      const { grpc: client, desktop } = t();
+      const { grpc: client, host } = t();
       await client.action(move(10, 10));
       const xvnc = xvncOf(t());
       process.kill(xvnc, "SIGSTOP");
@@ -64,7 +64,7 @@ function stallSpecs<D extends Desktop>(
       }
       // Long enough for anything queued to be carried out, were it sent.
       await quietFor(1500);
-      assert.deepEqual(await desktop.cursorPosition(), { x: 10, y: 10 }, "neither move happened later");
+      assert.deepEqual(await (await host.session()).cursorPosition(), { x: 10, y: 10 }, "neither move happened later");
       await eventually(async () => ((await health(t())) === Status.SERVING ? true : undefined));
       const after = await client.action(move(40, 30));
       assert.deepEqual([after.cursor?.x, after.cursor?.y], [40, 30], "the desktop works again");
@@ -75,13 +75,13 @@ function stallSpecs<D extends Desktop>(
 stallSpecs(
   "builtin",
   (limits) => startTestServer({ geometry: { width: 640, height: 480 }, limits }),
-  (t) => t.desktop.pids[0],
+  (t) => t.pids()[0],
   /Xvnc \(X display :\d+\)/,
 );
 stallSpecs(
   "portabledesktop (stand-in CLI)",
   (limits) => startPortableServer({ geometry: { width: 640, height: 480 }, limits }),
-  (t) => t.desktop.sessionInfo?.pids[0] ?? 0,
+  (t) => t.pids()[0] ?? 0,
   /the portabledesktop session's X server \(:\d+\)/,
 );
 
@@ -90,7 +90,7 @@ describe("a stalled portabledesktop command (stand-in CLI stopping itself)", () 
   const t = useServer(() => startPortableServer({ geometry: { width: 640, height: 480 }, limits: LIMITS, env }));
 
   it("fails UNAVAILABLE naming the command, or DEADLINE_EXCEEDED at the client's deadline; the command is killed and its input never arrives", async () => {
-    const { grpc: client, desktop } = t();
+    const { grpc: client, host } = t();
     await client.action(move(10, 10));
     env.PDSTUB_STOP = "mouse";
     try {
@@ -104,7 +104,7 @@ describe("a stalled portabledesktop command (stand-in CLI stopping itself)", () 
       delete env.PDSTUB_STOP;
     }
     await quietFor(1000);
-    assert.deepEqual(await desktop.cursorPosition(), { x: 10, y: 10 });
+    assert.deepEqual(await (await host.session()).cursorPosition(), { x: 10, y: 10 });
   });
 });
 
@@ -115,7 +115,7 @@ describe("a desktop stalled past --replace-after is replaced", () => {
 
   it("without waiting for a call: a new Xvnc serves, the stopped one is killed", async () => {
     await t().grpc.action(move(10, 10));
-    const old = t().desktop.pids[0];
+    const old = t().pids()[0];
     process.kill(old, "SIGSTOP");
     try {
       await until(() => !alive(old), "the stopped Xvnc is killed", 20_000);
@@ -123,7 +123,7 @@ describe("a desktop stalled past --replace-after is replaced", () => {
       if (alive(old)) process.kill(old, "SIGCONT");
     }
     await eventually(async () => ((await health(t())) === Status.SERVING ? true : undefined), 20_000);
-    assert.notEqual(t().desktop.pids[0], old);
+    assert.notEqual(t().pids()[0], old);
     const after = await t().grpc.action(move(40, 30));
     assert.deepEqual([after.cursor?.x, after.cursor?.y], [40, 30]);
   });

@@ -118,13 +118,13 @@ describe("live view: page, files and the /vnc WebSocket", () => {
     v.send(keyEvent(true, 0x61));
     v.send(keyEvent(false, 0x61));
     await v.barrier();
-    assert.deepEqual(await t().desktop.cursorPosition(), { x: 300, y: 200 });
+    assert.deepEqual(await (await t().host.session()).cursorPosition(), { x: 300, y: 200 });
     await w.waitFor((e) => e.some((x) => x.type === "KeyRelease"));
     v.end();
   });
 
   it("view_only=1 is enforced by the service: input is dropped, the screen still updates", async () => {
-    await t().desktop.move({ x: 10, y: 10 });
+    await (await t().host.session()).input.move({ x: 10, y: 10 });
     const v = await connect(wsUrl(t(), `?token=${encodeURIComponent(t().token)}&view_only=1`));
     w.clear();
     v.send(pointerEvent(300, 200, 1));
@@ -138,7 +138,7 @@ describe("live view: page, files and the /vnc WebSocket", () => {
     v.send(cut.subarray(50_000));
     await v.barrier();
     await quietFor(200);
-    assert.deepEqual(await t().desktop.cursorPosition(), { x: 10, y: 10 });
+    assert.deepEqual(await (await t().host.session()).cursorPosition(), { x: 10, y: 10 });
     assert.deepEqual(w.events, []);
     v.end();
   });

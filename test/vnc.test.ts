@@ -94,7 +94,7 @@ describe("Vnc RPC", () => {
   it("the desktop dying ends the call UNAVAILABLE, unlike a normal close, and the next call gets a new desktop", async () => {
     const c = RfbClient.overVnc(t().grpc);
     await c.handshake();
-    process.kill(t().desktop.pids[0], "SIGKILL");
+    process.kill(t().pids()[0], "SIGKILL");
     await assert.rejects(c.done, (e: unknown) => {
       const err = ConnectError.from(e);
       return err.code === Code.Unavailable && /VNC server closed the connection/.test(err.message);

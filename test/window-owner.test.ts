@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
-import type { Desktop } from "../src/desktop/desktop.js";
+import type { SessionDriver } from "../src/desktop/session.js";
 import { X11Connection } from "../src/desktop/x11/connection.js";
 import { alive, eventually } from "./helpers/process.js";
 import { startPortableServer, startTestServer, type TestServer, useServer } from "./helpers/server.js";
@@ -29,7 +29,7 @@ const backends = [
 
 for (const backend of backends) {
   describe(`window owners: ${backend.name}`, () => {
-    const t = useServer(backend.start as () => Promise<TestServer<Desktop>>);
+    const t = useServer(backend.start as () => Promise<TestServer<SessionDriver>>);
     const windowTitled = (title: string) =>
       eventually(async () => (await t().grpc.listWindows({})).windows.find((w) => w.title === title), 15_000);
 

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Window } from "../gen/desktop/v1/desktop_pb.js";
-import type { Desktop } from "../src/desktop/desktop.js";
+import type { SessionDriver } from "../src/desktop/session.js";
 import { firefoxProfile } from "./helpers/firefox.js";
 import { alive, eventually } from "./helpers/process.js";
 import { startPortableServer, startTestServer, type TestServer, useServer } from "./helpers/server.js";
@@ -29,7 +29,7 @@ const backends = [
 
 for (const backend of backends) {
   describe(`applications and windows: ${backend.name}`, () => {
-    const t = useServer(backend.start as () => Promise<TestServer<Desktop>>);
+    const t = useServer(backend.start as () => Promise<TestServer<SessionDriver>>);
 
     const windowTitled = (title: string) =>
       eventually(async () => (await t().grpc.listWindows({})).windows.find((w) => w.title === title), 15_000);

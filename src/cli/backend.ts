@@ -6,11 +6,11 @@
  *                    download (explicit path, PATH or cache), builtin otherwise
  */
 import type { Logger } from "pino";
-import { BuiltinDesktop } from "../desktop/builtin/builtin.js";
-import type { Desktop } from "../desktop/desktop.js";
+import { builtinHost } from "../desktop/builtin/host.js";
+import type { DesktopHost } from "../desktop/desktop.js";
 import type { Size } from "../desktop/geometry.js";
 import { type Release, resolvePortableDesktop, UnsupportedPlatformError } from "../desktop/portable/binary.js";
-import { PortableDesktop } from "../desktop/portable/portable.js";
+import { portableHost } from "../desktop/portable/host.js";
 import type { StallLimits } from "../desktop/stall.js";
 import type { Env } from "./command.js";
 
@@ -32,14 +32,15 @@ export interface BackendOptions {
   signal?: AbortSignal;
 }
 
-export async function createBackend(opts: BackendOptions): Promise<Desktop> {
+export async function createBackend(opts: BackendOptions): Promise<DesktopHost> {
   const { geometry, open, logger, release, env, runtimeDir: runtimeParent, limits } = opts;
   const resolve = (download: boolean) =>
     resolvePortableDesktop({ logger, explicit: opts.portabledesktop, release, download, env, signal: opts.signal });
-  const portable = (binary: string) => new PortableDesktop({ binary, geometry, open, env, runtimeParent, limits, logger });
+  const portable = (binary: string) => portableHost({ binary, geometry, open, env, runtimeParent, limits, logger });
+  const builtin = () => builtinHost({ geometry, open, env, runtimeParent, limits, logger });
   switch (opts.backend) {
     case "builtin":
-      return new BuiltinDesktop({ geometry, open, env, runtimeParent, limits, logger });
+      return builtin();
     case "portabledesktop": {
       const r = await resolve(true);
       if (!r) throw new Error("portabledesktop: the binary did not resolve");
@@ -51,7 +52,7 @@ export async function createBackend(opts: BackendOptions): Promise<Desktop> {
         throw err;
       });
       logger.info({ backend: r ? "portabledesktop" : "builtin", binary: r?.path }, "backend chosen (auto)");
-      return r ? portable(r.path) : new BuiltinDesktop({ geometry, open, env, runtimeParent, limits, logger });
+      return r ? portable(r.path) : builtin();
     }
   }
 }

@@ -4,7 +4,7 @@
  * process's argv and environment.
  *
  * The first line sets what only a process's start can set, for a service
- * that stays up (`npm run bench:memory`; README, "Memory"): glibc's fixed
+ * that stays up (`npm run bench:memory`; docs/performance.md, "Memory"): glibc's fixed
  * mmap threshold (mallopt(3), M_MMAP_THRESHOLD) hands each freed frame
  * buffer (6-8 MB, from sharp/libvips' threads) back to the kernel instead of
  * keeping it in a per-thread arena, and a 2 MiB V8 semi-space collects

@@ -9,7 +9,7 @@ import { DEFAULT_GEOMETRY, DEFAULT_IDLE_SPEEDUP } from "../desktop/desktop.js";
 import type { Size } from "../desktop/geometry.js";
 import type { Release } from "../desktop/portable/binary.js";
 import { STALL_DEFAULTS, type StallLimits } from "../desktop/stall.js";
-import { defaultRuntimeDir } from "../runtime-dir.js";
+import { defaultRuntimeDir } from "../os/runtime-dir.js";
 import { DEFAULTS as SERVER } from "../server/server.js";
 import { CONNECTION_LIMITS } from "../server/transport/connection-limits.js";
 import { parseOrigin } from "../server/transport/origins.js";

@@ -1,12 +1,12 @@
 /** `desktopd serve`: the service, until SIGINT/SIGTERM. */
 import { readFileSync } from "node:fs";
 import { DEFAULT_IDLE_SPEEDUP } from "../desktop/desktop.js";
-import { sweepDeadInstances } from "../desktop/instance-dir.js";
-import { Recordings } from "../desktop/recording/recordings.js";
 import { FileRoot } from "../files/file-root.js";
 import { PartialUploads, sweepPartialUploads } from "../files/partial-uploads.js";
 import { createLogger } from "../logger.js";
-import { serviceRuntimeDir } from "../runtime-dir.js";
+import { sweepDeadInstances } from "../os/instance-dir.js";
+import { serviceRuntimeDir } from "../os/runtime-dir.js";
+import { Recordings } from "../recordings/recordings.js";
 import { type RunningServer, startServer } from "../server/server.js";
 import { CONNECTION_LIMITS } from "../server/transport/connection-limits.js";
 import { createBackend } from "./backend.js";
@@ -52,16 +52,16 @@ export const serve = defineCommand({
     const runtimeDir = await serviceRuntimeDir(config.runtimeDir);
     // A desktopd killed before it could clean up left a desktop running: stop it first.
     await sweepDeadInstances(runtimeDir, logger);
-    const desktop = await createBackend({ ...config, env, runtimeDir, logger });
+    const host = await createBackend({ ...config, env, runtimeDir, logger });
     const idleSpeedup = config.idleSpeedup === 0 ? "off" : { ...DEFAULT_IDLE_SPEEDUP, factor: config.idleSpeedup };
-    const recordings = await Recordings.create({ desktop, logger, runtimeDir, idleSpeedup });
+    const recordings = await Recordings.create({ host, logger, runtimeDir, idleSpeedup });
     const { token, source, generated } = serverToken(config.token, config.tokenFile);
     const connectionLimits = { ...CONNECTION_LIMITS, maxConnections: config.maxConnections };
     const files = config.fileRoot === undefined ? undefined : new FileRoot(config.fileRoot, { partials: PartialUploads.in(runtimeDir) });
     // Uploads a killed desktopd left half done must not linger in the root.
     if (files) await sweepPartialUploads(runtimeDir, files, logger);
     server = await startServer({
-      desktop,
+      desktop: host,
       token,
       logger,
       ...config.listen,

@@ -6,8 +6,8 @@
 import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { DesktopService } from "../../gen/desktop/v1/desktop_pb.js";
-import { BulkHttp2SessionManager } from "./flow-control.js";
-import { noCompressionOffered } from "./incompressible.js";
+import { BulkHttp2SessionManager } from "../wire/flow-control.js";
+import { noCompressionOffered } from "../wire/incompressible.js";
 
 export interface DesktopClientOptions {
   /** e.g. "http://127.0.0.1:7000" */
@@ -37,7 +37,7 @@ export function createDesktopClient(opts: DesktopClientOptions): DesktopClient {
     readMaxBytes: 64 * 1024 * 1024,
   };
   const tls = opts.ca ? { ca: opts.ca } : {};
-  // HTTP/2 (gRPC, Connect over h2): windows for bulk streams (src/client/flow-control.ts).
+  // HTTP/2 (gRPC, Connect over h2): windows for bulk streams (src/wire/flow-control.ts).
   const sessionManager = () => new BulkHttp2SessionManager(opts.baseUrl, tls);
   const transport =
     opts.protocol === "connect"

@@ -1,13 +1,21 @@
 /**
- * The Desktop contract: one virtual desktop session, behind which the backends
- * (built-in X11, PortableDesktop CLI) live. All coordinates are native pixels;
- * declared-space mapping belongs to the API layer (src/server/rpc/action.ts).
+ * The desktop contract. A DesktopHost (one per service) owns the desktop's
+ * life: it starts one on first use, replaces one that died or stalled for
+ * good, and stops it at close. It hands out DesktopSessions: a session is one
+ * running desktop, and a call takes one at its start and uses only it. Every
+ * method of a session talks to that desktop's X server (or CLI session); once
+ * the desktop died, was replaced or closed (`lost` aborts), they fail
+ * UNAVAILABLE and nothing of the call reaches a replacement.
  *
- * Errors: InvalidInputError (bad input), DesktopUnavailableError (cannot
- * start or reach the desktop; DesktopStalledError when it stopped answering
- * within the request limit), DesktopClosedError (after close), anything else
- * is internal. Implementations never leave a key or button held when a call
- * fails part-way.
+ * Coordinates are native pixels; the declared (model-facing) space belongs to
+ * the API layer (src/server/rpc/action.ts).
+ *
+ * Errors (src/desktop/errors.ts): InvalidInputError (bad input),
+ * DesktopUnavailableError (cannot start or reach the desktop;
+ * DesktopStalledError when it stopped answering within the request limit),
+ * DesktopClosedError (after close), UnimplementedError (what a backend cannot
+ * do here), anything else is internal. No method leaves a key or button held
+ * when it fails part-way.
  *
  * Input methods take the call's `signal`: input goes out only while it has
  * not aborted and only to a desktop that has just answered, so the input of a
@@ -15,34 +23,16 @@
  * (`buttonUp`, `keyUp`) take none: they always go out.
  */
 import type { Duplex } from "node:stream";
+import type { Frame } from "./frame.js";
 import type { Point, Rect, Size } from "./geometry.js";
+import type { InputKind } from "./input-order.js";
 import type { Key } from "./keys.js";
-import type { ScreenChanges } from "./screen-changes.js";
-import type { SelectionName } from "./x11/clipboard.js";
-import type { WindowInfo } from "./x11/windows.js";
+import type { ScreenChanges, SettleOptions, SettleOutcome } from "./screen-changes.js";
 
 export type MouseButton = "left" | "middle" | "right";
 
 /** Native framebuffer size of a desktop when none is asked for, pixels. */
 export const DEFAULT_GEOMETRY: Size = { width: 1920, height: 1080 };
-
-export interface DisplayConfig {
-  /** Framebuffer size, native pixels. */
-  native: Size;
-  /** Backend name: "builtin" or "portabledesktop". */
-  backend: string;
-}
-
-/** Raw pixels of a capture, top-down rows, RGBA (4 channels) or RGB (3). */
-export interface Frame {
-  data: Buffer;
-  width: number;
-  height: number;
-  channels: 3 | 4;
-  capturedAt: Date;
-  /** Set when the pointer was asked for but could not be drawn: why. */
-  cursorOmitted?: string;
-}
 
 export interface CaptureOptions {
   /** Native-pixel region; whole screen when unset. Must lie on the screen. */
@@ -91,26 +81,11 @@ export interface Recorder {
   readonly exited: Promise<void>;
 }
 
-export interface Desktop {
-  /** Backend name reported by GetDisplay. */
-  readonly backend: string;
-  /**
-   * Starts the desktop if it is not running; idempotent. A desktop whose
-   * server died is replaced by a new one. Throws DesktopClosedError after close.
-   */
-  start(): Promise<DisplayConfig>;
-  /** A new raw RFB byte stream to the desktop's VNC server (shared). */
-  connectVnc(): Promise<Duplex>;
-  /** Reads the framebuffer (native pixels). */
-  capture(opts?: CaptureOptions): Promise<Frame>;
-  /** Pointer position, native pixels. */
-  cursorPosition(): Promise<Point>;
-  /** Absolute pointer move, native pixels. */
+/** Mouse and keyboard of one desktop (native pixels). */
+export interface DesktopInput {
+  /** Absolute pointer move. */
   move(p: Point, signal?: AbortSignal): Promise<void>;
-  /**
-   * Clicks `button` `count` times at `at` (current position when unset), with
-   * `modifiers` held down for the duration.
-   */
+  /** Clicks `button` `count` times at `at` (current position when unset), with `modifiers` held down for the duration. */
   click(button: MouseButton, count: number, at?: Point, modifiers?: Key[], signal?: AbortSignal): Promise<void>;
   buttonDown(button: MouseButton, signal?: AbortSignal): Promise<void>;
   buttonUp(button: MouseButton): Promise<void>;
@@ -122,54 +97,128 @@ export interface Desktop {
   keyPress(combo: Key[], signal?: AbortSignal): Promise<void>;
   keyDown(combo: Key[], signal?: AbortSignal): Promise<void>;
   keyUp(combo: Key[]): Promise<void>;
+  /** Types any Unicode text, whatever the Caps Lock state; stops between characters when `signal` aborts. */
+  type(text: string, signal?: AbortSignal): Promise<void>;
+}
+
+/** A top-level window as the window manager sees it (src/desktop/x11/windows.ts). */
+export interface WindowInfo {
+  id: number;
+  title: string;
+  /** WM_CLASS class part. */
+  className: string;
+  /** The owning client's pid as the X server knows it (X-Resource); _NET_WM_PID without X-Resource; 0 when unknown. */
+  pid: number;
+  /** Client area, native pixels. */
+  geometry: Rect;
+  focused: boolean;
+  minimized: boolean;
+}
+
+/** The managed windows (EWMH); UnimplementedError where they cannot be read. */
+export interface WindowControl {
+  list(): Promise<WindowInfo[]>;
+  /** Raises and focuses managed window `id`; NotFoundError when it is not one. */
+  activate(id: number): Promise<void>;
   /**
-   * Why the running desktop is not answering (a stalled X server or CLI,
-   * src/desktop/stall.ts), or undefined while it answers or is not running.
-   * Health reports NOT_SERVING meanwhile.
+   * Asks managed window `id` to close; with `killAfterMs` > 0, SIGKILL to its
+   * owner (as the X server knows it) if it is still there then, only when the
+   * desktop started that process (FailedPreconditionError otherwise).
+   * NotFoundError when it is not a managed window.
    */
-  stalled(): string | undefined;
+  close(id: number, killAfterMs: number): Promise<{ killed: boolean }>;
+}
+
+export type SelectionName = "CLIPBOARD" | "PRIMARY";
+
+/** Largest text the clipboard sets or reads, bytes of UTF-8. */
+export const MAX_CLIPBOARD_BYTES = 1024 * 1024;
+
+/** The X selections as text (src/desktop/x11/clipboard.ts); UnimplementedError where the display cannot be joined. */
+export interface ClipboardControl {
   /**
-   * How the running desktop's screen changes (src/desktop/screen-changes.ts):
-   * for settling after an action and for a stream that waits for a change.
+   * The text on `selection`; "" when nobody owns it. ResourceExhaustedError
+   * over MAX_CLIPBOARD_BYTES; a read ends within 3 s (DesktopUnavailableError)
+   * or when `signal` aborts.
    */
-  screenChanges(): Promise<ScreenChanges>;
+  get(selection: SelectionName, signal?: AbortSignal): Promise<string>;
+  /** Puts `text` (UTF-8, at most MAX_CLIPBOARD_BYTES: the caller checks) on `selection`. */
+  set(text: string, selection: SelectionName): Promise<void>;
+}
+
+/** How another X client joins a desktop's display (specs, diagnostics). */
+export interface DisplayEndpoint {
+  /** ":N". */
+  display: string;
+  /** MIT-MAGIC-COOKIE-1 (latin1); "" when the server takes none. */
+  cookie: string;
+  /** Xauthority file holding the cookie, when there is one. */
+  xauthority?: string;
+}
+
+/** One running desktop; see the module comment. */
+export interface DesktopSession {
+  /** Framebuffer size, native pixels. */
+  readonly native: Size;
+  readonly endpoint: DisplayEndpoint;
+  /** Aborts, with a DesktopUnavailableError, once this desktop died, was replaced or closed. */
+  readonly lost: AbortSignal;
+  /** How the screen changes (src/desktop/screen-changes.ts). */
+  readonly changes: ScreenChanges;
+  readonly input: DesktopInput & {
+    /**
+     * Pastes `text` through the CLIPBOARD: set, ctrl+v, and the previous text
+     * put back once the app fetched it.
+     */
+    paste(text: string, signal?: AbortSignal): Promise<void>;
+  };
+  readonly windows: WindowControl;
+  readonly clipboard: ClipboardControl;
+  /**
+   * Runs `act` (input of `kind`) in order with earlier input of the other
+   * kind (src/desktop/input-order.ts: the app's reaction is waited for).
+   * Rejects with `signal.reason` when it aborts while waiting.
+   */
+  ordered<T>(kind: InputKind, signal: AbortSignal, act: () => Promise<T>): Promise<T>;
+  /** Waits until the screen has settled (src/desktop/screen-changes.ts); UNAVAILABLE once the desktop is lost. */
+  settle(opts: SettleOptions): Promise<SettleOutcome>;
+  /** Reads the framebuffer (native pixels). */
+  capture(opts?: CaptureOptions): Promise<Frame>;
+  /** Pointer position, native pixels. */
+  cursorPosition(): Promise<Point>;
+  /** A new raw RFB byte stream to the desktop's VNC server (shared). */
+  connectVnc(): Promise<Duplex>;
   /**
    * Starts `argv` (no shell) on the desktop in its own process group, stopped
    * with the desktop; `cwd` (absolute, default the home directory) and extra
-   * `env`. Throws NotFoundError when argv[0] cannot be found.
+   * `env`. NotFoundError when argv[0] cannot be found.
    */
-  launchApplication(argv: string[], opts?: { cwd?: string; env?: Record<string, string> }): Promise<{ pid: number }>;
-  /** The managed top-level windows (src/desktop/x11/windows.ts), native pixels; UnimplementedError where they cannot be read. */
-  windows(): Promise<WindowInfo[]>;
-  /** Raises and focuses managed window `id`; NotFoundError when it is not one. */
-  activateWindow(id: number): Promise<void>;
+  launch(argv: string[], opts?: { cwd?: string; env?: Record<string, string> }): Promise<{ pid: number }>;
   /**
-   * Asks managed window `id` to close; with `killAfterMs` > 0, SIGKILL to its
-   * process if it is still there then. NotFoundError when it is not one.
-   */
-  closeWindow(id: number, killAfterMs: number): Promise<{ killed: boolean }>;
-  /**
-   * The text on `selection` (src/desktop/x11/clipboard.ts); "" when nobody
-   * owns it. ResourceExhaustedError over MAX_CLIPBOARD_BYTES; a read ends
-   * within 3 s (DesktopUnavailableError) or when `signal` aborts.
-   */
-  getClipboard(selection: SelectionName, signal?: AbortSignal): Promise<string>;
-  /** Puts `text` (UTF-8, at most MAX_CLIPBOARD_BYTES: the caller checks) on `selection`. */
-  setClipboard(text: string, selection: SelectionName): Promise<void>;
-  /**
-   * Pastes `text` through the CLIPBOARD: set, ctrl+v, and the previous text
-   * put back once the app fetched it (src/desktop/x11/clipboard.ts).
-   */
-  paste(text: string, signal?: AbortSignal): Promise<void>;
-  /** Types any Unicode text; stops between characters when `signal` aborts. */
-  type(text: string, signal?: AbortSignal): Promise<void>;
-  /**
-   * Starts recording the screen (see RecordOptions); starts the desktop if
-   * needed. Resolves once the encoder captures (the thumbnail exists or the
-   * CLI said "recording:"). Throws DesktopUnavailableError when the encoder
-   * cannot start.
+   * Starts recording the screen (see RecordOptions). Resolves once the
+   * encoder captures. DesktopUnavailableError when it cannot start.
    */
   record(opts: RecordOptions): Promise<Recorder>;
+  /** Why this desktop is not answering (src/desktop/stall.ts), or undefined while it answers. */
+  stalled(): string | undefined;
+  /** Process ids of the desktop's own processes, the X server first (diagnostics). */
+  readonly pids: number[];
+}
+
+/** The desktop's owner; see the module comment. */
+export interface DesktopHost {
+  /** Backend name reported by GetDisplay: "builtin" or "portabledesktop". */
+  readonly backend: string;
+  /**
+   * The running desktop, started first when none runs and replaced first when
+   * it died. DesktopClosedError after close; `signal.reason` when it aborts
+   * while a desktop starts.
+   */
+  session(signal?: AbortSignal): Promise<DesktopSession>;
+  /** The running desktop, if one runs and is not known to be dead; never starts one. */
+  current(): DesktopSession | undefined;
+  /** Why the running desktop is not answering, or undefined (health reports NOT_SERVING meanwhile). */
+  stalled(): string | undefined;
   /** Stops everything started; idempotent. Later calls throw DesktopClosedError. */
   close(): Promise<void>;
 }

@@ -7,10 +7,10 @@
  * change smaller than a small-frame pixel may go unseen.
  */
 import type { Logger } from "pino";
-import type { Frame } from "./desktop.js";
+import { type Clock, systemClock } from "../os/clock.js";
+import type { Frame } from "./frame.js";
 import type { Rect, Size } from "./geometry.js";
 import { ChangeLog } from "./screen-changes.js";
-import { sleep } from "./sleep.js";
 
 /** Width of the compared frames, pixels. */
 export const FRAME_WIDTH = 160;
@@ -22,7 +22,7 @@ const PAUSE_MS = 50;
 /** A frame of about `size`, any channel count. */
 export type Grab = (size: Size) => Promise<Frame>;
 
-export function watchFrames(grab: Grab, native: Size, logger: Logger): ChangeLog {
+export function watchFrames(grab: Grab, native: Size, logger: Logger, clock: Clock = systemClock): ChangeLog {
   const small: Size = { width: FRAME_WIDTH, height: Math.max(1, Math.round((FRAME_WIDTH * native.height) / native.width)) };
   let active = false;
   let running = false;
@@ -31,7 +31,7 @@ export function watchFrames(grab: Grab, native: Size, logger: Logger): ChangeLog
     let previous: Frame | undefined;
     try {
       while (active) {
-        const at = performance.now();
+        const at = clock.now();
         const frame = await grab(small).catch((err: Error) => {
           logger.debug({ err: err.message }, "frame grab for change tracking failed");
           return undefined;
@@ -41,7 +41,7 @@ export function watchFrames(grab: Grab, native: Size, logger: Logger): ChangeLog
           if (box) log.record(scale(box, frame, native), at);
         }
         previous = frame ?? previous;
-        await sleep(PAUSE_MS);
+        await clock.sleep(PAUSE_MS);
       }
     } finally {
       running = false;
@@ -49,6 +49,7 @@ export function watchFrames(grab: Grab, native: Size, logger: Logger): ChangeLog
   };
   const log = new ChangeLog({
     source: "frames",
+    clock,
     demand: (waiting) => {
       active = waiting;
       if (active && !running) void poll();

@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from "node:os";
 import sharp from "sharp";
-import type { Frame } from "./desktop.js";
+import type { Frame } from "./frame.js";
 import type { Size } from "./geometry.js";
 
 export type Format = "png" | "jpeg" | "webp";

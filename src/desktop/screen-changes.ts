@@ -2,8 +2,8 @@
  * What the screen did, for waiting on it: whether it has settled (no change
  * for a quiet period) and when it next changes. A watcher feeds it: X DAMAGE
  * events checked against the pixels (src/desktop/x11/damage-watch.ts), or
- * small frames compared (src/desktop/frame-watch.ts). Times are
- * performance.now() milliseconds; boxes are native pixels.
+ * small frames compared (src/desktop/frame-watch.ts). Times are the
+ * injected clock's milliseconds (src/os/clock.ts); boxes are native pixels.
  *
  * Blinks do not count: a change whose box changed at least twice before in the
  * last BLINK.windowMs, each time at least BLINK.minGapMs after the previous
@@ -12,8 +12,8 @@
  * Changes that come faster than that in one place (an animation, a video) do
  * count: that screen is not settled.
  */
+import { type Clock, systemClock } from "../os/clock.js";
 import type { Rect } from "./geometry.js";
-import { sleep } from "./sleep.js";
 
 /** How changes are seen; the proto's ScreenChangeSource. */
 export type ChangeSource = "damage" | "frames";
@@ -41,8 +41,10 @@ export interface ScreenChanges {
    * -Infinity; a change still being checked counts as now.
    */
   lastChange(blinks?: boolean): number;
+  /** The clock the times are read from. */
+  readonly clock: Clock;
   /**
-   * Time of the first change that counts after `t` (performance.now() ms),
+   * Time of the first change that counts after `t` (clock ms),
    * among the last BLINK.windowMs, or undefined: how soon the screen reacted
    * to input sent at `t`.
    */
@@ -66,10 +68,13 @@ export interface ChangeLogOptions {
   sync?: () => Promise<void>;
   /** Told when someone starts (true) or stops (false) waiting, for watchers that only look on demand. */
   demand?: (waiting: boolean) => void;
+  /** The real clock unless told. */
+  clock?: Clock;
 }
 
 export class ChangeLog implements ScreenChanges {
   readonly source: ChangeSource;
+  readonly clock: Clock;
   private last = Number.NEGATIVE_INFINITY;
   private lastAny = Number.NEGATIVE_INFINITY;
   private checking = 0;
@@ -79,6 +84,7 @@ export class ChangeLog implements ScreenChanges {
 
   constructor(private readonly opts: ChangeLogOptions) {
     this.source = opts.source;
+    this.clock = opts.clock ?? systemClock;
   }
 
   /**
@@ -111,7 +117,7 @@ export class ChangeLog implements ScreenChanges {
   }
 
   lastChange(blinks = false): number {
-    return this.checking > 0 ? performance.now() : blinks ? this.lastAny : this.last;
+    return this.checking > 0 ? this.clock.now() : blinks ? this.lastAny : this.last;
   }
 
   firstChangeAfter(t: number): number | undefined {
@@ -121,17 +127,17 @@ export class ChangeLog implements ScreenChanges {
   }
 
   async settle(opts: SettleOptions): Promise<SettleOutcome> {
-    const start = performance.now();
+    const start = this.clock.now();
     const deadline = start + opts.timeoutMs;
     await this.opts.sync?.();
     this.interest(+1);
     try {
       for (;;) {
-        const now = performance.now();
+        const now = this.clock.now();
         const from = Math.max(start, this.lastChange());
         if (now - from >= opts.quietMs) return { settled: true, waitedMs: now - start };
         if (now >= deadline) return { settled: false, waitedMs: now - start };
-        await sleep(Math.max(1, Math.min(from + opts.quietMs, deadline) - now), opts.signal);
+        await this.clock.sleep(Math.max(1, Math.min(from + opts.quietMs, deadline) - now), opts.signal);
       }
     } finally {
       this.interest(-1);

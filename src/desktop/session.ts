@@ -1,120 +1,193 @@
 /**
- * One owner of a desktop's life, for every backend. A backend says how to
- * launch a session and how to stop one; the keeper holds the rules:
+ * One running desktop as calls see it (the contract's DesktopSession), the
+ * same for both backends. A backend's driver gives the desktop's own parts
+ * (its input, frames, VNC server, recorder, the joined X display); this adds
+ * the rules every backend shares:
  *
- * - lazy start: the first `get()` launches, and concurrent callers share that
- *   one launch;
- * - a session reported dead (`lost`) or failing the backend's probe is
- *   stopped and replaced once, on the next `get()`;
- * - `close()` is final and idempotent: it waits for a launch in flight, stops
- *   the session, and every later `get()` throws DesktopClosedError; a launch
- *   that finishes after `close()` began is stopped and its caller rejected.
+ * - `lost`: once the host learns that the desktop died, was replaced or
+ *   closed, every method fails UNAVAILABLE at once, naming why, and sends
+ *   nothing. A driver's connections and CLI state belong to its desktop
+ *   alone, so input in flight never reaches a replacement either.
+ * - input order and settle over this desktop's change log
+ *   (src/desktop/input-order.ts): a new desktop starts with a fresh history.
+ * - paste through the clipboard (set, ctrl+v, the previous text put back).
+ * - windows and the clipboard through the joined display, or UNIMPLEMENTED
+ *   with the backend's reason where it cannot be joined.
  */
-import type { Logger } from "pino";
-import { DesktopClosedError } from "./errors.js";
+import type { Duplex } from "node:stream";
+import type {
+  CaptureOptions,
+  ClipboardControl,
+  DesktopInput,
+  DesktopSession,
+  DisplayEndpoint,
+  Recorder,
+  RecordOptions,
+  WindowControl,
+} from "./desktop.js";
+import { DesktopUnavailableError, UnimplementedError } from "./errors.js";
+import type { Frame } from "./frame.js";
+import type { Point, Size } from "./geometry.js";
+import { INPUT_ORDER_DEFAULTS, type InputKind, InputOrder, type InputOrderOptions } from "./input-order.js";
+import type { ScreenChanges, SettleOptions, SettleOutcome } from "./screen-changes.js";
+import type { StallWatch } from "./stall.js";
+import { PASTE_KEYS } from "./x11/clipboard.js";
 
-export interface SessionLauncher<S> {
-  /** Starts a new session; rejects (DesktopUnavailableError) when it cannot. */
-  launch(): Promise<S>;
-  /**
-   * Stops a session and everything it started; never rejects. `why` is
-   * "replaced" for a dead session about to be replaced, "closed" at close.
-   */
-  stop(session: S, why: "replaced" | "closed"): Promise<void>;
-  /**
-   * A cheap synchronous liveness check run on every `get()`, for liveness
-   * a backend cannot be told about as it happens: why the session is dead, or
-   * undefined while it lives.
-   */
-  probe?(session: S): string | undefined;
-  /** Log fields that identify a session (its display, say). */
-  describe?(session: S): Record<string, unknown>;
+/** What the joined X display gives a session (src/desktop/x11/x11-session.ts). */
+export interface JoinedDisplay {
+  readonly clipboard: ClipboardControl & { paste(text: string, press: () => Promise<void>): Promise<void> };
+  /** The window requests; CloseWindow kills only what `mayKill` allows. */
+  windows(mayKill: (pid: number) => boolean): WindowControl;
 }
 
-export class SessionKeeper<S extends object> {
-  private session?: S;
-  /** Why each session died, once it has (reported before it was held, too). */
-  private readonly deaths = new WeakMap<S, string>();
-  private launching?: Promise<S>;
-  private closing?: Promise<void>;
+/** The programs a session starts (src/desktop/apps.ts). */
+export interface AppControl {
+  launch(argv: string[], opts?: { cwd?: string; env?: Record<string, string> }): Promise<{ pid: number }>;
+  /** Whether process `pid` is one the desktop started. */
+  owns(pid: number): boolean;
+}
+
+/** What a backend gives a session: one desktop's own parts. */
+export interface SessionDriver {
+  readonly native: Size;
+  readonly endpoint: DisplayEndpoint;
+  readonly changes: ScreenChanges;
+  readonly input: DesktopInput;
+  /** The joined X display, or why it cannot be joined (windows and the clipboard are UNIMPLEMENTED then). */
+  readonly x11: JoinedDisplay | string;
+  readonly apps: AppControl;
+  readonly stall: StallWatch;
+  /** The desktop's own processes, the X server first. */
+  readonly pids: number[];
+  capture(opts?: CaptureOptions): Promise<Frame>;
+  cursorPosition(): Promise<Point>;
+  connectVnc(): Promise<Duplex>;
+  record(opts: RecordOptions): Promise<Recorder>;
+}
+
+export interface SessionOptions {
+  /** How input is kept in order (src/desktop/input-order.ts); `false` never waits. */
+  inputOrder?: InputOrderOptions | false;
+}
+
+export class Session implements DesktopSession {
+  private readonly dead = new AbortController();
+  private readonly order: InputOrder;
+  readonly input: DesktopSession["input"];
+  readonly windows: WindowControl;
+  readonly clipboard: ClipboardControl;
 
   constructor(
-    private readonly launcher: SessionLauncher<S>,
-    private readonly logger: Logger,
-  ) {}
+    /** The backend's parts; specs and diagnostics reach backend-specific facts through it. */
+    readonly driver: SessionDriver,
+    opts: SessionOptions = {},
+  ) {
+    this.order = new InputOrder(driver.changes, opts.inputOrder ?? INPUT_ORDER_DEFAULTS);
+    const d = driver.input;
+    const live = this.live.bind(this);
+    this.input = {
+      move: (p, signal) => live(() => d.move(p, signal)),
+      click: (button, count, at, modifiers, signal) => live(() => d.click(button, count, at, modifiers, signal)),
+      buttonDown: (button, signal) => live(() => d.buttonDown(button, signal)),
+      // Releases always go out: to this desktop's own connection, never to another.
+      buttonUp: (button) => d.buttonUp(button),
+      scroll: (at, dx, dy, modifiers, signal) => live(() => d.scroll(at, dx, dy, modifiers, signal)),
+      drag: (from, to, signal) => live(() => d.drag(from, to, signal)),
+      keyPress: (combo, signal) => live(() => d.keyPress(combo, signal)),
+      keyDown: (combo, signal) => live(() => d.keyDown(combo, signal)),
+      keyUp: (combo) => d.keyUp(combo),
+      type: (text, signal) => live(() => d.type(text, signal)),
+      paste: (text, signal) => live(() => this.x11("paste").clipboard.paste(text, () => d.keyPress(PASTE_KEYS, signal))),
+    };
+    this.windows = {
+      list: () => live(() => this.x11("windows").windows(this.owns).list()),
+      activate: (id) => live(() => this.x11("windows").windows(this.owns).activate(id)),
+      close: (id, killAfterMs) => live(() => this.x11("windows").windows(this.owns).close(id, killAfterMs)),
+    };
+    this.clipboard = {
+      get: (selection, signal) => live(() => this.x11("clipboard").clipboard.get(selection, signal)),
+      set: (text, selection) => live(() => this.x11("clipboard").clipboard.set(text, selection)),
+    };
+  }
 
-  /** The live session, launching or replacing it first when needed. Throws DesktopClosedError after `close()`. */
-  get(): Promise<S> {
-    if (this.closing) return Promise.reject(new DesktopClosedError());
-    const session = this.current();
-    if (session) {
-      const dead = this.launcher.probe?.(session);
-      if (dead === undefined) return Promise.resolve(session);
-      this.lost(session, dead);
+  private readonly owns = (pid: number) => this.driver.apps.owns(pid);
+
+  get native(): Size {
+    return this.driver.native;
+  }
+
+  get endpoint(): DisplayEndpoint {
+    return this.driver.endpoint;
+  }
+
+  get changes(): ScreenChanges {
+    return this.driver.changes;
+  }
+
+  get pids(): number[] {
+    return this.driver.pids;
+  }
+
+  get lost(): AbortSignal {
+    return this.dead.signal;
+  }
+
+  /** The host's word: this desktop is gone (`why`: "died: Xvnc exited", "was replaced", "closed"). */
+  markLost(why: string): void {
+    if (!this.dead.signal.aborted) this.dead.abort(new DesktopUnavailableError(`the desktop (X display ${this.endpoint.display}) ${why}`));
+  }
+
+  /** `act`, unless this desktop is lost: then its reason, at once. */
+  private live<T>(act: () => Promise<T>): Promise<T> {
+    if (this.dead.signal.aborted) return Promise.reject(this.dead.signal.reason);
+    return act();
+  }
+
+  /** The joined display, or UnimplementedError with the backend's reason. */
+  private x11(what: string): JoinedDisplay {
+    if (typeof this.driver.x11 === "string") throw new UnimplementedError(`${what}: ${this.driver.x11}`);
+    return this.driver.x11;
+  }
+
+  /** The call's signal, ending also when this desktop is lost. */
+  private bound(signal?: AbortSignal): AbortSignal {
+    return signal ? AbortSignal.any([signal, this.dead.signal]) : this.dead.signal;
+  }
+
+  async ordered<T>(kind: InputKind, signal: AbortSignal, act: () => Promise<T>): Promise<T> {
+    await this.live(() => this.order.before(kind, this.bound(signal)));
+    try {
+      return await act();
+    } finally {
+      this.order.after(kind);
     }
-    this.launching ??= this.replace().finally(() => {
-      this.launching = undefined;
-    });
-    return this.launching;
   }
 
-  /** The session if one is running and not known to be dead; never launches. */
-  current(): S | undefined {
-    return this.session && !this.deaths.has(this.session) ? this.session : undefined;
+  settle(opts: SettleOptions): Promise<SettleOutcome> {
+    return this.live(() => this.driver.changes.settle({ ...opts, signal: this.bound(opts.signal) }));
   }
 
-  /**
-   * The backend's liveness signal: `session` died (`reason` says how). The
-   * next `get()` replaces it. Only the first report counts; deaths caused by
-   * `close()` are expected and not reported.
-   */
-  lost(session: S, reason: string): void {
-    if (this.closing || this.deaths.has(session)) return;
-    this.deaths.set(session, reason);
-    this.logger.warn({ ...this.describe(session), reason }, "desktop lost");
+  capture(opts?: CaptureOptions): Promise<Frame> {
+    return this.live(() => this.driver.capture(opts));
   }
 
-  /**
-   * `session` is dead (`reason`) and is replaced now rather than on the next
-   * call (a desktop stalled for long: nobody may call to notice). A failed
-   * launch is logged; the next `get()` tries again.
-   */
-  replaceNow(session: S, reason: string): void {
-    this.lost(session, reason);
-    if (this.closing) return;
-    this.get().catch((err: Error) => this.logger.error({ err: err.message }, "replacing the desktop failed"));
+  cursorPosition(): Promise<Point> {
+    return this.live(() => this.driver.cursorPosition());
   }
 
-  private async replace(): Promise<S> {
-    const dead = this.session;
-    this.session = undefined;
-    if (dead) {
-      this.logger.warn({ ...this.describe(dead), reason: this.deaths.get(dead) }, "desktop died; starting a new one");
-      await this.launcher.stop(dead, "replaced");
-      if (this.closing) throw new DesktopClosedError();
-    }
-    const session = await this.launcher.launch();
-    if (this.closing) {
-      await this.launcher.stop(session, "closed");
-      throw new DesktopClosedError();
-    }
-    // Held even if it died while launching: the next get() then replaces it.
-    this.session = session;
-    return session;
+  connectVnc(): Promise<Duplex> {
+    return this.live(() => this.driver.connectVnc());
   }
 
-  /** Stops the session for good (see the module comment); idempotent. */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      await this.launching?.catch(() => undefined);
-      const session = this.session;
-      this.session = undefined;
-      if (session) await this.launcher.stop(session, "closed");
-    })();
-    return this.closing;
+  launch(argv: string[], opts?: { cwd?: string; env?: Record<string, string> }): Promise<{ pid: number }> {
+    return this.live(() => this.driver.apps.launch(argv, opts));
   }
 
-  private describe(session: S): Record<string, unknown> {
-    return this.launcher.describe?.(session) ?? {};
+  record(opts: RecordOptions): Promise<Recorder> {
+    return this.live(() => this.driver.record(opts));
+  }
+
+  stalled(): string | undefined {
+    return this.driver.stall.stalled;
   }
 }

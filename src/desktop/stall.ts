@@ -5,8 +5,9 @@
  * desktop replaced. Both backends use this; the limits are `desktopd serve
  * --desktop-timeout` and `--replace-after`.
  */
+import { type Clock, systemClock } from "../os/clock.js";
+import { TIMED_OUT, withTimeout } from "../os/sleep.js";
 import { DesktopUnavailableError } from "./errors.js";
-import { TIMED_OUT, withTimeout } from "./sleep.js";
 
 export interface StallLimits {
   /** Time one request to the desktop (an X request, a CLI command) may take before it fails UNAVAILABLE, ms. */
@@ -40,12 +41,16 @@ export async function bounded<T>(promise: Promise<T>, part: string, ms: number):
 
 /**
  * Since when a desktop has not answered. Every answer (`answered`) clears
- * it; every miss (`missed`) starts it if it is not running.
+ * it; every miss (`missed`) starts it if it is not running. Time is the
+ * injected clock's (src/os/clock.ts).
  */
 export class StallWatch {
   private since?: number;
   private why?: string;
-  private timer?: NodeJS.Timeout;
+  private cancel?: () => void;
+  private stopped = false;
+
+  constructor(private readonly clock: Clock = systemClock) {}
 
   answered(): void {
     this.since = undefined;
@@ -53,7 +58,7 @@ export class StallWatch {
   }
 
   missed(why: string): void {
-    this.since ??= Date.now();
+    this.since ??= this.clock.now();
     this.why = why;
   }
 
@@ -64,38 +69,35 @@ export class StallWatch {
 
   /** How long it has not answered, ms (0 while it answers). */
   get stalledForMs(): number {
-    return this.since === undefined ? 0 : Date.now() - this.since;
+    return this.since === undefined ? 0 : this.clock.now() - this.since;
   }
 
   /**
-   * Pings the desktop every second (one ping at a time) with `ping`, which
-   * must reject on its own limit; calls `replace(why)` once the desktop has
-   * not answered for `replaceAfterMs`. `stop()` ends it.
+   * Pings the desktop every HEARTBEAT_MS (one ping at a time) with `ping`,
+   * which must reject on its own limit; calls `replace(why)` once the desktop
+   * has not answered for `replaceAfterMs`. `stop()` ends it.
    */
   heartbeat(ping: () => Promise<unknown>, replaceAfterMs: number, replace: (why: string) => void): void {
-    let inFlight = false;
-    let replaced = false;
-    this.timer = setInterval(() => {
-      if (inFlight || replaced) return;
-      inFlight = true;
-      ping().then(
-        () => {
-          inFlight = false;
-          this.answered();
-        },
-        (err: Error) => {
-          inFlight = false;
-          this.missed(err.message);
-          if (this.stalledForMs >= replaceAfterMs) {
-            replaced = true;
-            replace(`unresponsive for ${Math.round(this.stalledForMs / 1000)} s: ${err.message}`);
-          }
-        },
-      );
-    }, HEARTBEAT_MS).unref();
+    const beat = () => {
+      this.cancel = this.clock.setTimeout(() => {
+        void ping().then(
+          () => {
+            this.answered();
+            if (!this.stopped) beat();
+          },
+          (err: Error) => {
+            this.missed(err.message);
+            if (this.stalledForMs >= replaceAfterMs) replace(`unresponsive for ${Math.round(this.stalledForMs / 1000)} s: ${err.message}`);
+            else if (!this.stopped) beat();
+          },
+        );
+      }, HEARTBEAT_MS);
+    };
+    beat();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.stopped = true;
+    this.cancel?.();
   }
 }

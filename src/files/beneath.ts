@@ -27,36 +27,11 @@ import {
   PermissionDeniedError,
   ResourceExhaustedError,
 } from "../desktop/errors.js";
+import { abortable } from "../os/sleep.js";
 
 const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW | C.O_NONBLOCK;
 const READ_FLAGS = C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK;
 const CREATE_FLAGS = C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW | C.O_NONBLOCK;
-
-/**
- * `op`, or `signal.reason` as soon as `signal` aborts. An operation given up
- * on still runs to its end in the thread pool; `dispose` gets what it
- * produced then (a descriptor to close).
- */
-export async function guarded<T>(op: Promise<T>, signal: AbortSignal | undefined, dispose?: (late: T) => unknown): Promise<T> {
-  if (!signal) return op;
-  if (signal.aborted) {
-    op.then(dispose, () => undefined);
-    throw signal.reason;
-  }
-  let onAbort!: () => void;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([op, aborted]);
-  } catch (err) {
-    if (signal.aborted) op.then(dispose, () => undefined);
-    throw err;
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
-}
 
 /**
  * A file system error as the typed error the API maps to a code, naming
@@ -117,7 +92,7 @@ export class Dir {
     const run = op(this.at(name)).finally(() => {
       if (--this.inFlight === 0 && this.closing) void this.handle.close().catch(() => undefined);
     });
-    return guarded(run, signal, dispose);
+    return abortable(run, signal, dispose);
   }
 
   /** `name`'s lstat. */
@@ -192,7 +167,7 @@ export class Dir {
     const out: string[] = [];
     try {
       for (;;) {
-        const e = await guarded(dir.read(), signal);
+        const e = await abortable(dir.read(), signal);
         if (!e) return out;
         if (out.length === max) throw new ResourceExhaustedError(`${shown}: more than ${max} entries`);
         out.push(e.name);

@@ -25,8 +25,8 @@
 import { randomBytes } from "node:crypto";
 import type { Stats } from "node:fs";
 import { FailedPreconditionError, InvalidInputError, ResourceExhaustedError } from "../desktop/errors.js";
-import { type Dir, fsError, guarded, openRoot } from "./beneath.js";
-import type { PartialUploads } from "./partial-uploads.js";
+import { abortable } from "../os/sleep.js";
+import { type Dir, fsError, openRoot } from "./beneath.js";
 
 /** Largest chunk read or written at once, bytes. */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
@@ -56,11 +56,21 @@ export interface FileEntry {
   kind: FileKind;
 }
 
+/** Where uploads in progress are noted (src/files/partial-uploads.ts). */
+export interface UploadJournal {
+  /** Notes a temporary file (relative to the root) before it is created. */
+  add(path: string): Promise<void>;
+  /** Forgets it once it is renamed or removed. */
+  remove(path: string): Promise<void>;
+  /** At a clean shutdown. */
+  close(): Promise<void>;
+}
+
 export interface FileRootOptions {
   /** Largest file an upload may write, bytes; DEFAULT_MAX_FILE_BYTES by default. */
   maxFileBytes?: number;
   /** Where uploads in progress are noted, so a killed service's temporary files can be swept. */
-  partials?: PartialUploads;
+  partials?: UploadJournal;
 }
 
 export interface OpenedFile {
@@ -167,7 +177,7 @@ export class FileRoot {
     }
     let s: Stats;
     try {
-      s = await guarded(fd.stat(), opts.signal);
+      s = await abortable(fd.stat(), opts.signal);
       if (s.isDirectory()) throw new FailedPreconditionError(`${shown}: is a directory`);
       if (!s.isFile()) throw new FailedPreconditionError(`${shown}: not a regular file (a FIFO, a device or a socket)`);
     } catch (err) {
@@ -181,7 +191,7 @@ export class FileRoot {
       async *chunks() {
         for (let at = 0; at < size; ) {
           const want = Math.min(MAX_CHUNK_BYTES, size - at);
-          const { bytesRead, buffer } = await guarded(fd.read(Buffer.allocUnsafe(want), 0, want, at), signal).catch((err) =>
+          const { bytesRead, buffer } = await abortable(fd.read(Buffer.allocUnsafe(want), 0, want, at), signal).catch((err) =>
             Promise.reject(signal?.aborted ? err : fsError(err, shown)),
           );
           // Truncated meanwhile: what is left of the promised size cannot come.
@@ -227,14 +237,14 @@ export class FileRoot {
           throw new InvalidInputError("data", `chunks are at most ${MAX_CHUNK_BYTES} bytes, got ${chunk.length}`);
         size += chunk.length;
         if (size > this.maxFileBytes) throw new ResourceExhaustedError(`${shown}: over the ${this.maxFileBytes}-byte file limit`);
-        await guarded(fd.write(chunk), signal).catch((err) => Promise.reject(signal?.aborted ? err : fsError(err, shown)));
+        await abortable(fd.write(chunk), signal).catch((err) => Promise.reject(signal?.aborted ? err : fsError(err, shown)));
       }
       // A cancelled upload may look like a finished one to the reader of its
       // bytes (the stream just ends): the caller's signal decides, once the
       // cancellation had a turn to arrive.
       await new Promise((r) => setImmediate(r));
       signal?.throwIfAborted();
-      await guarded(fd.chmod(mode || 0o644), signal);
+      await abortable(fd.chmod(mode || 0o644), signal);
       await fd.close();
       fd = undefined;
       await dir.rename(temp, name, shown, signal);
@@ -255,7 +265,7 @@ export class FileRoot {
         dir.close();
       })();
       // A call that was given up on does not wait for a file system that hangs.
-      await guarded(cleanup, signal).catch(() => undefined);
+      await abortable(cleanup, signal).catch(() => undefined);
     }
   }
 }

@@ -10,12 +10,12 @@
 import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { alive } from "../desktop/process.js";
-import { FileRoot, TEMP_NAME } from "./file-root.js";
+import { alive } from "../os/process.js";
+import { FileRoot, TEMP_NAME, type UploadJournal } from "./file-root.js";
 
 const JOURNAL = /^partial-uploads-(\d+)\.json$/;
 
-export class PartialUploads {
+export class PartialUploads implements UploadJournal {
   private readonly paths = new Set<string>();
   private writing: Promise<void> = Promise.resolve();
 

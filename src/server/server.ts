@@ -10,11 +10,11 @@ import type net from "node:net";
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { DesktopService } from "../../gen/desktop/v1/desktop_pb.js";
-import { withDefaults } from "../desktop/defaults.js";
-import type { Desktop } from "../desktop/desktop.js";
-import type { Recordings } from "../desktop/recording/recordings.js";
-import { sleep, TIMED_OUT, withTimeout } from "../desktop/sleep.js";
+import type { DesktopHost } from "../desktop/desktop.js";
 import type { FileRoot } from "../files/file-root.js";
+import { withDefaults } from "../os/defaults.js";
+import { sleep, TIMED_OUT, withTimeout } from "../os/sleep.js";
+import type { Recordings } from "../recordings/recordings.js";
 import { SERVICE_VERSION } from "../version.js";
 import { HealthState, ServingStatus } from "./grpc/health.js";
 import { mcpEndpoint } from "./mcp/endpoint.js";
@@ -33,7 +33,8 @@ import { vncWebSocket } from "./viewer/websocket.js";
 export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
 export interface ServerOptions {
-  desktop: Desktop;
+  /** The desktop's host: it hands out the running desktop session. */
+  desktop: DesktopHost;
   token: string;
   logger: Logger;
   /** Address to listen on. */
@@ -82,7 +83,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const health = new HealthState();
   const origins = new OriginPolicy(opts.allowOrigins);
   const scheme = opts.tls ? "https" : "http";
-  const services = routes({ desktop, recordings, recordingLimits: opts.recordingLimits, files: opts.files, logger, health });
+  const services = routes({ host: desktop, recordings, recordingLimits: opts.recordingLimits, files: opts.files, logger, health });
   const calls = interceptors({ logger, token: opts.token, shutdownSignal: shutdown.signal });
   const mcp = mcpEndpoint({
     client: createClient(DesktopService, createRouterTransport(services, { router: { interceptors: calls } })),
@@ -104,7 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     scheme,
     logger,
   });
-  const viewers = vncWebSocket({ desktop, token: opts.token, origins, scheme, logger });
+  const viewers = vncWebSocket({ host: desktop, token: opts.token, origins, scheme, logger });
   const {
     server: tcp,
     sockets,
@@ -160,15 +161,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 /**
  * Starts the desktop now, so the first call is fast and failures show at
  * once; retries every 5 s until it starts. Health then says SERVING while the
- * desktop answers, NOT_SERVING while it has stalled (Desktop.stalled).
+ * desktop answers, NOT_SERVING while it has stalled (DesktopHost.stalled).
  */
-function startDesktop(desktop: Desktop, health: HealthState, stop: AbortSignal, logger: Logger): void {
+function startDesktop(host: DesktopHost, health: HealthState, stop: AbortSignal, logger: Logger): void {
   const follow = () => {
     let stalled: string | undefined;
     const poll = setInterval(() => {
       if (stop.aborted) return clearInterval(poll);
       // Only on a change: shutdown's NOT_SERVING is never overwritten.
-      const now = desktop.stalled();
+      const now = host.stalled();
       if ((now === undefined) === (stalled === undefined)) return;
       if (now !== undefined) logger.warn({ reason: now }, "desktop not answering: health NOT_SERVING");
       else logger.info("desktop answering again: health SERVING");
@@ -178,7 +179,7 @@ function startDesktop(desktop: Desktop, health: HealthState, stop: AbortSignal, 
   };
   const attempt = () => {
     if (stop.aborted) return;
-    desktop.start().then(
+    host.session().then(
       () => {
         if (stop.aborted) return;
         health.set(ServingStatus.SERVING);

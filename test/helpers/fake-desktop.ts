@@ -1,50 +1,135 @@
 /**
- * A Desktop that records every call instead of driving a screen, for specs of
- * the API layer (the request -> Desktop mapping, defaults, outputs, errors).
- * The pointer follows move/click/drag/scroll so `cursor` answers are real;
- * `capture` returns a frame of one colour; `changes` is a real change log a
- * spec feeds; `failNext` makes a method throw.
+ * A desktop that records every call instead of driving a screen, for specs of
+ * the API layer (the request -> desktop mapping, defaults, outputs, errors):
+ * a SessionDriver behind the real Session and SessionHost, so the session's
+ * rules (input order, settle, lost desktops) are the real ones. The pointer
+ * follows move/click/drag/scroll so `cursor` answers are real; `capture`
+ * returns a frame of one colour; `changes` is a real change log a spec feeds,
+ * on the clock the spec gives; `failNext` makes a method throw.
  */
 import { PassThrough } from "node:stream";
-import type { CaptureOptions, Desktop, DisplayConfig, Frame, MouseButton, Recorder, RecordOptions } from "../../src/desktop/desktop.js";
+import type {
+  CaptureOptions,
+  DesktopInput,
+  MouseButton,
+  Recorder,
+  RecordOptions,
+  SelectionName,
+  WindowControl,
+  WindowInfo,
+} from "../../src/desktop/desktop.js";
 import { DesktopUnavailableError } from "../../src/desktop/errors.js";
+import type { Frame } from "../../src/desktop/frame.js";
 import type { Point, Size } from "../../src/desktop/geometry.js";
+import type { InputOrderOptions } from "../../src/desktop/input-order.js";
 import type { Key } from "../../src/desktop/keys.js";
-import { ChangeLog, type ChangeSource, type ScreenChanges } from "../../src/desktop/screen-changes.js";
-import type { SelectionName } from "../../src/desktop/x11/clipboard.js";
-import type { WindowInfo } from "../../src/desktop/x11/windows.js";
+import { ChangeLog, type ChangeSource } from "../../src/desktop/screen-changes.js";
+import type { AppControl, JoinedDisplay, SessionDriver } from "../../src/desktop/session.js";
+import { SessionHost } from "../../src/desktop/session-host.js";
+import { StallWatch } from "../../src/desktop/stall.js";
+import { type Clock, systemClock } from "../../src/os/clock.js";
+import { testLogger } from "./server.js";
 
 export interface Call {
-  method: keyof Desktop;
+  method: string;
   args: unknown[];
+  /** When it came, the fake's clock ms. */
+  at: number;
 }
 
-export class FakeDesktop implements Desktop {
-  readonly backend = "fake";
+export class FakeDesktop implements SessionDriver {
   readonly calls: Call[] = [];
   pointer: Point = { x: 0, y: 0 };
   /** RGB of every captured pixel; change it to make the next frame differ. */
   colour: [number, number, number] = [32, 32, 32];
   /** The screen's change log: a spec `record`s changes into it to play an application redrawing. */
   readonly changes: ChangeLog;
-  private failures = new Map<keyof Desktop, unknown>();
-  /** What `stalled()` answers: set it to play a desktop that stopped answering. */
-  stalledReason?: string;
+  readonly endpoint = { display: ":fake", cookie: "" };
+  readonly pids: number[] = [];
+  readonly stall: StallWatch;
+  readonly input: DesktopInput;
+  readonly x11: JoinedDisplay;
+  readonly apps: AppControl;
+  private failures = new Map<string, unknown>();
+  /** The fake's selections. */
+  readonly selections = new Map<SelectionName, string>();
+  /** What the window list answers. */
+  windowList: WindowInfo[] = [];
 
   constructor(
     readonly native: Size = { width: 1920, height: 1080 },
     source: ChangeSource = "damage",
+    readonly clock: Clock = systemClock,
   ) {
-    this.changes = new ChangeLog({ source });
+    this.changes = new ChangeLog({ source, clock });
+    this.stall = new StallWatch(clock);
+    const note = this.note.bind(this);
+    const names = (keys: Key[]) => keys.map((k) => k.name);
+    this.input = {
+      move: async (p) => {
+        note("move", p);
+        this.pointer = p;
+      },
+      click: async (button: MouseButton, count: number, at?: Point, modifiers: Key[] = []) => {
+        note("click", button, count, at, names(modifiers));
+        if (at) this.pointer = at;
+      },
+      buttonDown: async (button) => note("buttonDown", button),
+      buttonUp: async (button) => note("buttonUp", button),
+      scroll: async (at, dx, dy, modifiers: Key[] = []) => {
+        note("scroll", at, dx, dy, names(modifiers));
+        if (at) this.pointer = at;
+      },
+      drag: async (from, to) => {
+        note("drag", from, to);
+        this.pointer = to;
+      },
+      keyPress: async (combo) => note("keyPress", names(combo)),
+      keyDown: async (combo) => note("keyDown", names(combo)),
+      keyUp: async (combo) => note("keyUp", names(combo)),
+      type: async (text) => note("type", text),
+    };
+    const windows: WindowControl = {
+      list: async () => {
+        note("windows");
+        return this.windowList;
+      },
+      activate: async (id) => note("activateWindow", id),
+      close: async (id, killAfterMs) => {
+        note("closeWindow", id, killAfterMs);
+        return { killed: false };
+      },
+    };
+    this.x11 = {
+      clipboard: {
+        get: async (selection) => {
+          note("getClipboard", selection);
+          return this.selections.get(selection) ?? "";
+        },
+        set: async (text, selection) => {
+          note("setClipboard", text.length, selection);
+          this.selections.set(selection, text);
+        },
+        paste: async (text) => note("paste", text.length),
+      },
+      windows: () => windows,
+    };
+    this.apps = {
+      launch: async (argv, opts) => {
+        note("launchApplication", argv, opts);
+        return { pid: 4242 };
+      },
+      owns: () => false,
+    };
   }
 
-  /** The next call of `method` throws `err`. */
-  failNext(method: keyof Desktop, err: unknown): void {
+  /** The next call of `method` throws `err` ("start": the next launch of the desktop fails). */
+  failNext(method: string, err: unknown): void {
     this.failures.set(method, err);
   }
 
   /** Calls of `method` so far, their arguments. */
-  argsOf(method: keyof Desktop): unknown[][] {
+  argsOf(method: string): unknown[][] {
     return this.calls.filter((c) => c.method === method).map((c) => c.args);
   }
 
@@ -53,8 +138,14 @@ export class FakeDesktop implements Desktop {
     return this.calls.map((c) => c.method);
   }
 
-  private note(method: keyof Desktop, ...args: unknown[]): void {
-    this.calls.push({ method, args });
+  /** Plays a desktop that stopped answering (`reason`), or answers again (undefined). */
+  set stalledReason(reason: string | undefined) {
+    if (reason === undefined) this.stall.answered();
+    else this.stall.missed(reason);
+  }
+
+  note(method: string, ...args: unknown[]): void {
+    this.calls.push({ method, args, at: this.clock.now() });
     const err = this.failures.get(method);
     if (err !== undefined) {
       this.failures.delete(method);
@@ -62,61 +153,17 @@ export class FakeDesktop implements Desktop {
     }
   }
 
-  stalled(): string | undefined {
-    return this.stalledReason;
-  }
-
-  async launchApplication(argv: string[], opts?: { cwd?: string; env?: Record<string, string> }): Promise<{ pid: number }> {
-    this.note("launchApplication", argv, opts);
-    return { pid: 4242 };
-  }
-
-  /** The fake's selections. */
-  readonly selections = new Map<SelectionName, string>();
-
-  async getClipboard(selection: SelectionName): Promise<string> {
-    this.note("getClipboard", selection);
-    return this.selections.get(selection) ?? "";
-  }
-
-  async setClipboard(text: string, selection: SelectionName): Promise<void> {
-    this.note("setClipboard", text.length, selection);
-    this.selections.set(selection, text);
-  }
-
-  async paste(text: string): Promise<void> {
-    this.note("paste", text.length);
-  }
-
-  /** What `windows()` answers. */
-  windowList: WindowInfo[] = [];
-
-  async windows(): Promise<WindowInfo[]> {
-    this.note("windows");
-    return this.windowList;
-  }
-
-  async activateWindow(id: number): Promise<void> {
-    this.note("activateWindow", id);
-  }
-
-  async closeWindow(id: number, killAfterMs: number): Promise<{ killed: boolean }> {
-    this.note("closeWindow", id, killAfterMs);
-    return { killed: false };
-  }
-
-  async start(): Promise<DisplayConfig> {
-    this.note("start");
-    return { native: this.native, backend: this.backend };
-  }
-
   async connectVnc(): Promise<PassThrough> {
     this.note("connectVnc");
     return new PassThrough();
   }
 
+  /** Called after each capture is noted (a spec may change the screen there). */
+  afterCapture?: () => void;
+
   async capture(opts: CaptureOptions = {}): Promise<Frame> {
     this.note("capture", opts);
+    this.afterCapture?.();
     const { width, height } = opts.region ?? { width: this.native.width, height: this.native.height };
     const data = Buffer.alloc(width * height * 3);
     for (let i = 0; i < data.length; i += 3) data.set(this.colour, i);
@@ -128,83 +175,24 @@ export class FakeDesktop implements Desktop {
     return { ...this.pointer };
   }
 
-  async move(p: Point): Promise<void> {
-    this.note("move", p);
-    this.pointer = p;
-  }
-
-  async click(button: MouseButton, count: number, at?: Point, modifiers: Key[] = []): Promise<void> {
-    this.note(
-      "click",
-      button,
-      count,
-      at,
-      modifiers.map((k) => k.name),
-    );
-    if (at) this.pointer = at;
-  }
-
-  async buttonDown(button: MouseButton): Promise<void> {
-    this.note("buttonDown", button);
-  }
-
-  async buttonUp(button: MouseButton): Promise<void> {
-    this.note("buttonUp", button);
-  }
-
-  async scroll(at: Point | undefined, dx: number, dy: number, modifiers: Key[] = []): Promise<void> {
-    this.note(
-      "scroll",
-      at,
-      dx,
-      dy,
-      modifiers.map((k) => k.name),
-    );
-    if (at) this.pointer = at;
-  }
-
-  async drag(from: Point, to: Point): Promise<void> {
-    this.note("drag", from, to);
-    this.pointer = to;
-  }
-
-  async keyPress(combo: Key[]): Promise<void> {
-    this.note(
-      "keyPress",
-      combo.map((k) => k.name),
-    );
-  }
-
-  async keyDown(combo: Key[]): Promise<void> {
-    this.note(
-      "keyDown",
-      combo.map((k) => k.name),
-    );
-  }
-
-  async keyUp(combo: Key[]): Promise<void> {
-    this.note(
-      "keyUp",
-      combo.map((k) => k.name),
-    );
-  }
-
-  async screenChanges(): Promise<ScreenChanges> {
-    this.note("screenChanges");
-    return this.changes;
-  }
-
-  async type(text: string): Promise<void> {
-    this.note("type", text);
-  }
-
   /** Recording needs a real encoder: the fake refuses, as a desktop whose encoder cannot start does. */
   async record(opts: RecordOptions): Promise<Recorder> {
     this.note("record", opts);
     throw new DesktopUnavailableError("the fake desktop cannot record");
   }
+}
 
-  async close(): Promise<void> {
-    this.note("close");
-  }
+/** A host whose every desktop is `desktop` (launched again after a failed "start"). */
+export function fakeHost(desktop: FakeDesktop, opts: { inputOrder?: InputOrderOptions | false } = {}): SessionHost<FakeDesktop> {
+  return new SessionHost(
+    "fake",
+    {
+      launch: async () => {
+        desktop.note("start");
+        return desktop;
+      },
+      stop: async () => desktop.note("close"),
+    },
+    { logger: testLogger(), inputOrder: opts.inputOrder ?? false },
+  );
 }

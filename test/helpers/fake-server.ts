@@ -8,10 +8,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before } from "node:test";
-import { Recordings } from "../../src/desktop/recording/recordings.js";
+import { Recordings } from "../../src/recordings/recordings.js";
 import { type RunningServer, type ServerOptions, startServer } from "../../src/server/server.js";
 import { generateToken } from "../../src/server/transport/auth.js";
-import { FakeDesktop } from "./fake-desktop.js";
+import { FakeDesktop, fakeHost } from "./fake-desktop.js";
 import { testLogger } from "./server.js";
 
 export interface FakeServer {
@@ -25,11 +25,12 @@ export type FakeServerOptions = Partial<Omit<ServerOptions, "desktop" | "token" 
 
 export async function startFakeServer(opts: FakeServerOptions = {}): Promise<FakeServer & { close(): Promise<void> }> {
   const desktop = new FakeDesktop({ width: 640, height: 480 });
+  const host = fakeHost(desktop);
   const logger = opts.logger ?? testLogger();
   const token = generateToken();
   const runtimeDir = await mkdtemp(join(tmpdir(), "desktopd-fake-"));
-  const recordings = await Recordings.create({ desktop, logger, runtimeDir });
-  const server = await startServer({ port: 0, ...opts, desktop, token, logger, recordings });
+  const recordings = await Recordings.create({ host, logger, runtimeDir });
+  const server = await startServer({ port: 0, ...opts, desktop: host, token, logger, recordings });
   return {
     url: server.url,
     token,

@@ -1,8 +1,8 @@
 /**
  * The service in memory: the same routes and interceptors as the HTTP server
  * (src/server/routes.ts) over Connect's `createRouterTransport`, with a
- * FakeDesktop behind them. No socket, no X server: specs of the API layer run
- * in milliseconds.
+ * FakeDesktop behind the real session host. No socket, no X server: specs of
+ * the API layer run in milliseconds, on a clock they may drive.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,17 +12,21 @@ import { createClient, createRouterTransport, type Interceptor } from "@connectr
 import { DesktopService } from "../../gen/desktop/v1/desktop_pb.js";
 import type { DesktopClient } from "../../src/client/client.js";
 import type { Size } from "../../src/desktop/geometry.js";
-import { Recordings } from "../../src/desktop/recording/recordings.js";
+import type { InputOrderOptions } from "../../src/desktop/input-order.js";
 import type { ChangeSource } from "../../src/desktop/screen-changes.js";
+import type { SessionHost } from "../../src/desktop/session-host.js";
+import type { Clock } from "../../src/os/clock.js";
+import { Recordings } from "../../src/recordings/recordings.js";
 import { HealthState } from "../../src/server/grpc/health.js";
 import { interceptors, routes } from "../../src/server/routes.js";
-import type { InputOrderOptions } from "../../src/server/rpc/input-order.js";
 import { generateToken } from "../../src/server/transport/auth.js";
-import { FakeDesktop } from "./fake-desktop.js";
+import { FakeDesktop, fakeHost } from "./fake-desktop.js";
 import { testLogger } from "./server.js";
 
 export interface InMemoryService {
+  /** The fake desktop (the driver of every session the host hands out). */
   desktop: FakeDesktop;
+  host: SessionHost<FakeDesktop>;
   /** A client sending the right token. */
   client: DesktopClient;
   /** A client for any token (`undefined`: no Authorization header). */
@@ -37,16 +41,19 @@ export interface InMemoryOptions {
   inputOrder?: InputOrderOptions | false;
   /** How the fake desktop's screen changes are seen ("damage" unless told). */
   source?: ChangeSource;
+  /** The desktop's clock (the real one unless told: a FakeClock for timing specs). */
+  clock?: Clock;
 }
 
 export async function startInMemory(native?: Size, opts: InMemoryOptions = {}): Promise<InMemoryService> {
-  const desktop = new FakeDesktop(native, opts.source);
+  const desktop = new FakeDesktop(native, opts.source, opts.clock);
+  const host = fakeHost(desktop, { inputOrder: opts.inputOrder ?? false });
   const logger = testLogger();
   const token = generateToken();
   const shutdown = new AbortController();
   const runtimeDir = await mkdtemp(join(tmpdir(), "desktopd-unit-"));
-  const recordings = await Recordings.create({ desktop, logger, runtimeDir });
-  const router = routes({ desktop, recordings, logger, health: new HealthState(), inputOrder: opts.inputOrder ?? false });
+  const recordings = await Recordings.create({ host, logger, runtimeDir });
+  const router = routes({ host, recordings, logger, health: new HealthState() });
   const routerOptions = { interceptors: interceptors({ logger, token, shutdownSignal: shutdown.signal }) };
   const clientWithToken = (t: string | undefined) => {
     const auth: Interceptor = (next) => (req) => {
@@ -57,6 +64,7 @@ export async function startInMemory(native?: Size, opts: InMemoryOptions = {}): 
   };
   return {
     desktop,
+    host,
     client: clientWithToken(token),
     clientWithToken,
     shutdown,

@@ -1,10 +1,10 @@
 /** Waiting in specs, and process checks. */
 import { readdirSync, readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
-import { alive as aliveNow } from "../../src/desktop/process.js";
-import { sleep } from "../../src/desktop/sleep.js";
+import { alive as aliveNow } from "../../src/os/process.js";
+import { sleep } from "../../src/os/sleep.js";
 
-export { alive } from "../../src/desktop/process.js";
+export { alive } from "../../src/os/process.js";
 
 /** Polls `fn` every 100 ms until it returns a value (errors count as not yet); throws after `timeoutMs`. */
 export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {

@@ -1,7 +1,7 @@
 /**
  * Starts a real desktopd (real Xvnc) on an ephemeral port with a random token,
- * and tears it down. The built-in backend by default; `startBackendServer`
- * picks one of the contract suite's backends.
+ * and tears it down. The built-in backend by default; `contractBackends`
+ * lists the contract suite's backends.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -11,22 +11,26 @@ import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Logger, pino } from "pino";
 import { createDesktopClient, type DesktopClient } from "../../src/client/client.js";
-import { BuiltinDesktop } from "../../src/desktop/builtin/builtin.js";
-import type { Desktop } from "../../src/desktop/desktop.js";
+import type { BuiltinDriver } from "../../src/desktop/builtin/driver.js";
+import { builtinHost } from "../../src/desktop/builtin/host.js";
 import type { Size } from "../../src/desktop/geometry.js";
-import { PortableDesktop } from "../../src/desktop/portable/portable.js";
-import { Recordings, type RecordingsOptions } from "../../src/desktop/recording/recordings.js";
+import type { PortableDriver } from "../../src/desktop/portable/driver.js";
+import { portableHost } from "../../src/desktop/portable/host.js";
+import type { SessionDriver } from "../../src/desktop/session.js";
+import type { SessionHost } from "../../src/desktop/session-host.js";
 import type { StallLimits } from "../../src/desktop/stall.js";
 import type { FileRoot } from "../../src/files/file-root.js";
+import { Recordings, type RecordingsOptions } from "../../src/recordings/recordings.js";
 import type { RecordingLimits } from "../../src/server/rpc/stop-recording.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
 import { generateToken } from "../../src/server/transport/auth.js";
 import type { TlsFiles } from "../../src/server/transport/listener.js";
 
-export interface TestServer<D extends Desktop = BuiltinDesktop> {
+export interface TestServer<D extends SessionDriver = BuiltinDriver> {
   url: string;
   token: string;
-  desktop: D;
+  /** The service's desktop host. */
+  host: SessionHost<D>;
   server: RunningServer;
   /** Generated client over gRPC (HTTP/2). */
   grpc: DesktopClient;
@@ -34,7 +38,11 @@ export interface TestServer<D extends Desktop = BuiltinDesktop> {
   connect: DesktopClient;
   /** The server's recordings (their directory is a private temp dir per server). */
   recordings: Recordings;
-  /** How a test X client joins the desktop (cookie "" when the server has no access control). */
+  /** The running desktop's driver (its backend's facts: the XServer, the CLI session); throws when none runs. */
+  driver(): D;
+  /** Process ids of the running desktop, the X server first; [] when none runs. */
+  pids(): number[];
+  /** How a test X client joins the running desktop (cookie "" when the server has no access control). */
   x11(): { display: string; cookie: string };
   close(): Promise<void>;
 }
@@ -54,17 +62,16 @@ export interface RecordingSetup {
   logger?: Logger;
 }
 
-async function serve<D extends Desktop>(
-  desktop: D,
-  x11: () => { display: string; cookie: string },
+async function serve<D extends SessionDriver>(
+  host: SessionHost<D>,
   setup: RecordingSetup & { files?: FileRoot } = {},
 ): Promise<TestServer<D>> {
   const token = generateToken();
   const logger = setup.logger ?? testLogger();
   const runtimeDir = await mkdtemp(join(tmpdir(), "desktopd-test-"));
-  const recordings = await Recordings.create({ desktop, logger, runtimeDir, ...setup.recordings });
+  const recordings = await Recordings.create({ host, logger, runtimeDir, ...setup.recordings });
   const server = await startServer({
-    desktop,
+    desktop: host,
     token,
     logger,
     port: 0,
@@ -75,16 +82,26 @@ async function serve<D extends Desktop>(
     files: setup.files,
   });
   const ca = setup.tls?.cert;
-  await desktop.start();
+  await host.session();
+  const driver = () => {
+    const s = host.current();
+    if (!s) throw new Error("no desktop runs");
+    return s.driver as D;
+  };
   return {
     url: server.url,
     token,
-    desktop,
+    host,
     server,
     recordings,
     grpc: createDesktopClient({ baseUrl: server.url, token, ca }),
     connect: createDesktopClient({ baseUrl: server.url, token, protocol: "connect", httpVersion: "1.1", ca }),
-    x11,
+    driver,
+    pids: () => host.current()?.pids ?? [],
+    x11: () => {
+      const { display, cookie } = driver().endpoint;
+      return { display, cookie };
+    },
     close: async () => {
       await server.close();
       await rm(runtimeDir, { recursive: true, force: true });
@@ -109,7 +126,7 @@ export interface TestServerOptions extends RecordingSetup {
 export const DESKTOP_ENV: NodeJS.ProcessEnv = { ...process.env, SHELL: "/bin/sh" };
 
 export async function startTestServer(opts: TestServerOptions & { ffmpeg?: string } = {}): Promise<TestServer> {
-  const desktop = new BuiltinDesktop({
+  const host = builtinHost({
     env: DESKTOP_ENV,
     geometry: opts.geometry,
     open: opts.open,
@@ -117,18 +134,14 @@ export async function startTestServer(opts: TestServerOptions & { ffmpeg?: strin
     limits: opts.limits,
     logger: testLogger(),
   });
-  const x11 = () => {
-    const ep = desktop.x11Endpoint!;
-    return { display: ep.display, cookie: ep.cookie };
-  };
-  return serve(desktop, x11, opts);
+  return serve(host, opts);
 }
 
 /** `env`: the CLI's environment, read at each command (the stand-in's PDSTUB_* failure injection goes there). */
 export async function startPortableServer(
   opts: TestServerOptions & { binary?: string; env?: NodeJS.ProcessEnv; screenChanges?: "auto" | "frames" } = {},
-): Promise<TestServer<PortableDesktop>> {
-  const desktop = new PortableDesktop({
+): Promise<TestServer<PortableDriver>> {
+  const host = portableHost({
     binary: opts.binary ?? PORTABLEDESKTOP_STANDIN,
     geometry: opts.geometry,
     open: opts.open,
@@ -137,12 +150,12 @@ export async function startPortableServer(
     limits: opts.limits,
     logger: testLogger(),
   });
-  return serve(desktop, () => ({ display: desktop.sessionInfo!.display, cookie: "" }), opts);
+  return serve(host, opts);
 }
 
 export interface ContractBackend {
   name: string;
-  start(opts?: TestServerOptions): Promise<TestServer<Desktop>>;
+  start(opts?: TestServerOptions): Promise<TestServer<SessionDriver>>;
 }
 
 /**
@@ -168,7 +181,7 @@ export function contractBackends(): ContractBackend[] {
  * close it (as connect-es's useNodeServer does); returns its getter, for use
  * inside tests and hooks that run after it.
  */
-export function useServer<D extends Desktop>(start: () => Promise<TestServer<D>>): () => TestServer<D> {
+export function useServer<D extends SessionDriver>(start: () => Promise<TestServer<D>>): () => TestServer<D> {
   let server: TestServer<D> | undefined;
   before(async () => {
     server = await start();

@@ -5,21 +5,38 @@
  * bad field is INVALID_ARGUMENT naming it before the desktop is touched.
  */
 import assert from "node:assert/strict";
-import { beforeEach, describe, it } from "node:test";
+import { before, beforeEach, describe, it } from "node:test";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import sharp from "sharp";
 import { type ActionRequestSchema, ImageFormat, ScrollDirection } from "../../gen/desktop/v1/desktop_pb.js";
+import { FakeClock } from "../helpers/clock.js";
 import { useInMemory } from "../helpers/in-memory.js";
 
 type Request = MessageInitShape<typeof ActionRequestSchema>;
 const scaled = { width: 1280, height: 720 };
 
 describe("Action, in memory", () => {
-  const service = useInMemory();
-  const act = (req: Request, signal?: AbortSignal) => service().client.action(req, { signal });
-  /** Desktop calls other than the bookkeeping every Action does (start, screen changes, the cursor read). */
-  const effects = () => service().desktop.calls.filter((c) => !["start", "screenChanges", "cursorPosition"].includes(c.method));
+  const clock = new FakeClock();
+  const service = useInMemory(undefined, { clock });
+  /** An Action, virtual time moving while it runs (hold_key and wait sleep on it). */
+  const act = async (req: Request, signal?: AbortSignal) => {
+    let done = false;
+    const call = service()
+      .client.action(req, { signal })
+      .finally(() => {
+        done = true;
+      });
+    call.catch(() => undefined);
+    await clock.until(() => done, 60_000, 10);
+    return call;
+  };
+  /** What the action sent the desktop (every Action also reads the cursor it answers with). */
+  const effects = () =>
+    service()
+      .desktop.calls.filter((c) => c.method !== "cursorPosition")
+      .map(({ method, args }) => ({ method, args }));
+  before(() => service().host.session());
   beforeEach(() => {
     const d = service().desktop;
     d.calls.length = 0;
@@ -126,13 +143,13 @@ describe("Action, in memory", () => {
   });
 
   it("capture_after adds a declared-size screenshot after the action, and waits settle_ms first", async () => {
-    const started = performance.now();
     const res = await act({
       scaledSize: scaled,
       captureAfter: { format: ImageFormat.WEBP, settleMs: 150 },
       action: { case: "leftClick", value: { coordinate: { x: 1, y: 1 } } },
     });
-    assert.ok(performance.now() - started >= 140, "settle_ms waited");
+    const [click, capture] = service().desktop.calls;
+    assert.equal(capture.at - click.at, 150, "settle_ms waited, exactly");
     assert.deepEqual([res.screenshot?.format, res.screenshot?.width, res.screenshot?.height], [ImageFormat.WEBP, 1280, 720]);
     assert.deepEqual(
       effects().map((c) => c.method),
@@ -141,29 +158,32 @@ describe("Action, in memory", () => {
     );
   });
 
-  it("wait sleeps duration_ms, then returns a PNG screenshot", async () => {
-    const started = performance.now();
+  it("wait sleeps duration_ms, settles (300 ms quiet by default), then returns a PNG screenshot", async () => {
+    const started = clock.now();
     const res = await act({ action: { case: "wait", value: { durationMs: 100 } } });
-    assert.ok(performance.now() - started >= 90);
+    assert.equal(service().desktop.calls.find((c) => c.method === "capture")?.at, started + 100 + 300);
     assert.equal(res.screenshot?.format, ImageFormat.PNG);
   });
 
-  it("hold_key presses, holds duration_ms, releases; a cancelled call releases at once", async () => {
+  it("hold_key presses, holds exactly duration_ms, releases; a cancelled call releases at once", async () => {
     await act({ action: { case: "holdKey", value: { text: "a", durationMs: 50 } } });
     assert.deepEqual(effects(), [
       { method: "keyDown", args: [["a"]] },
       { method: "keyUp", args: [["a"]] },
     ]);
+    const [down, up] = service().desktop.calls;
+    assert.equal(up.at - down.at, 50);
     service().desktop.calls.length = 0;
     const ac = new AbortController();
-    const call = act({ action: { case: "holdKey", value: { text: "b", durationMs: 30_000 } } }, ac.signal);
-    while (!service().desktop.methods.includes("keyDown")) await new Promise((r) => setImmediate(r));
-    const cancelledAt = performance.now();
+    const call = service().client.action({ action: { case: "holdKey", value: { text: "b", durationMs: 30_000 } } }, { signal: ac.signal });
+    await clock.until(() => service().desktop.methods.includes("keyDown"), 1000);
+    await clock.tick(500);
+    const cancelledAt = clock.now();
     ac.abort();
     await assert.rejects(call, (e) => ConnectError.from(e).code === Code.Canceled);
-    while (!service().desktop.methods.includes("keyUp")) await new Promise((r) => setImmediate(r));
-    assert.ok(performance.now() - cancelledAt < 1000, "released at once");
+    await clock.until(() => service().desktop.methods.includes("keyUp"), 0);
     assert.deepEqual(service().desktop.argsOf("keyUp"), [[["b"]]]);
+    assert.equal(service().desktop.calls.find((c) => c.method === "keyUp")?.at, cancelledAt, "released at once");
   });
 
   it("a deadline during hold_key is DEADLINE_EXCEEDED, and the key is still released", async () => {

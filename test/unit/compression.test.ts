@@ -3,7 +3,7 @@
  * (its capture), Vnc, StopRecording and DownloadFile answer uncompressed
  * whatever encodings the client offers, on every protocol, while compressible
  * responses (GetClipboard's text) keep gzip. The project's TS client offers
- * no compression for those RPCs. Lists: src/client/incompressible.ts.
+ * no compression for those RPCs. Lists: src/wire/incompressible.ts.
  */
 import assert from "node:assert/strict";
 import http2 from "node:http2";
@@ -12,7 +12,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ImageFormat, ScreenshotRequestSchema } from "../../gen/desktop/v1/desktop_pb.js";
 import { createDesktopClient } from "../../src/client/client.js";
-import { INCOMPRESSIBLE_RESPONSES } from "../../src/client/incompressible.js";
+import { INCOMPRESSIBLE_RESPONSES } from "../../src/wire/incompressible.js";
 import { useFakeServer } from "../helpers/fake-server.js";
 import { envelope, rawPost } from "../helpers/raw-http2.js";
 

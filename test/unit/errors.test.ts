@@ -49,8 +49,8 @@ describe("errors to codes, in memory", () => {
 
   for (const [name, err, code, message] of TABLE) {
     it(`${name} -> ${code}, on a unary call and in the middle of a stream`, async () => {
-      service().desktop.failNext("start", err);
-      await assert.rejects(service().client.getDisplay({}), (e) => {
+      service().desktop.failNext("cursorPosition", err);
+      await assert.rejects(service().client.action({ action: { case: "cursorPosition", value: {} } }), (e) => {
         assert.deepEqual(failure(e), { code, message });
         return true;
       });
@@ -81,8 +81,8 @@ describe("errors to codes, in memory", () => {
     const s = await startInMemory();
     try {
       s.shutdown.abort();
-      s.desktop.failNext("start", new Error("socket closed"));
-      await assert.rejects(s.client.getDisplay({}), (e) => {
+      s.desktop.failNext("cursorPosition", new Error("socket closed"));
+      await assert.rejects(s.client.action({ action: { case: "cursorPosition", value: {} } }), (e) => {
         assert.deepEqual(failure(e), { code: "Unavailable", message: "server is shutting down" });
         return true;
       });

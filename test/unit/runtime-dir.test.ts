@@ -4,7 +4,7 @@ import { chown, mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { defaultRuntimeDir, serviceRuntimeDir } from "../../src/runtime-dir.js";
+import { defaultRuntimeDir, serviceRuntimeDir } from "../../src/os/runtime-dir.js";
 
 describe("service runtime dir", () => {
   it("is $XDG_RUNTIME_DIR/desktopd by default, else a per-user temp dir", () => {

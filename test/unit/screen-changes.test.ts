@@ -1,7 +1,8 @@
 /**
  * The change log (src/desktop/screen-changes.ts) and the pixel diff behind it
- * (src/desktop/pixel-diff.ts): settle waits for a quiet period and no longer
- * than asked, a change still being checked keeps the screen unsettled, and a
+ * (src/desktop/pixel-diff.ts), in virtual time: settle waits for exactly the
+ * quiet period and no longer than asked, a change still being checked keeps
+ * the screen unsettled, and a
  * box that keeps coming back (a blinking caret) stops counting while a change
  * elsewhere still counts.
  */
@@ -9,52 +10,60 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { clip, diffRegion, union } from "../../src/desktop/pixel-diff.js";
 import { BLINK, ChangeLog } from "../../src/desktop/screen-changes.js";
+import { FakeClock, pending } from "../helpers/clock.js";
 
 const CARET = { x: 46, y: 46, width: 1, height: 24 };
 
 describe("ChangeLog", () => {
-  it("settles after the quiet period when nothing changes, and never before it", async () => {
-    const log = new ChangeLog({ source: "damage" });
-    const r = await log.settle({ quietMs: 60, timeoutMs: 1000 });
-    assert.equal(r.settled, true);
-    assert.ok(r.waitedMs >= 60 && r.waitedMs < 200, `waited ${r.waitedMs} ms`);
+  it("settles after exactly the quiet period when nothing changes", async () => {
+    const clock = new FakeClock();
+    const log = new ChangeLog({ source: "damage", clock });
+    const settling = log.settle({ quietMs: 60, timeoutMs: 1000 });
+    await clock.tick(59);
+    assert.equal(await pending(settling), "pending", "not before the quiet period");
+    await clock.tick(1);
+    assert.deepEqual(await settling, { settled: true, waitedMs: 60 });
   });
 
-  it("a change restarts the quiet period; a screen that keeps changing times out", async () => {
-    const log = new ChangeLog({ source: "damage" });
-    let changedAt = 0;
-    setTimeout(() => {
-      changedAt = performance.now();
-      log.record({ x: 0, y: 0, width: 100, height: 100 }, changedAt);
-    }, 50);
-    const r = await log.settle({ quietMs: 100, timeoutMs: 2000 });
-    assert.ok(
-      r.settled && changedAt > 0 && performance.now() - changedAt >= 100,
-      `settled ${performance.now() - changedAt} ms after the change`,
-    );
+  it("a change restarts the quiet period; a screen that keeps changing times out at exactly the limit", async () => {
+    const clock = new FakeClock();
+    const log = new ChangeLog({ source: "damage", clock });
+    const settling = log.settle({ quietMs: 100, timeoutMs: 2000 });
+    await clock.tick(50);
+    log.record({ x: 0, y: 0, width: 100, height: 100 }, clock.now());
+    await clock.tick(99);
+    assert.equal(await pending(settling), "pending", "the change restarted the quiet period");
+    await clock.tick(1);
+    assert.deepEqual(await settling, { settled: true, waitedMs: 150 });
 
-    let i = 0;
-    const busy = setInterval(() => log.record({ x: i++ * 10, y: 0, width: 10, height: 10 }, performance.now()), 20);
-    try {
-      const t = await log.settle({ quietMs: 100, timeoutMs: 300 });
-      assert.equal(t.settled, false);
-      assert.ok(t.waitedMs >= 300 && t.waitedMs < 450, `gave up after ${t.waitedMs} ms`);
-    } finally {
-      clearInterval(busy);
+    const busy = log.settle({ quietMs: 100, timeoutMs: 300 });
+    for (let i = 0; i < 15; i++) {
+      await clock.tick(20);
+      log.record({ x: i * 10, y: 0, width: 10, height: 10 }, clock.now());
     }
+    assert.deepEqual(await busy, { settled: false, waitedMs: 300 });
   });
 
   it("a change still being checked holds the settle until its verdict; 'nothing changed' does not restart the quiet period", async () => {
-    const log = new ChangeLog({ source: "damage" });
+    const clock = new FakeClock();
+    const log = new ChangeLog({ source: "damage", clock });
     const done = log.begin();
-    setTimeout(() => done(null, performance.now()), 150);
-    const r = await log.settle({ quietMs: 50, timeoutMs: 2000 });
-    assert.ok(r.settled && r.waitedMs >= 145 && r.waitedMs < 190, `waited ${r.waitedMs} ms`);
+    const settling = log.settle({ quietMs: 50, timeoutMs: 2000 });
+    await clock.tick(149);
+    assert.equal(await pending(settling), "pending", "held while the change is checked");
+    done(null, clock.now());
+    await clock.tick(1);
+    // No change after all: the quiet period counts from the settle's start, long past.
+    assert.deepEqual(await settling, { settled: true, waitedMs: 150 });
 
     const changed = log.begin();
-    setTimeout(() => changed({ x: 0, y: 0, width: 4, height: 4 }, performance.now()), 100);
-    const again = await log.settle({ quietMs: 50, timeoutMs: 2000 });
-    assert.ok(again.settled && again.waitedMs >= 145, `a real change: its quiet period follows (${again.waitedMs} ms)`);
+    const again = log.settle({ quietMs: 50, timeoutMs: 2000 });
+    await clock.tick(100);
+    changed({ x: 0, y: 0, width: 4, height: 4 }, clock.now());
+    await clock.tick(49);
+    assert.equal(await pending(again), "pending", "a real change: its quiet period follows");
+    await clock.tick(1);
+    assert.deepEqual(await again, { settled: true, waitedMs: 150 });
   });
 
   it("a box that changed twice before, each time at least 200 ms apart, is a blink and does not count", () => {
@@ -113,9 +122,12 @@ describe("ChangeLog", () => {
   });
 
   it("tells the watcher when someone starts and stops waiting", async () => {
+    const clock = new FakeClock();
     const demand: boolean[] = [];
-    const log = new ChangeLog({ source: "frames", demand: (w) => demand.push(w) });
-    await log.settle({ quietMs: 10, timeoutMs: 100 });
+    const log = new ChangeLog({ source: "frames", demand: (w) => demand.push(w), clock });
+    const settling = log.settle({ quietMs: 10, timeoutMs: 100 });
+    await clock.tick(10);
+    await settling;
     assert.deepEqual(demand, [true, false]);
   });
 });

@@ -1,25 +1,49 @@
 /**
- * The Screenshot stream's rules, in memory over a FakeDesktop: parameters are
- * checked before any capture, max_fps 0 is one frame, unchanged frames are
- * skipped unless all_frames, frames are numbered, and each carries the
- * native size and the asked scaled size and format.
+ * The Screenshot stream's rules, in memory over a FakeDesktop and in virtual
+ * time (test/helpers/clock.ts): parameters are checked before any capture,
+ * max_fps 0 is one frame, a still screen is not captured and a change wakes
+ * the stream at once, unchanged frames are skipped unless all_frames, frames
+ * are numbered, each carries the native size and the asked scaled size and
+ * format, and streams that ask the same share captures.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ImageFormat, type ScreenshotRequestSchema, type ScreenshotResponse } from "../../gen/desktop/v1/desktop_pb.js";
-import { useInMemory } from "../helpers/in-memory.js";
+import { FakeClock } from "../helpers/clock.js";
+import { type InMemoryService, useInMemory } from "../helpers/in-memory.js";
+
+type Request = MessageInitShape<typeof ScreenshotRequestSchema>;
+
+/** A stream read frame by frame, virtual time moving 1 ms at a time while a frame is awaited; `at` is when each came. */
+function open(service: InMemoryService, clock: FakeClock, req: Request) {
+  const it = service.client.screenshot(req)[Symbol.asyncIterator]();
+  return {
+    async next(maxMs = 5000): Promise<ScreenshotResponse & { at: number }> {
+      let done = false;
+      const r = it.next().finally(() => {
+        done = true;
+      });
+      r.catch(() => undefined);
+      await clock.until(() => done, maxMs);
+      const { value, done: ended } = await r;
+      if (ended) throw new Error("the stream ended");
+      return Object.assign(value, { at: clock.now() });
+    },
+    close: () => it.return?.(),
+  };
+}
 
 describe("Screenshot stream, in memory", () => {
-  const service = useInMemory();
+  const clock = new FakeClock();
+  const service = useInMemory(undefined, { clock });
 
   /** The first `n` frames of a stream, then the stream is closed. */
-  async function frames(req: MessageInitShape<typeof ScreenshotRequestSchema>, n: number, each?: (f: ScreenshotResponse) => void) {
+  async function frames(req: Request, n: number): Promise<ScreenshotResponse[]> {
     const out: ScreenshotResponse[] = [];
     for await (const f of service().client.screenshot(req)) {
       out.push(f);
-      each?.(f);
       if (out.length === n) break;
     }
     return out;
@@ -33,66 +57,85 @@ describe("Screenshot stream, in memory", () => {
     assert.deepEqual([f.nativeSize?.width, f.nativeSize?.height, f.sequence], [1920, 1080, 1n]);
   });
 
-  it("with DAMAGE, a still screen is not even captured; a change brings the next frame within an interval", async () => {
+  it("with DAMAGE, a still screen is not even captured; a change brings the next frame at once", async () => {
     const d = service().desktop;
-    let changedAt = 0;
-    const all = await frames({ maxFps: 20, scaledSize: { width: 16, height: 9 } }, 2, (f) => {
-      if (f.sequence !== 1n) return;
+    const stream = open(service(), clock, { maxFps: 20, scaledSize: { width: 16, height: 9 } });
+    try {
+      assert.equal((await stream.next()).sequence, 1n);
       const captures = d.argsOf("capture").length;
-      setTimeout(() => {
-        assert.equal(d.argsOf("capture").length, captures, "nothing captured for 300 ms of a still screen");
+      let changedAt = 0;
+      clock.setTimeout(() => {
         d.colour = [200, 0, 0];
-        changedAt = performance.now();
+        changedAt = clock.now();
         d.changes.record({ x: 0, y: 0, width: 10, height: 10 }, changedAt);
       }, 300);
-    });
-    assert.deepEqual(
-      all.map((f) => f.sequence),
-      [1n, 2n],
-    );
-    // The latency itself is measured by `npm run bench`; here only that the change woke the stream.
-    const after = performance.now() - changedAt;
-    assert.ok(after < 50 + 200, `the changed frame came ${after} ms after the change (interval 50 ms)`);
+      assert.equal((await stream.next()).sequence, 2n);
+      assert.deepEqual(
+        d.calls
+          .filter((c) => c.method === "capture")
+          .slice(captures)
+          .map((c) => c.at - changedAt),
+        [0],
+        "nothing captured while the screen was still (300 ms), then at once when it changed",
+      );
+    } finally {
+      await stream.close();
+    }
   });
 
-  it("all_frames sends every capture, numbered in order", async () => {
-    const all = await frames({ maxFps: 60, allFrames: true, scaledSize: { width: 16, height: 9 } }, 4);
-    assert.deepEqual(
-      all.map((f) => f.sequence),
-      [1n, 2n, 3n, 4n],
-    );
+  it("all_frames sends every capture, one per interval, numbered in order", async () => {
+    const d = service().desktop;
+    const from = d.calls.length;
+    const stream = open(service(), clock, { maxFps: 50, allFrames: true, scaledSize: { width: 16, height: 9 } });
+    try {
+      const got = [await stream.next(), await stream.next(), await stream.next(), await stream.next()];
+      assert.deepEqual(
+        got.map((f) => f.sequence),
+        [1n, 2n, 3n, 4n],
+      );
+      const at = d.calls
+        .slice(from)
+        .filter((c) => c.method === "capture")
+        .map((c) => c.at);
+      assert.ok(
+        at.slice(1, 4).every((t, i) => t - at[i] >= 20),
+        `one capture per 20 ms interval at most: ${at.map((t) => t - at[0])}`,
+      );
+    } finally {
+      await stream.close();
+    }
   });
 
-  it("50 streams that ask the same share one capture and one encode per frame: 4 frames each, at most 8 captures", async () => {
+  it("50 streams that ask the same share one capture and one encode per frame: 4 frames each, 4 captures", async () => {
     const d = service().desktop;
     d.colour = [10, 20, 30];
     const before = d.argsOf("capture").length;
     const req = { maxFps: 20, format: ImageFormat.JPEG, scaledSize: { width: 16, height: 9 } };
-    let subscribed = 0;
-    let ready!: () => void;
-    const allFirst = new Promise<void>((r) => (ready = r));
-    const streams = Array.from({ length: 50 }, () =>
-      frames(req, 4, (f) => {
-        if (f.sequence === 1n && ++subscribed === 50) ready();
-      }),
-    );
-    await allFirst;
-    for (const colour of [60, 120, 180]) {
-      // Far apart beside the 50 ms interval: every stream takes each frame.
-      await new Promise((r) => setTimeout(r, 250));
-      d.colour = [colour, 0, 0];
-      d.changes.record({ x: 0, y: 0, width: 4, height: 4 }, performance.now());
+    const streams = Array.from({ length: 50 }, () => open(service(), clock, req));
+    try {
+      const got: ScreenshotResponse[][] = streams.map(() => []);
+      const all = async () => {
+        for (const [i, s] of streams.entries()) got[i].push(await s.next());
+      };
+      await all();
+      for (const colour of [60, 120, 180]) {
+        // Far apart beside the 50 ms interval: every stream takes each frame.
+        await clock.tick(250);
+        d.colour = [colour, 0, 0];
+        d.changes.record({ x: 0, y: 0, width: 4, height: 4 }, clock.now());
+        await all();
+      }
+      for (const s of got)
+        assert.deepEqual(
+          s.map((f) => f.sequence),
+          [1n, 2n, 3n, 4n],
+        );
+      // The same frame is the same bytes in every stream.
+      for (let i = 0; i < 4; i++) assert.equal(new Set(got.map((s) => Buffer.from(s[i].image!.data).toString("hex"))).size, 1);
+      assert.equal(d.argsOf("capture").length - before, 4, "one capture per frame (one per stream and frame would be 200)");
+    } finally {
+      await Promise.all(streams.map((s) => s.close()));
     }
-    const got = await Promise.all(streams);
-    for (const s of got)
-      assert.deepEqual(
-        s.map((f) => f.sequence),
-        [1n, 2n, 3n, 4n],
-      );
-    // The same frame is the same bytes in every stream.
-    for (let i = 0; i < 4; i++) assert.equal(new Set(got.map((s) => Buffer.from(s[i].image!.data).toString("hex"))).size, 1);
-    const captures = d.argsOf("capture").length - before;
-    assert.ok(captures <= 8, `${captures} captures for 50 streams of 4 frames (one per stream and frame would be 200)`);
   });
 
   it("a region is captured at native pixels and must lie on the screen", async () => {
@@ -127,23 +170,31 @@ describe("Screenshot stream, in memory", () => {
 });
 
 describe("Screenshot stream over compared frames, in memory", () => {
-  const service = useInMemory(undefined, { source: "frames" });
+  const clock = new FakeClock();
+  const service = useInMemory(undefined, { source: "frames", clock });
 
   it("captures every interval and sends only frames that differ", async () => {
     const d = service().desktop;
-    let capturesAtFirst = 0;
-    const sequences: bigint[] = [];
-    for await (const f of service().client.screenshot({ maxFps: 60, scaledSize: { width: 16, height: 9 } })) {
-      sequences.push(f.sequence);
-      if (f.sequence === 2n) break;
-      capturesAtFirst = d.argsOf("capture").length;
-      const change = setInterval(() => {
-        if (d.argsOf("capture").length < capturesAtFirst + 3) return;
-        d.colour = [0, 0, 200];
-        clearInterval(change);
-      }, 5);
+    const stream = open(service(), clock, { maxFps: 50, scaledSize: { width: 16, height: 9 } });
+    try {
+      const from = d.calls.length;
+      const first = await stream.next();
+      const captures = () => d.calls.slice(from).filter((c) => c.method === "capture");
+      // The fifth capture sees a changed screen: the three before it are identical to the first.
+      d.afterCapture = () => {
+        if (captures().length === 5) d.colour = [0, 0, 200];
+      };
+      const second = await stream.next();
+      d.afterCapture = undefined;
+      assert.deepEqual([first.sequence, second.sequence], [1n, 2n], "the identical frames were not sent");
+      const at = captures().map((c) => c.at);
+      assert.equal(at.length, 5);
+      assert.ok(
+        at.slice(1).every((t, i) => t - at[i] >= 20),
+        `a capture per 20 ms interval at most: ${at.map((t) => t - at[0])}`,
+      );
+    } finally {
+      await stream.close();
     }
-    assert.deepEqual(sequences, [1n, 2n]);
-    assert.ok(d.argsOf("capture").length >= capturesAtFirst + 3, "identical frames were captured and skipped");
   });
 });

@@ -14,12 +14,12 @@
  */
 import { rename, rm, writeFile } from "node:fs/promises";
 import type { Logger } from "pino";
-import { withDefaults } from "../defaults.js";
+import { withDefaults } from "../../os/defaults.js";
+import { TIMED_OUT, withTimeout } from "../../os/sleep.js";
 import type { IdleSpeedup, Recorder, RecordOptions } from "../desktop.js";
 import type { Size } from "../geometry.js";
 import { EncoderProcess } from "../recording/encoder.js";
 import { mp4Duration } from "../recording/mp4.js";
-import { TIMED_OUT, withTimeout } from "../sleep.js";
 
 /** Recording frame rate, frames per second. */
 export const RECORDING_FPS = 30;

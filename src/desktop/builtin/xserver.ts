@@ -11,15 +11,16 @@
  */
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import type { Logger } from "pino";
-import { withDefaults } from "../defaults.js";
+import { withDefaults } from "../../os/defaults.js";
+import { InstanceDir } from "../../os/instance-dir.js";
+import { type DisplayProcess, diesWithService, killGroup, notFound } from "../../os/process.js";
+import { DesktopApps } from "../apps.js";
 import { DesktopUnavailableError } from "../errors.js";
 import type { Size } from "../geometry.js";
-import { InstanceDir } from "../instance-dir.js";
-import { type DisplayProcess, diesWithService, killGroup, notFound, spawnOnDisplay } from "../process.js";
 
 export interface XServerOptions {
   geometry: Size;
@@ -57,7 +58,8 @@ type Xvnc = ReturnType<typeof spawnXvnc>;
 /** A running Xvnc + openbox (+ apps); `exited` settles when Xvnc ends. */
 export class XServer {
   private stopping = false;
-  private readonly children: DisplayProcess[] = [];
+  /** The programs on this display: openbox, the `--open` apps, LaunchApplication's (src/desktop/apps.ts). */
+  readonly apps: DesktopApps;
   /** Settles when the first window manager (openbox) exits or fails to start. */
   readonly windowManagerExited: Promise<unknown>;
   private windowManager?: DisplayProcess;
@@ -69,9 +71,10 @@ export class XServer {
     readonly vncSocket: string,
     readonly xauthority: string,
     private readonly xvnc: Xvnc,
-    private readonly env: NodeJS.ProcessEnv,
+    env: NodeJS.ProcessEnv,
     private readonly logger: Logger,
   ) {
+    this.apps = new DesktopApps({ display, xauthority, env, logger, dir });
     this.windowManagerExited = this.superviseWindowManager();
   }
 
@@ -87,10 +90,9 @@ export class XServer {
     let restarts = 0;
     const run = (): DisplayProcess => {
       const started = Date.now();
-      const wm = this.spawn(WINDOW_MANAGER);
+      const wm = this.apps.spawn(WINDOW_MANAGER);
       this.windowManager = wm;
       void wm.exited.then((exit) => {
-        this.forget(wm);
         if (this.stopping || exit.failedToStart) return;
         if (Date.now() - started >= WM_RESTART.stableMs) delayMs = WM_RESTART.minMs;
         restarts++;
@@ -113,30 +115,6 @@ export class XServer {
     return this.windowManager?.pid;
   }
 
-  private forget(child: DisplayProcess): void {
-    const i = this.children.indexOf(child);
-    if (i >= 0) this.children.splice(i, 1);
-  }
-
-  /**
-   * Starts a program on this display (argv, no shell) in its own process
-   * group, in `opts.cwd` (the user's home by default) with `opts.env` added;
-   * it is stopped with the desktop.
-   */
-  spawn(argv: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): DisplayProcess {
-    const child = spawnOnDisplay(argv, {
-      display: this.display,
-      xauthority: this.xauthority,
-      env: { ...this.env, ...opts.env },
-      cwd: opts.cwd ?? homedir(),
-      logger: this.logger,
-      stopping: () => this.stopping,
-    });
-    this.children.push(child);
-    void this.dir.recordGroup(child.pid).catch(() => undefined);
-    return child;
-  }
-
   /** The private runtime directory (`<runtimeParent>/desktop-<pid>-XXXXXX`, 0700): sockets, Xauthority, what to clean up. */
   get runtimeDir(): string {
     return this.dir.path;
@@ -144,12 +122,7 @@ export class XServer {
 
   /** Process ids of everything this server started (Xvnc first). */
   get pids(): number[] {
-    return [this.xvnc.pid, ...this.children.map((c) => c.pid)].filter((p): p is number => p !== undefined);
-  }
-
-  /** Leaders of the process groups started on this display (openbox, apps; not Xvnc). */
-  get groups(): number[] {
-    return this.children.map((c) => c.pid).filter((p): p is number => p !== undefined);
+    return [this.xvnc.pid, ...this.apps.groups].filter((p): p is number => p !== undefined);
   }
 
   /** Settles when Xvnc exits, for whatever reason. */
@@ -219,17 +192,11 @@ export class XServer {
     if (this.stopping) return;
     this.stopping = true;
     clearTimeout(this.restartTimer);
-    const groups = [...this.children.map((c) => c.pid), this.xvnc.pid];
-    const exits = [...this.children.map((c) => c.exited), this.xvnc];
-    for (const pid of groups) killGroup(pid, "SIGTERM");
-    const killAll = () => {
-      for (const pid of groups) killGroup(pid, "SIGKILL");
-    };
-    const timer = setTimeout(killAll, graceMs);
-    await Promise.allSettled(exits);
+    killGroup(this.xvnc.pid, "SIGTERM");
+    const timer = setTimeout(() => killGroup(this.xvnc.pid, "SIGKILL"), graceMs);
+    await Promise.all([this.apps.stop(graceMs), this.xvnc]);
     clearTimeout(timer);
-    // Grandchildren (a shell under xterm) share the group: make sure they go too.
-    killAll();
+    killGroup(this.xvnc.pid, "SIGKILL");
     await this.dir.remove();
     this.logger.info({ display: this.display }, "desktop stopped");
   }

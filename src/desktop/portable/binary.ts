@@ -18,8 +18,8 @@ import { delimiter, dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Logger } from "pino";
-import { withDefaults } from "../defaults.js";
-import { sleep } from "../sleep.js";
+import { withDefaults } from "../../os/defaults.js";
+import { sleep } from "../../os/sleep.js";
 
 export const DEFAULT_VERSION = "v0.0.8";
 const SHA256: Record<string, Record<string, string>> = {

@@ -7,9 +7,9 @@
  */
 import { execa } from "execa";
 import type { Logger } from "pino";
-import { withDefaults } from "../defaults.js";
+import { withDefaults } from "../../os/defaults.js";
+import { desktopEnv } from "../../os/process.js";
 import { DesktopUnavailableError } from "../errors.js";
-import { desktopEnv } from "../process.js";
 
 /** A `portabledesktop` command that failed: exit code, stderr, or a timeout. */
 export class PortableDesktopCommandError extends DesktopUnavailableError {

@@ -7,9 +7,9 @@
 import { createInterface } from "node:readline";
 import { execa } from "execa";
 import type { Logger } from "pino";
+import { diesWithService, killGroup, notFound, signalProcess } from "../../os/process.js";
+import { TIMED_OUT, withTimeout } from "../../os/sleep.js";
 import { DesktopUnavailableError } from "../errors.js";
-import { diesWithService, killGroup, notFound, signalProcess } from "../process.js";
-import { TIMED_OUT, withTimeout } from "../sleep.js";
 
 export interface EncoderSpawnOptions {
   /** Short name for logs and errors, e.g. "ffmpeg". */

@@ -21,18 +21,15 @@
  * when it aborts.
  */
 import type { XEvent } from "x11";
+import { sleep } from "../../os/sleep.js";
+import { type ClipboardControl, MAX_CLIPBOARD_BYTES, type SelectionName } from "../desktop.js";
 import { DesktopUnavailableError, ResourceExhaustedError } from "../errors.js";
 import { parseCombo } from "../keys.js";
-import { sleep } from "../sleep.js";
 import { X11Connection } from "./connection.js";
-
-export type SelectionName = "CLIPBOARD" | "PRIMARY";
 
 /** What pastes the CLIPBOARD in most apps. */
 export const PASTE_KEYS = parseCombo("ctrl+v", "paste");
 
-/** Largest text set or read, bytes of UTF-8. */
-export const MAX_CLIPBOARD_BYTES = 1024 * 1024;
 /** Text larger than this is sent in INCR chunks, bytes. */
 const INCR_THRESHOLD = 128 * 1024;
 const INCR_CHUNK = 64 * 1024;
@@ -70,7 +67,7 @@ type SelectionEvent = XEvent & {
   property?: number;
 };
 
-export class Clipboard {
+export class Clipboard implements ClipboardControl {
   /** What we own, by selection atom: UTF-8 bytes. */
   private readonly owned = new Map<number, Buffer>();
   /** INCR transfers to other clients, by "requestor:property". */

@@ -1,40 +1,18 @@
 /**
  * A promise-based view of one in-process X11 connection (the `x11` package):
- * XTEST for input, GetImage (MIT-SHM when usable) for frames, XFixes for the
- * cursor image. No process is spawned here; every call is protocol requests on
- * one Unix socket.
+ * requests bounded in time (a stalled server fails them, it never hangs
+ * them), atoms, round trips, the pointer and the keyboard mapping. What is
+ * built on it lives beside it: XTEST input (xtest.ts), frames (capture.ts),
+ * DAMAGE (damage-watch.ts), EWMH windows (windows.ts), selections
+ * (clipboard.ts). No process is spawned here; every call is protocol
+ * requests on one Unix socket.
  */
-import x11, {
-  type Callback,
-  type CursorImage,
-  type Damage,
-  type DamageNotify,
-  type Display,
-  type PointerReply,
-  type Shm,
-  type ShmSegment,
-  type XClient,
-  type XEvent,
-  type XFixes,
-  type XTest,
-} from "x11";
-import type { Frame } from "../desktop.js";
+import x11, { type Callback, type Display, type Extensions, type PointerReply, type XClient, type XEvent } from "x11";
+import { abortable } from "../../os/sleep.js";
 import { DesktopUnavailableError } from "../errors.js";
-import type { Point, Rect } from "../geometry.js";
-import type { PointerSprite } from "../image.js";
-import { sleep } from "../sleep.js";
+import type { Point } from "../geometry.js";
 import { bounded, STALL_DEFAULTS } from "../stall.js";
-import { bgrxToRgb } from "./bgrx.js";
 import { Keymap } from "./keymap.js";
-
-// XTEST FakeInput event types (XTEST spec, section 2).
-const KEY_PRESS = 2;
-const KEY_RELEASE = 3;
-const BUTTON_PRESS = 4;
-const BUTTON_RELEASE = 5;
-const MOTION_NOTIFY = 6;
-const Z_PIXMAP = 2;
-const ALL_PLANES = 0xffffffff;
 
 /** A callback-style x11 request as a promise: `call((cb) => X.Request(..., cb))`. */
 export function call<T>(send: (cb: Callback<T>) => void): Promise<T> {
@@ -48,12 +26,8 @@ export class X11Connection {
   readonly height: number;
   readonly root: number;
   private readonly X: XClient;
-  private xtest!: XTest;
-  private fixes?: XFixes;
-  private shmSegment?: ShmSegment;
   private keymap!: Keymap;
   private closed = false;
-  private captureChain: Promise<unknown> = Promise.resolve();
   /**
    * Rejecters of the requests awaiting a reply, failed at once if the
    * connection is lost (their replies would never come). A set, not a race
@@ -68,7 +42,8 @@ export class X11Connection {
   onProtocolError: (err: Error) => void = () => {};
 
   private constructor(
-    private readonly display: Display,
+    /** The connection's setup: screens, keycode range. */
+    readonly display: Display,
     private readonly limits: { part: string; requestTimeoutMs: number },
   ) {
     this.X = display.client;
@@ -98,7 +73,7 @@ export class X11Connection {
 
   /**
    * Connects to `display` (":N") with an MIT-MAGIC-COOKIE-1 `cookie` (latin1
-   * string), loads XTEST (required), XFixes and MIT-SHM (optional). Every
+   * string; "" when the server takes none) and reads the keyboard mapping. Every
    * request with a reply fails with DesktopStalledError (UNAVAILABLE) naming
    * `opts.part` when the server has not answered within
    * `opts.requestTimeoutMs` (5000 ms by default).
@@ -128,14 +103,6 @@ export class X11Connection {
 
   private async init(): Promise<void> {
     const X = this.X;
-    this.xtest = await this.request<XTest>((cb) => X.require("xtest", cb));
-    const fixes = await this.request<XFixes>((cb) => X.require("fixes", cb)).catch(() => undefined);
-    if (fixes) await this.request((cb) => fixes.QueryVersion(5, 0, cb)).catch(() => undefined);
-    this.fixes = fixes;
-    const shm = await this.request<Shm>((cb) => X.require("shm", cb)).catch(() => undefined);
-    if (shm && (await this.request<boolean>((cb) => shm.usable(cb)).catch(() => false))) {
-      this.shmSegment = await this.request<ShmSegment>((cb) => shm.createSegment(this.width * this.height * 4, cb)).catch(() => undefined);
-    }
     const min = this.display.min_keycode;
     const rows = await this.request<number[][]>((cb) => X.GetKeyboardMapping(min, this.display.max_keycode - min + 1, cb));
     this.keymap = new Keymap(min, rows, {
@@ -144,6 +111,11 @@ export class X11Connection {
         await this.sync();
       },
     });
+  }
+
+  /** Extension `name` of the `x11` package (cached per connection), bounded like every request. */
+  extension<K extends keyof Extensions>(name: K): Promise<Extensions[K]> {
+    return this.request<Extensions[K]>((cb) => this.X.require(name, cb));
   }
 
   /** A request with a reply; fails instead of hanging if the server goes away or stalls. */
@@ -193,10 +165,6 @@ export class X11Connection {
     return !this.closed;
   }
 
-  get usesShm(): boolean {
-    return this.shmSegment !== undefined;
-  }
-
   get keys(): Keymap {
     return this.keymap;
   }
@@ -215,177 +183,13 @@ export class X11Connection {
    */
   async readyForInput(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    const synced = this.sync();
-    if (signal) {
-      let onAbort!: () => void;
-      const aborted = new Promise<never>((_, reject) => {
-        onAbort = () => reject(signal.reason);
-        signal.addEventListener("abort", onAbort, { once: true });
-      });
-      synced.catch(() => undefined);
-      try {
-        await Promise.race([synced, aborted]);
-      } finally {
-        signal.removeEventListener("abort", onAbort);
-      }
-    } else await synced;
+    await abortable(this.sync(), signal);
     signal?.throwIfAborted();
-  }
-
-  /**
-   * Resolves true once a window manager has finished starting: it has
-   * announced itself (EWMH `_NET_SUPPORTING_WM_CHECK` on the root window) and
-   * taken the input focus away from the server's initial PointerRoot (openbox
-   * focuses its own support window as the last step of its startup). Resolves
-   * false after `timeoutMs` or when `gaveUp` settles (the WM exited).
-   *
-   * Why: a window focused before openbox finishes starting loses the focus to
-   * it, so applications opened too early start unfocused.
-   */
-  async windowManagerReady(timeoutMs: number, gaveUp: Promise<unknown>): Promise<boolean> {
-    const X = this.X;
-    const atom = await this.request<number>((cb) => X.InternAtom(false, "_NET_SUPPORTING_WM_CHECK", cb));
-    let over = false;
-    const timer = setTimeout(() => (over = true), timeoutMs);
-    void gaveUp.then(() => (over = true));
-    try {
-      while (!over) {
-        const prop = await this.request<{ data?: Buffer }>((cb) => X.GetProperty(0, this.root, atom, 0, 0, 1, cb));
-        const focus = await this.request<{ focus: number }>((cb) => X.GetInputFocus(cb));
-        // Focus 0 is None, 1 is PointerRoot.
-        if ((prop.data?.length ?? 0) >= 4 && focus.focus > 1) return true;
-        await sleep(10);
-      }
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   async pointer(): Promise<Point & { buttonMask: number }> {
     const p = await this.request<PointerReply>((cb) => this.X.QueryPointer(this.root, cb));
     return { x: p.rootX, y: p.rootY, buttonMask: p.keyMask };
-  }
-
-  motion(p: Point): void {
-    this.xtest.FakeInput(MOTION_NOTIFY, 0, 0, this.root, p.x, p.y);
-  }
-
-  button(button: number, down: boolean): void {
-    this.xtest.FakeInput(down ? BUTTON_PRESS : BUTTON_RELEASE, button, 0, this.root, 0, 0);
-  }
-
-  key(keycode: number, down: boolean): void {
-    this.xtest.FakeInput(down ? KEY_PRESS : KEY_RELEASE, keycode, 0, this.root, 0, 0);
-  }
-
-  /** Presses `keycodes` in order. */
-  pressKeys(keycodes: number[]): void {
-    for (const k of keycodes) this.key(k, true);
-  }
-
-  /** Releases `keycodes` in reverse order: the last pressed goes first. */
-  releaseKeys(keycodes: number[]): void {
-    for (const k of [...keycodes].reverse()) this.key(k, false);
-  }
-
-  /**
-   * Reads a native-pixel region as RGB (3 channels). Captures are serialised:
-   * the one SHM segment is reused for every frame.
-   */
-  capture(region: Rect): Promise<Frame> {
-    return this.serialised(async () => {
-      const bgrx = await this.readRegion(region);
-      return {
-        data: bgrxToRgb(bgrx, region.width * region.height),
-        width: region.width,
-        height: region.height,
-        channels: 3,
-        capturedAt: new Date(),
-      };
-    });
-  }
-
-  /**
-   * Reads a native-pixel region as the X server holds it (4 bytes per pixel:
-   * ZPixmap, 32 bits per pixel, rows packed) and gives it to `use`, whose
-   * result this resolves to. The pixels may be the SHM segment itself, valid
-   * only during `use`: copy what must outlive it. No buffer per read.
-   */
-  readRaw<T>(region: Rect, use: (pixels: Buffer) => T): Promise<T> {
-    return this.serialised(async () => use(await this.readRegion(region)));
-  }
-
-  private serialised<T>(read: () => Promise<T>): Promise<T> {
-    const run = this.captureChain.then(read);
-    // The chain must not hold the last result: a frame is megabytes.
-    this.captureChain = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
-  }
-
-  /** The region's pixels; an SHM view is valid until the next read. */
-  private async readRegion(r: Rect): Promise<Buffer> {
-    const seg = this.shmSegment;
-    if (seg) {
-      const rep = await this.request<{ size: number }>((cb) =>
-        seg.getImage(this.root, r.x, r.y, r.width, r.height, ALL_PLANES, Z_PIXMAP, 0, cb),
-      );
-      return seg.buffer.subarray(0, rep.size);
-    }
-    const img = await this.request<{ data: Buffer }>((cb) =>
-      this.X.GetImage(Z_PIXMAP, this.root, r.x, r.y, r.width, r.height, ALL_PLANES, cb),
-    );
-    return img.data;
-  }
-
-  /**
-   * Reports the areas drawn on the screen from now on (X DAMAGE on the root
-   * window, DeltaRectangles level): `onDamage` gets native-pixel rectangles.
-   * The damage is emptied once per event-loop turn, so later drawing is
-   * reported again; requests sent after that turn see every earlier drawing.
-   * Rejects when the server has no DAMAGE.
-   */
-  async watchDamage(onDamage: (area: Rect) => void): Promise<void> {
-    const damage = await this.request<Damage>((cb) => this.X.require("damage", cb));
-    const id = this.X.AllocID();
-    damage.Create(id, this.root, damage.ReportLevel.DeltaRectangles);
-    let emptying = false;
-    this.X.on("event", (ev: XEvent | DamageNotify) => {
-      if (ev.name !== "DamageNotify" || !("damage" in ev) || ev.damage !== id) return;
-      onDamage({ x: ev.area.x, y: ev.area.y, width: ev.area.w, height: ev.area.h });
-      if (emptying) return;
-      emptying = true;
-      setImmediate(() => {
-        emptying = false;
-        if (!this.closed) damage.Subtract(id, 0, 0);
-      });
-    });
-  }
-
-  /**
-   * The displayed pointer image (XFixes GetCursorImage, premultiplied ARGB32)
-   * as straight-alpha RGBA placed at its hotspot; undefined without XFixes.
-   */
-  async cursorImage(): Promise<PointerSprite | undefined> {
-    const fixes = this.fixes;
-    if (!fixes) return undefined;
-    const c = await this.request<CursorImage>((cb) => fixes.GetCursorImage(cb));
-    const rgba = Buffer.alloc(c.width * c.height * 4);
-    const src: Buffer = c.cursorImage;
-    for (let i = 0; i < c.width * c.height; i++) {
-      const argb = src.readUInt32LE(i * 4);
-      const a = argb >>> 24;
-      // Un-premultiply so sharp can composite straight alpha.
-      const un = (v: number) => (a === 0 ? 0 : Math.min(255, Math.round((v * 255) / a)));
-      rgba[i * 4] = un((argb >>> 16) & 0xff);
-      rgba[i * 4 + 1] = un((argb >>> 8) & 0xff);
-      rgba[i * 4 + 2] = un(argb & 0xff);
-      rgba[i * 4 + 3] = a;
-    }
-    return { x: c.x - c.xhot, y: c.y - c.yhot, width: c.width, height: c.height, rgba };
   }
 
   close(): void {

@@ -15,7 +15,7 @@
  * Every lent keycode is cleared on close.
  */
 
-import { sleep } from "../sleep.js";
+import { sleep } from "../../os/sleep.js";
 
 /** Where a keysym lives: its keycode and whether Shift selects it (column 1). */
 export interface KeyLocation {

@@ -13,24 +13,11 @@
  * which the client writes itself and may forge.
  */
 import type { XRes } from "x11";
+import { signalProcess } from "../../os/process.js";
+import { sleep } from "../../os/sleep.js";
+import type { WindowControl, WindowInfo } from "../desktop.js";
 import { FailedPreconditionError, NotFoundError } from "../errors.js";
-import type { Rect } from "../geometry.js";
-import { signalProcess } from "../process.js";
-import { sleep } from "../sleep.js";
 import type { X11Connection } from "./connection.js";
-
-export interface WindowInfo {
-  id: number;
-  title: string;
-  /** WM_CLASS class part. */
-  className: string;
-  /** The owning client's pid as the X server knows it (X-Resource); _NET_WM_PID without X-Resource; 0 when unknown. */
-  pid: number;
-  /** Client area, native pixels. */
-  geometry: Rect;
-  focused: boolean;
-  minimized: boolean;
-}
 
 const ANY_PROPERTY_TYPE = 0;
 /** Longest property read, in 4-byte units (1 MiB). */
@@ -151,4 +138,42 @@ export async function closeManaged(
       `window ${id} is still open; its client (${pid > 0 ? `pid ${pid}` : "not a local process"}) was not started by this desktop, so it was not killed`,
     );
   return { killed: signalProcess(pid, "SIGKILL") };
+}
+
+/**
+ * Resolves true once a window manager has finished starting: it has
+ * announced itself (EWMH `_NET_SUPPORTING_WM_CHECK` on the root window) and
+ * taken the input focus away from the server's initial PointerRoot (openbox
+ * focuses its own support window as the last step of its startup). Resolves
+ * false after `timeoutMs` or when `gaveUp` settles (the WM exited).
+ *
+ * Why: a window focused before openbox finishes starting loses the focus to
+ * it, so applications opened too early start unfocused.
+ */
+export async function windowManagerReady(x: X11Connection, timeoutMs: number, gaveUp: Promise<unknown>): Promise<boolean> {
+  const atom = await x.atom("_NET_SUPPORTING_WM_CHECK");
+  let over = false;
+  const timer = setTimeout(() => (over = true), timeoutMs);
+  void gaveUp.then(() => (over = true));
+  try {
+    while (!over) {
+      const prop = await x.call<{ data?: Buffer }>((X, cb) => X.GetProperty(0, x.root, atom, 0, 0, 1, cb));
+      const focus = await x.call<{ focus: number }>((X, cb) => X.GetInputFocus(cb));
+      // Focus 0 is None, 1 is PointerRoot.
+      if ((prop.data?.length ?? 0) >= 4 && focus.focus > 1) return true;
+      await sleep(10);
+    }
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The window requests of one display, killing only what `mayKill` allows. */
+export function ewmhWindows(x: X11Connection, mayKill: (pid: number) => boolean): WindowControl {
+  return {
+    list: () => listWindows(x),
+    activate: (id) => activateManaged(x, id),
+    close: (id, killAfterMs) => closeManaged(x, id, killAfterMs, mayKill),
+  };
 }

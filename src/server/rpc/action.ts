@@ -1,6 +1,8 @@
 /**
  * The Action RPC: one table entry per `ActionRequest.action` case, mapping the
- * request (declared space) to Desktop calls (native pixels). Output texts are
+ * request (declared space) to calls on one desktop session (native pixels):
+ * the session is taken once, at the start, and the whole call uses it (input
+ * order and settle are the session's). Output texts are
  * those of coder/coder's agent/agentdesktop/api.go, which agents already
  * parse: "<action> action performed", "screenshot", "x=<x>,y=<y>".
  */
@@ -14,15 +16,13 @@ import {
   type Point as PbPoint,
   ScrollDirection,
 } from "../../../gen/desktop/v1/desktop_pb.js";
-import type { Desktop, MouseButton } from "../../desktop/desktop.js";
+import { type DesktopHost, type DesktopSession, MAX_CLIPBOARD_BYTES, type MouseButton } from "../../desktop/desktop.js";
 import { InvalidInputError } from "../../desktop/errors.js";
 import { Geometry, type Point } from "../../desktop/geometry.js";
 import { type Encoded, type EncodeOptions, encodeFrame } from "../../desktop/image.js";
+import type { InputKind } from "../../desktop/input-order.js";
 import { parseCombo, parseKeySequence } from "../../desktop/keys.js";
-import { sleep } from "../../desktop/sleep.js";
-import { MAX_CLIPBOARD_BYTES } from "../../desktop/x11/clipboard.js";
 import { toPbImage } from "./convert.js";
-import type { InputKind, InputOrder } from "./input-order.js";
 import { SETTLE_DEFAULTS, settleOptions, toSettleResult } from "./settle.js";
 import { imageFormat, intInRange, MAX_TYPE_BYTES, modifiers, requiredPoint, requiredRect, requiredText, scaledSize } from "./validate.js";
 
@@ -30,7 +30,7 @@ type ActionCase = NonNullable<ActionRequest["action"]["case"]>;
 type ActionValue<C extends ActionCase> = Extract<ActionRequest["action"], { case: C }>["value"];
 
 interface Ctx {
-  desktop: Desktop;
+  session: DesktopSession;
   geo: Geometry;
   signal: AbortSignal;
   /** Field path prefix of the action, e.g. "left_click". */
@@ -87,19 +87,19 @@ const point = (p: PbPoint | undefined, field: string, c: Ctx): Point =>
 function leftButton(down: boolean): Handler<{ coordinate?: { x: number; y: number } }> {
   return async (v, c) => {
     const where = at(v.coordinate, "coordinate", c);
-    if (where) await c.desktop.move(where, c.signal);
-    await (down ? c.desktop.buttonDown("left", c.signal) : c.desktop.buttonUp("left"));
+    if (where) await c.session.input.move(where, c.signal);
+    await (down ? c.session.input.buttonDown("left", c.signal) : c.session.input.buttonUp("left"));
   };
 }
 
 function click(button: MouseButton, count: number): Handler<ClickAction> {
   return async (v, c) =>
-    c.desktop.click(button, count, at(v.coordinate, "coordinate", c), modifiers(v.modifiers, `${c.field}.modifiers`), c.signal);
+    c.session.input.click(button, count, at(v.coordinate, "coordinate", c), modifiers(v.modifiers, `${c.field}.modifiers`), c.signal);
 }
 
 /** A screenshot of the whole screen at the declared size. */
 async function declaredScreenshot(c: Ctx, enc: Omit<EncodeOptions, "size">): Promise<Encoded> {
-  const frame = await c.desktop.capture();
+  const frame = await c.session.capture();
   return encodeFrame(frame, { ...enc, size: c.geo.declared });
 }
 
@@ -115,20 +115,20 @@ const SCROLL: Record<number, (n: number) => [number, number]> = {
 
 const ACTIONS: { [C in ActionCase]: Handler<ActionValue<C>> } = {
   key: async (v, c) => {
-    for (const combo of parseKeySequence(v.text, `${c.field}.text`)) await c.desktop.keyPress(combo, c.signal);
+    for (const combo of parseKeySequence(v.text, `${c.field}.text`)) await c.session.input.keyPress(combo, c.signal);
   },
-  keyDown: (v, c) => c.desktop.keyDown(parseCombo(v.text, `${c.field}.text`), c.signal),
-  keyUp: (v, c) => c.desktop.keyUp(parseCombo(v.text, `${c.field}.text`)),
+  keyDown: (v, c) => c.session.input.keyDown(parseCombo(v.text, `${c.field}.text`), c.signal),
+  keyUp: (v, c) => c.session.input.keyUp(parseCombo(v.text, `${c.field}.text`)),
   type: (v, c) =>
     v.paste
-      ? c.desktop.paste(requiredText(v.text, `${c.field}.text`, MAX_CLIPBOARD_BYTES), c.signal)
-      : c.desktop.type(requiredText(v.text, `${c.field}.text`, MAX_TYPE_BYTES), c.signal),
+      ? c.session.input.paste(requiredText(v.text, `${c.field}.text`, MAX_CLIPBOARD_BYTES), c.signal)
+      : c.session.input.type(requiredText(v.text, `${c.field}.text`, MAX_TYPE_BYTES), c.signal),
   cursorPosition: async (_v, c) => {
-    const cursor = await c.desktop.cursorPosition();
+    const cursor = await c.session.cursorPosition();
     const p = c.geo.toDeclared(cursor);
     return { output: `x=${p.x},y=${p.y}`, cursor };
   },
-  mouseMove: (v, c) => c.desktop.move(point(v.coordinate, "coordinate", c), c.signal),
+  mouseMove: (v, c) => c.session.input.move(point(v.coordinate, "coordinate", c), c.signal),
   leftClick: click("left", 1),
   rightClick: click("right", 1),
   middleClick: click("middle", 1),
@@ -136,7 +136,7 @@ const ACTIONS: { [C in ActionCase]: Handler<ActionValue<C>> } = {
   tripleClick: click("left", 3),
   leftClickDrag: (v, c) => {
     const from = point(v.startCoordinate, "start_coordinate", c);
-    return c.desktop.drag(from, point(v.coordinate, "coordinate", c), c.signal);
+    return c.session.input.drag(from, point(v.coordinate, "coordinate", c), c.signal);
   },
   leftMouseDown: leftButton(true),
   leftMouseUp: leftButton(false),
@@ -145,32 +145,32 @@ const ACTIONS: { [C in ActionCase]: Handler<ActionValue<C>> } = {
     if (!dir) throw new InvalidInputError(`${c.field}.direction`, `unknown scroll direction ${v.direction}`);
     const amount = intInRange(v.amount, `${c.field}.amount`, 0, MAX_SCROLL_AMOUNT) || DEFAULT_SCROLL_AMOUNT;
     const [dx, dy] = dir(amount);
-    return c.desktop.scroll(at(v.coordinate, "coordinate", c), dx, dy, modifiers(v.modifiers, `${c.field}.modifiers`), c.signal);
+    return c.session.input.scroll(at(v.coordinate, "coordinate", c), dx, dy, modifiers(v.modifiers, `${c.field}.modifiers`), c.signal);
   },
   holdKey: async (v, c) => {
     const keys = parseCombo(v.text, `${c.field}.text`);
     const ms = intInRange(v.durationMs, `${c.field}.duration_ms`, 0, MAX_DURATION_MS) || DEFAULT_HOLD_MS;
-    await c.desktop.keyDown(keys, c.signal);
+    await c.session.input.keyDown(keys, c.signal);
     try {
-      await sleep(ms, c.signal);
+      await c.session.changes.clock.sleep(ms, c.signal);
     } finally {
       // Released at once on cancel, and after any failure.
-      await c.desktop.keyUp(keys);
+      await c.session.input.keyUp(keys);
     }
   },
   screenshot: async (v, c) => ({ output: "screenshot", screenshotLast: imageFormat(v.format, v.quality, `${c.field}`) }),
   wait: async (v, c) => {
-    await sleep(intInRange(v.durationMs, `${c.field}.duration_ms`, 0, MAX_DURATION_MS), c.signal);
+    await c.session.changes.clock.sleep(intInRange(v.durationMs, `${c.field}.duration_ms`, 0, MAX_DURATION_MS), c.signal);
     return { screenshotLast: PNG };
   },
   zoom: async (v, c) => {
     const region = c.geo.rectToNative(requiredRect(v.region, `${c.field}.region`));
     if (!region) throw new InvalidInputError(`${c.field}.region`, "lies outside the screen");
-    return { image: await encodeFrame(await c.desktop.capture({ region }), PNG) };
+    return { image: await encodeFrame(await c.session.capture({ region }), PNG) };
   },
 };
 
-/** Which input each action sends (src/server/rpc/input-order.ts); none for those that only look. */
+/** Which input each action sends (src/desktop/input-order.ts); none for those that only look. */
 const INPUT: { [C in ActionCase]: InputKind | undefined } = {
   key: "keyboard",
   keyDown: "keyboard",
@@ -194,13 +194,14 @@ const INPUT: { [C in ActionCase]: InputKind | undefined } = {
 };
 
 /**
- * Runs one action: waits for the application to catch up with earlier input
- * of the other kind (`order`), acts, settles when asked (always for `wait`),
- * then takes the screenshots. Throws InvalidInputError for bad fields
- * (checked before the desktop is touched where possible) and desktop errors
- * as they come.
+ * Runs one action on one session: waits for the application to catch up
+ * with earlier input of the other kind (the session's input order), acts,
+ * settles when asked (always for `wait`), then takes the screenshots.
+ * Throws InvalidInputError for bad fields (checked before the desktop is
+ * touched where possible) and desktop errors as they come; when the desktop
+ * dies mid-call, the rest fails UNAVAILABLE and reaches no other desktop.
  */
-export async function runAction(desktop: Desktop, req: ActionRequest, signal: AbortSignal, order: InputOrder): Promise<ActionResponse> {
+export async function runAction(host: DesktopHost, req: ActionRequest, signal: AbortSignal): Promise<ActionResponse> {
   const actionCase = req.action.case;
   if (!actionCase) throw new InvalidInputError("action", "is required (one of key, type, left_click, ...)");
   const declared = scaledSize(req.scaledSize, "scaled_size");
@@ -209,27 +210,21 @@ export async function runAction(desktop: Desktop, req: ActionRequest, signal: Ab
   if (after) intInRange(after.settleMs, "capture_after.settle_ms", 0, MAX_SETTLE_MS);
   const settle = settleOptions(req.settle, "settle") ?? (actionCase === "wait" ? SETTLE_DEFAULTS : undefined);
   const input = INPUT[actionCase];
-  const cfg = await desktop.start();
-  const changes = input || settle ? await desktop.screenChanges() : undefined;
-  const geo = new Geometry(cfg.native, declared ?? cfg.native);
+  const session = await host.session(signal);
+  const geo = new Geometry(session.native, declared ?? session.native);
   // The proto field name ("left_click"), used in outputs and errors.
   const field = ActionRequestSchema.field[actionCase].name;
-  const ctx: Ctx = { desktop, geo, signal, field, clamp: req.clampCoordinates };
+  const ctx: Ctx = { session, geo, signal, field, clamp: req.clampCoordinates };
   const handler = ACTIONS[actionCase] as Handler<unknown>;
-  if (input && changes) await order.before(input, changes, signal);
-  let result: Result;
-  try {
-    result = (await handler(req.action.value, ctx)) ?? {};
-  } finally {
-    if (input) order.after(input);
-  }
-  const settled = settle && changes ? toSettleResult(await changes.settle({ ...settle, signal }), changes.source) : undefined;
+  const act = async () => (await handler(req.action.value, ctx)) ?? {};
+  const result: Result = input ? await session.ordered(input, signal, act) : await act();
+  const settled = settle ? toSettleResult(await session.settle({ ...settle, signal }), session.changes.source) : undefined;
   let image = result.screenshotLast ? await declaredScreenshot(ctx, result.screenshotLast) : result.image;
   if (after && afterOpts) {
-    await sleep(after.settleMs, signal);
+    await session.changes.clock.sleep(after.settleMs, signal);
     image = await declaredScreenshot(ctx, afterOpts);
   }
-  const cursor = geo.toDeclared(result.cursor ?? (await desktop.cursorPosition()));
+  const cursor = geo.toDeclared(result.cursor ?? (await session.cursorPosition()));
   return create(ActionResponseSchema, {
     output: result.output ?? `${field} action performed`,
     cursor,

@@ -1,4 +1,4 @@
-/** GetClipboard and SetClipboard: the selection named, the size checked, the Desktop asked. */
+/** GetClipboard and SetClipboard: the selection named, the size checked, the desktop session asked. */
 import { create } from "@bufbuild/protobuf";
 import {
   type GetClipboardRequest,
@@ -9,9 +9,8 @@ import {
   type SetClipboardResponse,
   SetClipboardResponseSchema,
 } from "../../../gen/desktop/v1/desktop_pb.js";
-import type { Desktop } from "../../desktop/desktop.js";
+import { type DesktopHost, MAX_CLIPBOARD_BYTES, type SelectionName } from "../../desktop/desktop.js";
 import { InvalidInputError } from "../../desktop/errors.js";
-import { MAX_CLIPBOARD_BYTES, type SelectionName } from "../../desktop/x11/clipboard.js";
 
 function selectionName(s: Selection): SelectionName {
   if (s === Selection.UNSPECIFIED || s === Selection.CLIPBOARD) return "CLIPBOARD";
@@ -19,17 +18,16 @@ function selectionName(s: Selection): SelectionName {
   throw new InvalidInputError("selection", `unknown selection ${s}`);
 }
 
-export async function getClipboard(desktop: Desktop, req: GetClipboardRequest, signal: AbortSignal): Promise<GetClipboardResponse> {
+export async function getClipboard(host: DesktopHost, req: GetClipboardRequest, signal: AbortSignal): Promise<GetClipboardResponse> {
   const selection = selectionName(req.selection);
-  await desktop.start();
-  return create(GetClipboardResponseSchema, { text: await desktop.getClipboard(selection, signal) });
+  const session = await host.session(signal);
+  return create(GetClipboardResponseSchema, { text: await session.clipboard.get(selection, signal) });
 }
 
-export async function setClipboard(desktop: Desktop, req: SetClipboardRequest): Promise<SetClipboardResponse> {
+export async function setClipboard(host: DesktopHost, req: SetClipboardRequest, signal: AbortSignal): Promise<SetClipboardResponse> {
   const selection = selectionName(req.selection);
   const bytes = Buffer.byteLength(req.text, "utf8");
   if (bytes > MAX_CLIPBOARD_BYTES) throw new InvalidInputError("text", `is ${bytes} bytes; at most ${MAX_CLIPBOARD_BYTES}`);
-  await desktop.start();
-  await desktop.setClipboard(req.text, selection);
+  await (await host.session(signal)).clipboard.set(req.text, selection);
   return create(SetClipboardResponseSchema);
 }

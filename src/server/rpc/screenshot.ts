@@ -6,11 +6,10 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { type ScreenshotRequest, type ScreenshotResponse, ScreenshotResponseSchema } from "../../../gen/desktop/v1/desktop_pb.js";
-import type { Desktop } from "../../desktop/desktop.js";
+import type { DesktopHost } from "../../desktop/desktop.js";
 import { InvalidInputError } from "../../desktop/errors.js";
 import type { Point, Rect } from "../../desktop/geometry.js";
 import type { ScreenChanges } from "../../desktop/screen-changes.js";
-import { sleep } from "../../desktop/sleep.js";
 import { toPbImage } from "./convert.js";
 import type { SharedFrames } from "./shared-frames.js";
 import { imageFormat, requiredRect, scaledSize } from "./validate.js";
@@ -26,7 +25,7 @@ export const MIN_FPS = 0.001;
  * differ from the last one sent (always, with all_frames).
  */
 export async function* screenshotStream(
-  desktop: Desktop,
+  host: DesktopHost,
   frames: SharedFrames,
   req: ScreenshotRequest,
   signal: AbortSignal,
@@ -35,7 +34,9 @@ export async function* screenshotStream(
   const enc = imageFormat(req.format, req.quality, "screenshot");
   if (!(req.maxFps === 0 || (req.maxFps >= MIN_FPS && req.maxFps <= MAX_FPS)))
     throw new InvalidInputError("max_fps", `must be 0 (one frame) or between ${MIN_FPS} and ${MAX_FPS}, got ${req.maxFps}`);
-  const { native } = await desktop.start();
+  const session = await host.session(signal);
+  const { native, changes } = session;
+  const clock = changes.clock;
   let region: Rect | undefined;
   if (req.region) {
     region = requiredRect(req.region, "region");
@@ -44,10 +45,9 @@ export async function* screenshotStream(
     }
   }
   const intervalMs = req.maxFps > 0 ? 1000 / req.maxFps : 0;
-  const changes = await desktop.screenChanges();
   // With DAMAGE a still screen is never captured; all_frames and compared frames capture every interval.
   const onChange = !req.allFrames && changes.source === "damage";
-  const feed = frames.join({ region, includeCursor: req.includeCursor, encoding: { ...enc, size } });
+  const feed = frames.join(session, { region, includeCursor: req.includeCursor, encoding: { ...enc, size } });
   try {
     let sequence = 0n;
     let sent = -1;
@@ -56,10 +56,10 @@ export async function* screenshotStream(
     // tells; the pointer does not, so with it drawn only a new capture is);
     // a polling stream takes one up to half an interval old, so streams at
     // one pace share captures.
-    let notBefore = onChange ? (req.includeCursor ? performance.now() : changes.lastChange(true)) : performance.now() - intervalMs / 2;
+    let notBefore = onChange ? (req.includeCursor ? clock.now() : changes.lastChange(true)) : clock.now() - intervalMs / 2;
     for (;;) {
-      const started = performance.now();
-      if (onChange && req.includeCursor) pointer = await desktop.cursorPosition();
+      const started = clock.now();
+      if (onChange && req.includeCursor) pointer = await session.cursorPosition();
       const shot = await feed.shot(notBefore);
       if (req.allFrames || shot.version !== sent) {
         sent = shot.version;
@@ -73,10 +73,10 @@ export async function* screenshotStream(
         });
       }
       if (intervalMs === 0) return;
-      await sleep(Math.max(0, intervalMs - (performance.now() - started)), signal);
+      await clock.sleep(Math.max(0, intervalMs - (clock.now() - started)), signal);
       notBefore = onChange
-        ? await changeSince(started, changes, pointer && { at: pointer, now: () => desktop.cursorPosition() }, intervalMs, signal)
-        : performance.now() - intervalMs / 2;
+        ? await changeSince(started, changes, pointer && { at: pointer, now: () => session.cursorPosition() }, intervalMs, signal)
+        : clock.now() - intervalMs / 2;
     }
   } finally {
     feed.leave();
@@ -88,7 +88,7 @@ export async function* screenshotStream(
  * pointer is drawn, until it moved from `pointer.at` (looked at once per
  * interval). Captures nothing meanwhile. Resolves to the time from which a
  * frame shows what changed: the change's, or the look that saw the pointer
- * move (performance.now() ms).
+ * move (the change log's clock ms).
  */
 async function changeSince(
   since: number,
@@ -101,14 +101,14 @@ async function changeSince(
     const changed = changes.lastChange(true);
     if (changed >= since) return changed;
     if (pointer) {
-      const lookedAt = performance.now();
+      const lookedAt = changes.clock.now();
       const p = await pointer.now();
       if (p.x !== pointer.at.x || p.y !== pointer.at.y) return lookedAt;
     }
     const done = new AbortController();
     const either = AbortSignal.any([signal, done.signal]);
     const waits = [changes.nextChange(either, true)];
-    if (pointer) waits.push(sleep(intervalMs, either));
+    if (pointer) waits.push(changes.clock.sleep(intervalMs, either));
     try {
       await Promise.race(waits);
     } finally {

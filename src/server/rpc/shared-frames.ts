@@ -1,7 +1,7 @@
 /**
- * Frames shared by the Screenshot streams that ask for the same thing (format,
- * quality, size, region, pointer): one capture and one encode per frame,
- * however many subscribe. Before, each stream captured and encoded its own:
+ * Frames shared by the Screenshot streams that ask one desktop session for the
+ * same thing (format, quality, size, region, pointer): one capture and one
+ * encode per frame, however many subscribe. Before, each stream captured and encoded its own:
  * 50 subscribers got 0.78 fps each at a whole core, and each kept its own
  * copy of the last frame (RSS 179 -> 610 MB).
  *
@@ -13,7 +13,7 @@
  * its last stream ends, so memory grows with the kinds of stream, not their
  * number.
  */
-import type { Desktop } from "../../desktop/desktop.js";
+import type { DesktopSession } from "../../desktop/desktop.js";
 import type { Rect } from "../../desktop/geometry.js";
 import { type Encoded, type EncodeOptions, encodeFrame } from "../../desktop/image.js";
 
@@ -32,31 +32,36 @@ export interface Shot {
   version: number;
   capturedAt: Date;
   cursorOmitted?: string;
-  /** When its capture began, performance.now() ms. */
+  /** When its capture began, the session's clock ms. */
   startedAt: number;
 }
 
 export interface Feed {
-  /** A shot whose capture began at or after `notBefore` (performance.now() ms). */
+  /** A shot whose capture began at or after `notBefore` (the session's clock ms). */
   shot(notBefore: number): Promise<Shot>;
   /** The stream is done with the feed. */
   leave(): void;
 }
 
 export class SharedFrames {
-  private readonly feeds = new Map<string, FeedState>();
+  /** Per desktop: a replaced desktop's feeds go with it. */
+  private readonly feeds = new WeakMap<DesktopSession, Map<string, FeedState>>();
 
-  constructor(private readonly desktop: Desktop) {}
-
-  /** The feed for `params`, shared with every stream that asks the same; `leave()` it when done. */
-  join(params: FeedParams): Feed {
+  /** The feed for `params` on `session`, shared with every stream that asks the same; `leave()` it when done. */
+  join(session: DesktopSession, params: FeedParams): Feed {
     const key = JSON.stringify([params.region, params.includeCursor, params.encoding]);
-    let state = this.feeds.get(key);
+    let feeds = this.feeds.get(session);
+    if (!feeds) {
+      feeds = new Map();
+      this.feeds.set(session, feeds);
+    }
+    let state = feeds.get(key);
     if (!state) {
-      state = new FeedState(this.desktop, params);
-      this.feeds.set(key, state);
+      state = new FeedState(session, params);
+      feeds.set(key, state);
     }
     const feed = state;
+    const all = feeds;
     feed.streams++;
     let left = false;
     return {
@@ -64,14 +69,14 @@ export class SharedFrames {
       leave: () => {
         if (left) return;
         left = true;
-        if (--feed.streams === 0) this.feeds.delete(key);
+        if (--feed.streams === 0) all.delete(key);
       },
     };
   }
 
-  /** Feeds with streams now (one per kind of stream). */
-  get size(): number {
-    return this.feeds.size;
+  /** Feeds with streams on `session` now (one per kind of stream). */
+  size(session: DesktopSession): number {
+    return this.feeds.get(session)?.size ?? 0;
   }
 }
 
@@ -83,7 +88,7 @@ class FeedState {
   private inflight?: { startedAt: number; shot: Promise<Shot> };
 
   constructor(
-    private readonly desktop: Desktop,
+    private readonly session: DesktopSession,
     private readonly params: FeedParams,
   ) {}
 
@@ -98,7 +103,7 @@ class FeedState {
   }
 
   private take(): Promise<Shot> {
-    const startedAt = performance.now();
+    const startedAt = this.session.changes.clock.now();
     const shot = this.capture(startedAt);
     this.inflight = { startedAt, shot };
     void shot.then(
@@ -117,7 +122,7 @@ class FeedState {
 
   private async capture(startedAt: number): Promise<Shot> {
     const { region, includeCursor, encoding } = this.params;
-    const frame = await this.desktop.capture({ region, includeCursor });
+    const frame = await this.session.capture({ region, includeCursor });
     const base = { capturedAt: frame.capturedAt, cursorOmitted: frame.cursorOmitted, startedAt };
     if (this.latest && this.previous?.equals(frame.data)) return { ...base, image: this.latest.image, version: this.latest.version };
     const image = await encodeFrame(frame, encoding);

@@ -12,7 +12,7 @@ import { create } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { type StopRecordingResponse, StopRecordingResponseSchema } from "../../../gen/desktop/v1/desktop_pb.js";
 import { NotFoundError, ResourceExhaustedError } from "../../desktop/errors.js";
-import type { Recordings } from "../../desktop/recording/recordings.js";
+import type { Recordings } from "../../recordings/recordings.js";
 
 /** Largest chunk sent, bytes (1 MiB). */
 export const CHUNK_BYTES = 1024 * 1024;

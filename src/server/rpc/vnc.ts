@@ -16,16 +16,15 @@ import type { Duplex } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type VncRequest, type VncResponse, VncResponseSchema } from "../../../gen/desktop/v1/desktop_pb.js";
-import type { Desktop } from "../../desktop/desktop.js";
+import type { DesktopHost } from "../../desktop/desktop.js";
 import { DesktopUnavailableError } from "../../desktop/errors.js";
 import { coalesce } from "../transport/coalesce.js";
 
 /** Largest chunk relayed in one VncResponse, bytes: what is buffered is joined up to this (gRPC peers default to a 4 MiB message limit). */
 const MAX_CHUNK = 256 * 1024;
 
-export async function* vncBridge(desktop: Desktop, requests: AsyncIterable<VncRequest>, signal: AbortSignal): AsyncGenerator<VncResponse> {
-  await desktop.start();
-  const sock = await desktop.connectVnc();
+export async function* vncBridge(host: DesktopHost, requests: AsyncIterable<VncRequest>, signal: AbortSignal): AsyncGenerator<VncResponse> {
+  const sock = await (await host.session(signal)).connectVnc();
   const destroy = () => sock.destroy();
   signal.addEventListener("abort", destroy, { once: true });
   const inbound: Inbound = { done: false };

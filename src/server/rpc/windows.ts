@@ -1,6 +1,6 @@
 /**
  * LaunchApplication, ListWindows, ActivateWindow and CloseWindow: checked
- * requests mapped to the Desktop (src/desktop/x11/windows.ts for how windows
+ * requests mapped to the desktop session (src/desktop/x11/windows.ts for how windows
  * are read), geometry in declared space when `scaled_size` is given.
  */
 import { stat } from "node:fs/promises";
@@ -21,7 +21,7 @@ import {
   ListWindowsResponseSchema,
   WindowSchema,
 } from "../../../gen/desktop/v1/desktop_pb.js";
-import type { Desktop } from "../../desktop/desktop.js";
+import type { DesktopHost } from "../../desktop/desktop.js";
 import { FailedPreconditionError, InvalidInputError } from "../../desktop/errors.js";
 import { Geometry } from "../../desktop/geometry.js";
 import { intInRange, scaledSize } from "./validate.js";
@@ -34,7 +34,11 @@ const MAX_ARG_BYTES = 128 * 1024;
 /** Most bytes of arguments and extra variables together (half of the usual 2 MiB ARG_MAX: the desktop's own environment needs room). */
 const MAX_ARGS_TOTAL_BYTES = 1024 * 1024;
 
-export async function launchApplication(desktop: Desktop, req: LaunchApplicationRequest): Promise<LaunchApplicationResponse> {
+export async function launchApplication(
+  host: DesktopHost,
+  req: LaunchApplicationRequest,
+  signal: AbortSignal,
+): Promise<LaunchApplicationResponse> {
   if (req.argv.length === 0 || req.argv[0] === "") throw new InvalidInputError("argv", "is required: the program and its arguments");
   if (req.argv.some((a) => a.includes("\0"))) throw new InvalidInputError("argv", "must not contain NUL");
   if (req.workingDirectory && !isAbsolute(req.workingDirectory)) {
@@ -61,15 +65,16 @@ export async function launchApplication(desktop: Desktop, req: LaunchApplication
     if (!dir?.isDirectory())
       throw new FailedPreconditionError(`working_directory: "${req.workingDirectory}" ${dir ? "is not a directory" : "does not exist"}`);
   }
-  const { pid } = await desktop.launchApplication(req.argv, { cwd: req.workingDirectory || undefined, env: req.env });
+  const session = await host.session(signal);
+  const { pid } = await session.launch(req.argv, { cwd: req.workingDirectory || undefined, env: req.env });
   return create(LaunchApplicationResponseSchema, { pid });
 }
 
-export async function listWindows(desktop: Desktop, req: ListWindowsRequest): Promise<ListWindowsResponse> {
+export async function listWindows(host: DesktopHost, req: ListWindowsRequest, signal: AbortSignal): Promise<ListWindowsResponse> {
   const declared = scaledSize(req.scaledSize, "scaled_size");
-  const { native } = await desktop.start();
-  const geo = new Geometry(native, declared ?? native);
-  const windows = (await desktop.windows()).map((w) => {
+  const session = await host.session(signal);
+  const geo = new Geometry(session.native, declared ?? session.native);
+  const windows = (await session.windows.list()).map((w) => {
     const from = geo.toDeclared({ x: w.geometry.x, y: w.geometry.y });
     const to = geo.toDeclared({ x: w.geometry.x + w.geometry.width, y: w.geometry.y + w.geometry.height });
     return create(WindowSchema, {
@@ -90,12 +95,14 @@ function windowId(id: number): number {
   return id;
 }
 
-export async function activateWindow(desktop: Desktop, req: ActivateWindowRequest): Promise<ActivateWindowResponse> {
-  await desktop.activateWindow(windowId(req.id));
+export async function activateWindow(host: DesktopHost, req: ActivateWindowRequest, signal: AbortSignal): Promise<ActivateWindowResponse> {
+  const id = windowId(req.id);
+  await (await host.session(signal)).windows.activate(id);
   return create(ActivateWindowResponseSchema);
 }
 
-export async function closeWindow(desktop: Desktop, req: CloseWindowRequest): Promise<CloseWindowResponse> {
+export async function closeWindow(host: DesktopHost, req: CloseWindowRequest, signal: AbortSignal): Promise<CloseWindowResponse> {
   const killAfter = intInRange(req.killAfterMs, "kill_after_ms", 0, MAX_KILL_AFTER_MS);
-  return create(CloseWindowResponseSchema, await desktop.closeWindow(windowId(req.id), killAfter));
+  const id = windowId(req.id);
+  return create(CloseWindowResponseSchema, await (await host.session(signal)).windows.close(id, killAfter));
 }

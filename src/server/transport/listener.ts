@@ -7,14 +7,14 @@
  * Connections that do no work are bounded (src/server/transport/connection-limits.ts);
  * past the cap, the oldest idle unauthenticated one makes room for a new one
  * (src/server/transport/connection-table.ts).
- * HTTP/2 sessions get windows for bulk streams (src/client/flow-control.ts).
+ * HTTP/2 sessions get windows for bulk streams (src/wire/flow-control.ts).
  */
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
-import { BULK_SETTINGS, widenConnectionWindow } from "../../client/flow-control.js";
+import { BULK_SETTINGS, widenConnectionWindow } from "../../wire/flow-control.js";
 import { CONNECTION_LIMITS, type ConnectionLimits, closeIdleSessions, deadline, limitHttp1 } from "./connection-limits.js";
 import { ConnectionTable } from "./connection-table.js";
 

@@ -5,7 +5,7 @@
  * stream the client reset), plus the origin
  * policy (src/server/transport/origins.ts: CORS for allowed origins, 403 for
  * others), no response compression for the RPCs that send compressed or
- * incompressible bytes (src/client/incompressible.ts: the client's offer is
+ * incompressible bytes (src/wire/incompressible.ts: the client's offer is
  * dropped before connect-es negotiates, so a compressed request still
  * decodes), and one correction: a request message that cannot be decoded is
  * INVALID_ARGUMENT on every protocol.
@@ -25,7 +25,7 @@ import { Code, ConnectError, type ConnectRouter, createConnectRouter, type Inter
 import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
-import { ACCEPT_ENCODING_HEADERS, INCOMPRESSIBLE_RESPONSES } from "../../client/incompressible.js";
+import { ACCEPT_ENCODING_HEADERS, INCOMPRESSIBLE_RESPONSES } from "../../wire/incompressible.js";
 import type { OriginPolicy } from "./origins.js";
 import { writeResponse } from "./response-writer.js";
 

@@ -16,7 +16,7 @@ import type { Duplex } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Logger } from "pino";
 import { createWebSocketStream, type WebSocket, WebSocketServer } from "ws";
-import type { Desktop } from "../../desktop/desktop.js";
+import type { DesktopHost } from "../../desktop/desktop.js";
 import { checkBearer } from "../transport/auth.js";
 import { coalesce } from "../transport/coalesce.js";
 import type { OriginPolicy } from "../transport/origins.js";
@@ -33,7 +33,7 @@ const MAX_MESSAGE = 256 * 1024;
 const MAX_PAYLOAD = 1024 * 1024;
 
 export interface VncWebSocketOptions {
-  desktop: Desktop;
+  host: DesktopHost;
   token: string;
   /** Which pages may open viewers (src/server/transport/origins.ts), and the scheme the service is reached over. */
   origins: OriginPolicy;
@@ -48,7 +48,7 @@ export interface VncWebSocket {
   close(): void;
 }
 
-export function vncWebSocket({ desktop, token, origins, scheme, logger }: VncWebSocketOptions): VncWebSocket {
+export function vncWebSocket({ host, token, origins, scheme, logger }: VncWebSocketOptions): VncWebSocket {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD, perMessageDeflate: false });
   const viewers = new Set<WebSocket>();
   let closed = false;
@@ -87,8 +87,7 @@ export function vncWebSocket({ desktop, token, origins, scheme, logger }: VncWeb
     const log = logger.child({ peer, viewOnly });
     let vnc: Duplex;
     try {
-      await desktop.start();
-      vnc = await desktop.connectVnc();
+      vnc = await (await host.session()).connectVnc();
     } catch (err) {
       log.error({ err: (err as Error).message }, "viewer: desktop VNC unavailable");
       ws.close(1011, "desktop unavailable");

@@ -7,7 +7,7 @@
  * and writes there what it started: process groups and pids (`leftovers`, one
  * "group N" or "pid N" per line) and a command that stops the rest
  * (`cleanup.json`, an argv, e.g. `portabledesktop down`). Processes the
- * instance started itself die with it (src/desktop/process.ts,
+ * instance started itself die with it (src/os/process.ts,
  * diesWithService); the record covers the rest, such as a portabledesktop
  * session, which outlives the command that started it.
  *

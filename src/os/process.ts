@@ -1,15 +1,12 @@
 /**
- * The processes a desktop starts and the sockets it dials, for both backends:
- * liveness from /proc, signals to a process or to its whole group, programs
- * started on the desktop's display in their own process group, and the
- * connection to the desktop's VNC server. Programs get argument arrays, never
- * a shell string.
+ * Processes, for every part of the service: liveness and ancestry from /proc,
+ * signals to a process or to its whole group, programs started on an X
+ * display in their own process group, dying with the service. Programs get
+ * argument arrays, never a shell string.
  */
 import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
-import { connect, type Socket } from "node:net";
 import { execa } from "execa";
 import type { Logger } from "pino";
-import { DesktopUnavailableError, FailedPreconditionError, NotFoundError } from "./errors.js";
 
 /**
  * Whether `pid` runs. Desktop processes are often not our children, and a
@@ -161,17 +158,6 @@ export function spawnOnDisplay(argv: string[], opts: SpawnOnDisplayOptions): Dis
 }
 
 /**
- * Why `proc` (started from `argv`) has no pid: NotFoundError when the program
- * is missing, FailedPreconditionError naming the errno otherwise (E2BIG: the
- * arguments are too long; EACCES: not executable).
- */
-export async function notStarted(argv: string[], proc: DisplayProcess): Promise<Error> {
-  const exit = await proc.exited;
-  if (exit.error === "ENOENT" && !findProgram(argv[0])) return new NotFoundError(`${argv[0]}: no such program`);
-  return new FailedPreconditionError(`${argv[0]}: could not start (${exit.error ?? "unknown reason"})`);
-}
-
-/**
  * Whether a program could not start: no exit code and no signal (spawn
  * failed), or setpriv's exit code for a program it could not execute (126,
  * 127).
@@ -201,28 +187,4 @@ export function findProgram(command: string, path = process.env.PATH ?? ""): boo
   };
   if (command.includes("/")) return executable(command);
   return path.split(":").some((dir) => dir !== "" && executable(`${dir}/${command}`));
-}
-
-/** Where a desktop's VNC server listens: a Unix socket path, or a TCP port on loopback. */
-export type VncAddress = { path: string } | { port: number; host?: string };
-
-/** Bytes a VNC connection reads ahead of its relay (Node's default is 16 KiB): room to join reads into 256 KiB messages. */
-const VNC_READ_AHEAD_BYTES = 256 * 1024;
-
-/**
- * A new raw RFB byte stream to the VNC server at `address`. Rejects with
- * DesktopUnavailableError when it cannot be reached.
- */
-export function dialVnc(address: VncAddress): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    // Node's Socket passes its options to stream.Duplex; @types/node does not list this one.
-    const readAhead = { readableHighWaterMark: VNC_READ_AHEAD_BYTES } as object;
-    const sock = connect({ ...readAhead, ...("path" in address ? address : { port: address.port, host: address.host ?? "127.0.0.1" }) });
-    const fail = (err: Error) => reject(new DesktopUnavailableError(`cannot reach VNC server: ${err.message}`, { cause: err }));
-    sock.once("error", fail);
-    sock.once("connect", () => {
-      sock.off("error", fail);
-      resolve(sock);
-    });
-  });
 }

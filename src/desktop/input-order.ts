@@ -18,8 +18,7 @@
  * `maxMs`. On a loaded machine Firefox can take 200 ms and more to draw its
  * reaction to a click; a fixed guess let the keys go first.
  */
-import type { ScreenChanges } from "../../desktop/screen-changes.js";
-import { sleep } from "../../desktop/sleep.js";
+import type { ScreenChanges } from "./screen-changes.js";
 
 export type InputKind = "pointer" | "keyboard";
 
@@ -43,13 +42,16 @@ const SLOW_FACTOR = 2.5;
 
 export class InputOrder {
   private last?: { kind: InputKind; at: number };
-  /** Times of recent inputs whose reaction has not been seen yet (performance.now() ms). */
+  /** Times of recent inputs whose reaction has not been seen yet (clock ms). */
   private unmeasured: number[] = [];
   /** Recent reaction times, ms, oldest first. */
   private readonly reactions: number[] = [];
 
-  /** `false`: never wait (the in-memory specs' desktop never redraws). */
-  constructor(private readonly opts: InputOrderOptions | false = INPUT_ORDER_DEFAULTS) {}
+  /** `opts` false: never wait (the in-memory specs' desktop never redraws). */
+  constructor(
+    private readonly changes: ScreenChanges,
+    private readonly opts: InputOrderOptions | false = INPUT_ORDER_DEFAULTS,
+  ) {}
 
   /** How long a switch waits for a reaction that has not come, ms. */
   noReactionMs(): number {
@@ -59,30 +61,30 @@ export class InputOrder {
   }
 
   /** Before input of `kind`: waits as the module comment says. Rejects with `signal.reason`. */
-  async before(kind: InputKind, changes: ScreenChanges, signal?: AbortSignal): Promise<void> {
-    const { opts, last } = this;
+  async before(kind: InputKind, signal?: AbortSignal): Promise<void> {
+    const { opts, last, changes } = this;
     if (!opts || !last) return;
-    this.measure(changes);
+    this.measure();
     if (last.kind === kind) return;
     const noReactionMs = this.noReactionMs();
     try {
       for (;;) {
-        const now = performance.now();
+        const now = changes.clock.now();
         if (now - last.at >= opts.maxMs) return;
         const changed = changes.lastChange();
         if (changed > last.at) {
           if (now - changed >= opts.quietMs) return;
         } else if (now - last.at >= noReactionMs) return;
-        await sleep(STEP_MS, signal);
+        await changes.clock.sleep(STEP_MS, signal);
       }
     } finally {
-      this.measure(changes);
+      this.measure();
     }
   }
 
   /** Input of `kind` was just sent. */
   after(kind: InputKind): void {
-    const at = performance.now();
+    const at = this.changes.clock.now();
     this.last = { kind, at };
     this.unmeasured.push(at);
     if (this.unmeasured.length > RECENT) this.unmeasured.shift();
@@ -93,12 +95,12 @@ export class InputOrder {
    * within `maxMs` after each. A later change is not taken for a reaction (a
    * clock, an animation), nor waited for.
    */
-  private measure(changes: ScreenChanges): void {
+  private measure(): void {
     if (!this.opts) return;
     const { maxMs } = this.opts;
-    const now = performance.now();
+    const now = this.changes.clock.now();
     this.unmeasured = this.unmeasured.filter((at) => {
-      const first = changes.firstChangeAfter(at);
+      const first = this.changes.firstChangeAfter(at);
       if (first !== undefined && first - at <= maxMs) {
         this.reactions.push(first - at);
         if (this.reactions.length > RECENT) this.reactions.shift();

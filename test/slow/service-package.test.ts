@@ -12,10 +12,10 @@ import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { createDesktopClient } from "../src/client/client.js";
-import { stderrMatch, until } from "./helpers/process.js";
+import { createDesktopClient } from "../../src/client/client.js";
+import { stderrMatch, until } from "../helpers/process.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TOKEN = "service-package-spec-token-0123456789";
 
 function groupAlive(group: number): boolean {

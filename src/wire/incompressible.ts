@@ -6,7 +6,7 @@
  * viewer on a slow link asks for the Tight or ZRLE encoding, RFC 6143 section
  * 7.7), or are arbitrary files (DownloadFile: archives, images and PDFs are
  * compressed already, and gzip caps a transfer at its own speed). gzip on them
- * costs CPU and gains nothing (figures: README, "Vnc relay and compression").
+ * costs CPU and gains nothing (figures: docs/performance.md, "Vnc relay and compression").
  *
  * Everything else (GetDisplay, ListWindows, ListFiles, GetClipboard: small or
  * text) keeps the compression the client and server agree on.

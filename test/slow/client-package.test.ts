@@ -12,9 +12,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { useTestServer } from "./helpers/server.js";
+import { useTestServer } from "../helpers/server.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const rootPackage = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
 
 /** The first `ts` block of the README's TypeScript section. */
@@ -77,11 +77,11 @@ describe("the @desktopd/client package", { timeout: 240_000 }, () => {
     await rm(project, { recursive: true, force: true });
   });
 
-  it("holds the compiled client and its declarations only, and depends on Connect-ES and protobuf-es only", async () => {
+  it("holds the compiled client (with the wire settings it shares with the service) and its declarations only, and depends on Connect-ES and protobuf-es only", async () => {
     assert.ok(files.includes("dist/src/client/index.js") && files.includes("dist/src/client/index.d.ts"), files.join("\n"));
     assert.ok(files.includes("dist/gen/desktop/v1/desktop_pb.d.ts"));
     assert.deepEqual(
-      files.filter((f) => !/^dist\/(src\/client|gen\/desktop\/v1)\/[\w-]+\.(js|d\.ts)$/.test(f)),
+      files.filter((f) => !/^dist\/(src\/(client|wire)|gen\/desktop\/v1)\/[\w-]+\.(js|d\.ts)$/.test(f)),
       ["README.md", "package.json"].filter((f) => files.includes(f)),
       "nothing of the service",
     );
@@ -105,10 +105,10 @@ describe("the @desktopd/client package", { timeout: 240_000 }, () => {
     const r = await execa("node", ["out/agent.js"], { cwd: project, env: { DESKTOPD_URL: t().url, DESKTOPD_TOKEN: t().token } });
     const [step, shot] = r.stdout.trim().split("\n");
     assert.equal(step, "text image true");
-    const { native } = await t().desktop.start();
+    const { native } = await t().host.session();
     assert.equal(shot, `${native.width}x${native.height}, frame 1`);
     // (100, 200) in the 1280x720 declared space, on the native screen.
-    const at = await t().desktop.cursorPosition();
+    const at = await (await t().host.session()).cursorPosition();
     assert.deepEqual(at, { x: Math.round((100 * native.width) / 1280), y: Math.round((200 * native.height) / 720) });
   });
 

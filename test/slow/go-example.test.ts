@@ -13,10 +13,10 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import sharp from "sharp";
-import { useTestServer } from "./helpers/server.js";
-import { type RecordedEvent, TestWindows } from "./helpers/xwindow.js";
+import { useTestServer } from "../helpers/server.js";
+import { type RecordedEvent, TestWindows } from "../helpers/xwindow.js";
 
-const EXAMPLE = fileURLToPath(new URL("../examples/go/", import.meta.url));
+const EXAMPLE = fileURLToPath(new URL("../../examples/go/", import.meta.url));
 
 describe("Go example (generated gRPC stubs, Debian's Go packages)", { timeout: 180_000 }, () => {
   const t = useTestServer();
@@ -28,7 +28,7 @@ describe("Go example (generated gRPC stubs, Debian's Go packages)", { timeout: 1
     const gopath = join(dir, "gopath");
     await execa("sh", [join(EXAMPLE, "generate.sh"), gopath]);
     binary = join(dir, "desktop_example");
-    // As the README says: GOPATH mode, Debian's packages second on GOPATH, nothing fetched.
+    // As docs/clients.md says: GOPATH mode, Debian's packages second on GOPATH, nothing fetched.
     await execa("go", ["build", "-o", binary, "desktopd/examples/desktop_example"], {
       env: { GOPATH: `${gopath}:/usr/share/gocode`, GO111MODULE: "off", GOPROXY: "off", GOFLAGS: "", GOCACHE: join(dir, "cache") },
     });

@@ -10,9 +10,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { ActionRequestSchema } from "../gen/desktop/v1/desktop_pb.js";
-import { type FormLayout, type FormServer, launchFirefox, startFormServer } from "./helpers/firefox.js";
-import { startTestServer, type TestServer } from "./helpers/server.js";
+import type { ActionRequestSchema } from "../../gen/desktop/v1/desktop_pb.js";
+import { type FormLayout, type FormServer, launchFirefox, startFormServer } from "../helpers/firefox.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
 
 /** 20 characters outside the default keymap, among others. */
 const UNICODE = "héllo wörld ✓ 日本語 Ωmega — ça va? ß ñ ü → ∑ ¿qué?";
@@ -33,7 +33,7 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /** A fresh desktop with Firefox showing the form (its event log cleared); both are closed after `fn`. */
 async function withFirefox(form: FormServer, fn: (t: TestServer, layout: FormLayout) => Promise<void>): Promise<void> {
   const t = await startTestServer({ geometry: SIZE });
-  const endpoint = t.desktop.x11Endpoint;
+  const endpoint = t.driver().endpoint;
   if (!endpoint) throw new Error("no X endpoint");
   const firefox = await launchFirefox(form.url, endpoint);
   form.events.length = 0;

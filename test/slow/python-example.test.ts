@@ -12,10 +12,10 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import sharp from "sharp";
-import { FileRoot } from "../src/files/file-root.js";
-import { useTestServer } from "./helpers/server.js";
+import { FileRoot } from "../../src/files/file-root.js";
+import { useTestServer } from "../helpers/server.js";
 
-const EXAMPLE = fileURLToPath(new URL("../examples/python/", import.meta.url));
+const EXAMPLE = fileURLToPath(new URL("../../examples/python/", import.meta.url));
 
 // The server's file root: made before the server starts, removed with the stubs.
 const ROOT = join(tmpdir(), `desktopd-py-root-${process.pid}`);
@@ -46,7 +46,11 @@ describe("Python examples (generated gRPC stubs)", () => {
     const lines = r.stdout.trim().split("\n");
     assert.equal(lines[0], "display 1920x1080 (declared 1280x720) backend builtin");
     assert.equal(lines[1], "left_click: left_click action performed; cursor 640,360 (declared)");
-    assert.deepEqual(await t().desktop.cursorPosition(), { x: 960, y: 540 }, "the pointer really moved, to native (960,540)");
+    assert.deepEqual(
+      await (await t().host.session()).cursorPosition(),
+      { x: 960, y: 540 },
+      "the pointer really moved, to native (960,540)",
+    );
     const meta = await sharp(out).metadata();
     assert.deepEqual([meta.format, meta.width, meta.height], ["png", 1280, 720]);
     assert.match(lines[3], /^vnc: b'RFB 003\.00\d\\n'$/);

@@ -1,5 +1,5 @@
 /**
- * The recording rules, over any Desktop (README "Recording" section):
+ * The recording rules, over any desktop host (docs/behaviour.md, Recording):
  * caller-chosen UUIDs, idempotent start and stop, at most 5 at once, an idle
  * stop after 10 minutes without a desktop action, 1 h retention of finished
  * recordings, and files only in a private 0700 directory that Close removes.
@@ -8,16 +8,17 @@ import { randomUUID } from "node:crypto";
 import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { type Clock, systemClock } from "../clock.js";
-import { withDefaults } from "../defaults.js";
-import { DEFAULT_IDLE_SPEEDUP, type Desktop, type IdleSpeedup, type Recorder } from "../desktop.js";
-import { DataLossError, DesktopUnavailableError, InvalidInputError, NotFoundError, ResourceExhaustedError } from "../errors.js";
-import { InstanceDir } from "../instance-dir.js";
-import { TIMED_OUT, withTimeout } from "../sleep.js";
-import { mp4Duration } from "./mp4.js";
+import { DEFAULT_IDLE_SPEEDUP, type DesktopHost, type IdleSpeedup, type Recorder } from "../desktop/desktop.js";
+import { DataLossError, DesktopUnavailableError, InvalidInputError, NotFoundError, ResourceExhaustedError } from "../desktop/errors.js";
+import { mp4Duration } from "../desktop/recording/mp4.js";
+import { type Clock, systemClock } from "../os/clock.js";
+import { withDefaults } from "../os/defaults.js";
+import { InstanceDir } from "../os/instance-dir.js";
+import { TIMED_OUT, withTimeout } from "../os/sleep.js";
 
 export interface RecordingsOptions {
-  desktop: Desktop;
+  /** The desktop recorded: its running session, started if need be. */
+  host: DesktopHost;
   /** The service's private runtime directory; recordings go in a 0700 directory inside it. */
   runtimeDir: string;
   logger: Logger;
@@ -103,7 +104,7 @@ export class Recordings {
   /**
    * Creates the private directory `<runtimeDir>/recordings-<pid>-XXXXXX`
    * (0700). What a dead instance left there is removed at the service's start
-   * (src/desktop/instance-dir.ts).
+   * (src/os/instance-dir.ts).
    */
   static async create(opts: RecordingsOptions): Promise<Recordings> {
     return new Recordings(opts, (await InstanceDir.create(opts.runtimeDir, "recordings")).path);
@@ -176,7 +177,8 @@ export class Recordings {
 
   private async launch(dir: string, idleSpeedup: IdleSpeedup | undefined): Promise<Recorder> {
     await mkdir(dir, { mode: 0o700 });
-    return this.opts.desktop.record({ video: join(dir, "recording.mp4"), thumbnail: join(dir, "thumbnail.jpg"), idleSpeedup });
+    const session = await this.opts.host.session();
+    return session.record({ video: join(dir, "recording.mp4"), thumbnail: join(dir, "thumbnail.jpg"), idleSpeedup });
   }
 
   /**
