@@ -50,10 +50,22 @@ export const SERVE_SETTINGS = {
   tlsCert: text({
     flag: "tls-cert",
     value: "FILE",
+    env: "DESKTOPD_TLS_CERT",
     help: "PEM certificate chain: HTTP/2 and HTTP/1.1 over TLS on the same port (ALPN); needs --tls-key",
   }),
-  tlsKey: text({ flag: "tls-key", value: "FILE", help: "PEM private key of --tls-cert" }),
-  insecure: flag({ flag: "insecure", help: "allow a non-loopback --listen address without TLS" }),
+  tlsKey: text({ flag: "tls-key", value: "FILE", env: "DESKTOPD_TLS_KEY", help: "PEM private key of --tls-cert" }),
+  insecure: flag({
+    flag: "insecure",
+    help: "allow a non-loopback --listen (or --metrics-listen) address without TLS: only where something else encrypts the traffic (a service mesh's mTLS)",
+  }),
+  metricsListen: text({
+    flag: "metrics-listen",
+    value: "HOST:PORT",
+    env: "DESKTOPD_METRICS_LISTEN",
+    defaultHelp: "none: /metrics on the service port, behind the token",
+    help: "serve Prometheus /metrics on this address without the token (and not on the service port); TLS as --listen",
+    parse: parseListen,
+  }),
   allowOrigin: list({
     flag: "allow-origin",
     value: "ORIGIN",
@@ -141,6 +153,8 @@ export interface ServeConfig {
   /** Certificate chain and key files; cleartext when unset. */
   tls?: { certFile: string; keyFile: string };
   insecure: boolean;
+  /** Where /metrics is served without the token; on the service port behind it when unset. */
+  metricsListen?: { host: string; port: number };
   /** Open connections at most. */
   maxConnections: number;
   /** Web origins besides the service's own allowed to call and view. */
@@ -179,11 +193,20 @@ export function serveConfig(v: Values<typeof SERVE_SETTINGS>, env: Env): ServeCo
       `--listen ${v.listen.host}: refusing a non-loopback address without TLS; pass --tls-cert/--tls-key, or --insecure to allow cleartext`,
     );
   }
+  if (v.metricsListen && !isLoopback(v.metricsListen.host) && !tls && !v.insecure) {
+    throw new UsageError(
+      `--metrics-listen ${v.metricsListen.host}: refusing a non-loopback address without TLS; pass --tls-cert/--tls-key, or --insecure to allow cleartext`,
+    );
+  }
+  if (v.metricsListen && v.metricsListen.port === v.listen.port && v.metricsListen.port !== 0) {
+    throw new UsageError(`--metrics-listen: port ${v.metricsListen.port} is the service's own; pick another`);
+  }
   if (v.replaceAfter <= v.desktopTimeout) throw new UsageError("--replace-after must be longer than --desktop-timeout");
   return {
     listen: v.listen,
     tls,
     insecure: v.insecure,
+    metricsListen: v.metricsListen,
     maxConnections: v.maxConnections,
     allowOrigins: v.allowOrigin,
     backend: v.backend,

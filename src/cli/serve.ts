@@ -70,6 +70,7 @@ export const serve = defineCommand({
       connectionLimits,
       allowOrigins: config.allowOrigins,
       files,
+      metricsListen: config.metricsListen,
     });
     if (stopSignal) return void shutdown(server);
     const tokenRef = source === "DESKTOPD_TOKEN" ? "$DESKTOPD_TOKEN" : `$(cat ${source})`;
@@ -82,7 +83,8 @@ export const serve = defineCommand({
         `desktopd: live view in a browser (the link holds the token; add &view_only=1 to watch only):\n` +
         `  ${server.url}/?token=${encodeURIComponent(token)}\n` +
         `desktopd: MCP (Streamable HTTP) for agents, with the header "Authorization: Bearer ${tokenRef}":\n` +
-        `  ${server.url}/mcp\n\n`,
+        `  ${server.url}/mcp\n` +
+        `desktopd: probes ${server.url}/healthz and /readyz; Prometheus metrics ${server.metricsUrl ?? `${server.url}/metrics (with the header)`}\n\n`,
     );
   },
 });

@@ -35,7 +35,14 @@ export function serverToken(given: string | undefined, file: string): { token: s
   const existing = readTokenFile(file);
   if (existing) return { token: existing, source: file, generated: false };
   const token = generateToken();
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${token}\n`, { mode: 0o600, flag: "wx" });
+  } catch (err) {
+    // A read-only container with no token mounted: say what to mount, not just EROFS.
+    throw new Error(
+      `no bearer token: the token file ${file} is missing or empty and cannot be created (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); mount one there (DESKTOPD_TOKEN_FILE) or set DESKTOPD_TOKEN`,
+    );
+  }
   return { token, source: file, generated: true };
 }

@@ -22,6 +22,7 @@
  * failed, cancelled or expired call is never carried out later. Releases
  * (`buttonUp`, `keyUp`) take none: they always go out.
  */
+import type { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
 import type { Frame } from "./frame.js";
 import type { Point, Rect, Size } from "./geometry.js";
@@ -219,6 +220,28 @@ export interface DesktopHost {
   current(): DesktopSession | undefined;
   /** Why the running desktop is not answering, or undefined (health reports NOT_SERVING meanwhile). */
   stalled(): string | undefined;
+  /** Whether a call would find a desktop ready for input now, and why not (readiness probes); never starts one. */
+  readiness(): Readiness;
+  /** Desktop starts and losses, as they happen (metrics, logs). */
+  readonly events: EventEmitter<HostEvents>;
   /** Stops everything started; idempotent. Later calls throw DesktopClosedError. */
   close(): Promise<void>;
+}
+
+/**
+ * A host's state for probes: `ready`, or why not. `starting`: the first
+ * desktop is starting, or failed to start and waits for the next try;
+ * `replacing`: a dead desktop is being replaced; `lost`: it died and nothing
+ * replaces it yet; `stalled`: it runs but stopped answering; `closed`.
+ */
+export type Readiness = { ready: true } | { ready: false; state: "starting" | "replacing" | "lost" | "stalled" | "closed"; reason: string };
+
+/** What a DesktopHost reports as it happens. */
+export interface HostEvents {
+  /** A desktop started, in `ms`; `replacement` when one before it died or stalled for good. */
+  started: [{ ms: number; replacement: boolean }];
+  /** A desktop failed to start, in `ms`; `replacement` as for `started`. */
+  failed: [{ ms: number; reason: string; replacement: boolean }];
+  /** The running desktop died or stalled for good (it will be replaced). */
+  lost: [{ reason: string }];
 }

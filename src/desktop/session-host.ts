@@ -14,9 +14,10 @@
  *   launch that finishes after `close()` began is stopped and its callers
  *   rejected.
  */
+import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import { abortable } from "../os/sleep.js";
-import type { DesktopHost } from "./desktop.js";
+import type { DesktopHost, HostEvents, Readiness } from "./desktop.js";
 import { DesktopClosedError } from "./errors.js";
 import { Session, type SessionDriver, type SessionOptions } from "./session.js";
 
@@ -54,6 +55,13 @@ export class SessionHost<D extends SessionDriver = SessionDriver> implements Des
   private readonly deaths = new WeakMap<Session, string>();
   private launching?: Promise<Session>;
   private closing?: Promise<void>;
+  /** Whether a desktop ran before (a launch is then a replacement). */
+  private started = false;
+  /** Why the last desktop was lost. */
+  private lastLoss?: string;
+  /** Why the last launch failed, until one succeeds. */
+  private failure?: string;
+  readonly events = new EventEmitter<HostEvents>();
 
   constructor(
     readonly backend: string,
@@ -83,11 +91,32 @@ export class SessionHost<D extends SessionDriver = SessionDriver> implements Des
     return this.current()?.stalled();
   }
 
+  readiness(): Readiness {
+    if (this.closing) return { ready: false, state: "closed", reason: "the service is shutting down" };
+    const s = this.current();
+    if (s) {
+      const dead = this.launcher.probe?.(s.driver as D);
+      if (dead !== undefined) return { ready: false, state: "lost", reason: dead };
+      const stalled = s.stalled();
+      return stalled === undefined ? { ready: true } : { ready: false, state: "stalled", reason: stalled };
+    }
+    if (this.launching) {
+      return this.started
+        ? { ready: false, state: "replacing", reason: `replacing the desktop, which ${this.lastLoss ? `died: ${this.lastLoss}` : "died"}` }
+        : { ready: false, state: "starting", reason: "the desktop is starting" };
+    }
+    const died = this.running && this.deaths.get(this.running);
+    if (died) return { ready: false, state: "lost", reason: died };
+    return { ready: false, state: "starting", reason: this.failure ? `the desktop failed to start: ${this.failure}` : "not started yet" };
+  }
+
   /** `s` died (`why`): its calls fail from now on, and the next `session()` replaces it. */
   private lost(s: Session, why: string): void {
     if (this.closing || this.deaths.has(s)) return;
     this.deaths.set(s, why);
     s.markLost(`died: ${why}`);
+    this.lastLoss = why;
+    this.events.emit("lost", { reason: why });
     this.opts.logger.warn({ ...this.describe(s), reason: why }, "desktop lost");
   }
 
@@ -118,7 +147,15 @@ export class SessionHost<D extends SessionDriver = SessionDriver> implements Des
       },
     };
     let early: string | undefined;
-    const driver = await this.launcher.launch(events);
+    const t0 = performance.now();
+    let driver: D;
+    try {
+      driver = await this.launcher.launch(events);
+    } catch (err) {
+      this.failure = (err as Error).message;
+      this.events.emit("failed", { ms: performance.now() - t0, reason: this.failure, replacement: this.started });
+      throw err;
+    }
     session = new Session(driver, this.opts);
     if (this.closing) {
       session.markLost("closed");
@@ -127,6 +164,9 @@ export class SessionHost<D extends SessionDriver = SessionDriver> implements Des
     }
     // Held even if it died while launching: the next session() then replaces it.
     this.running = session;
+    this.failure = undefined;
+    this.events.emit("started", { ms: performance.now() - t0, replacement: this.started });
+    this.started = true;
     if (early !== undefined) this.lost(session, early);
     return session;
   }

@@ -121,6 +121,13 @@ export class Recordings {
     this.lastActivity = this.clock.now();
   }
 
+  /** Recordings in progress (not yet stopped). */
+  active(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (!e.result) n++;
+    return n;
+  }
+
   /**
    * Starts recording `id`, or lets an active recording with that id go on.
    * A finished recording with that id is discarded and a new
@@ -144,7 +151,7 @@ export class Recordings {
       if (this.entries.get(id) === existing) this.discard(existing);
       return this.start(id, opts);
     }
-    const active = [...this.entries.values()].filter((e) => !e.result).length;
+    const active = this.active();
     const max = this.opts.maxActive;
     if (active >= max) throw new ResourceExhaustedError(`${active} recordings are active, the most allowed; stop one first`);
 

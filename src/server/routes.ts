@@ -9,6 +9,8 @@ import { DesktopService } from "../../gen/desktop/v1/desktop_pb.js";
 import { Health } from "../../gen/health/v1/health_pb.js";
 import { addHealth, type HealthState } from "./grpc/health.js";
 import { addReflection } from "./grpc/reflection.js";
+import { callMetrics } from "./metrics/interceptor.js";
+import type { Metrics } from "./metrics/metrics.js";
 import { mapErrors } from "./rpc/errors.js";
 import { desktopService, type ServiceOptions } from "./rpc/service.js";
 import { bearerAuth } from "./transport/auth.js";
@@ -32,9 +34,14 @@ export function routes(opts: ServiceOptions & { health: HealthState }) {
 }
 
 /**
- * Outermost first: one log line per call (with its final code), the bearer
- * token (all but PUBLIC_SERVICES), desktop errors to codes.
+ * Outermost first: metrics and one log line per call (with its final code),
+ * the bearer token (all but PUBLIC_SERVICES), desktop errors to codes.
  */
-export function interceptors(opts: { logger: Logger; token: string; shutdownSignal?: AbortSignal }): Interceptor[] {
-  return [callLogger(opts.logger), bearerAuth(opts.token, (service) => PUBLIC_SERVICES.includes(service)), mapErrors(opts.shutdownSignal)];
+export function interceptors(opts: { logger: Logger; metrics?: Metrics; token: string; shutdownSignal?: AbortSignal }): Interceptor[] {
+  return [
+    ...(opts.metrics ? [callMetrics(opts.metrics)] : []),
+    callLogger(opts.logger),
+    bearerAuth(opts.token, (service) => PUBLIC_SERVICES.includes(service)),
+    mapErrors(opts.shutdownSignal),
+  ];
 }

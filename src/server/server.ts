@@ -16,8 +16,13 @@ import { withDefaults } from "../os/defaults.js";
 import { sleep, TIMED_OUT, withTimeout } from "../os/sleep.js";
 import type { Recordings } from "../recordings/recordings.js";
 import { SERVICE_VERSION } from "../version.js";
-import { HealthState, ServingStatus } from "./grpc/health.js";
+import { MAX_MESSAGE_BYTES } from "../wire/message-limits.js";
+import { DesktopStatus } from "./desktop-status.js";
+import { HealthState } from "./grpc/health.js";
 import { mcpEndpoint } from "./mcp/endpoint.js";
+import { listenMetrics } from "./metrics/endpoint.js";
+import { Metrics } from "./metrics/metrics.js";
+import { probes } from "./probes.js";
 import { interceptors, routes } from "./routes.js";
 import type { RecordingLimits } from "./rpc/stop-recording.js";
 import { checkBearer } from "./transport/auth.js";
@@ -28,9 +33,6 @@ import { OriginPolicy } from "./transport/origins.js";
 import { requestUrl } from "./transport/request-url.js";
 import { staticFiles } from "./viewer/static.js";
 import { vncWebSocket } from "./viewer/websocket.js";
-
-/** Largest message accepted or sent, bytes (clients in other languages default to 4 MiB receive). */
-export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
 export interface ServerOptions {
   /** The desktop's host: it hands out the running desktop session. */
@@ -55,21 +57,23 @@ export interface ServerOptions {
   allowOrigins?: string[];
   /** Where the file RPCs read and write; unset: they are off (PERMISSION_DENIED). */
   files?: FileRoot;
+  /** Serve /metrics on this address without the token, instead of on the service port behind it. */
+  metricsListen?: { host: string; port: number };
 }
 
 export const DEFAULTS = { host: "127.0.0.1", port: 7000, shutdownGraceMs: 2000 };
 
 /** Time health Watch streams get to send NOT_SERVING before streams are ended at shutdown, ms. */
 const WATCH_FLUSH_MS = 50;
-/** Time between attempts to start a desktop that failed to start, ms. */
-const START_RETRY_MS = 5000;
-/** How often health looks at whether the desktop answers, ms. */
-const HEALTH_POLL_MS = 500;
 
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:7000 (https:// with TLS); the live view page is at `${url}/`. */
   url: string;
   port: number;
+  /** The /metrics URL of `metricsListen`, when one was given. */
+  metricsUrl?: string;
+  /** The server's metrics registry. */
+  metrics: Metrics;
   /** Ends streams with UNAVAILABLE, closes connections, kills and deletes recordings, closes the desktop. */
   close(): Promise<void>;
 }
@@ -81,10 +85,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   setMaxListeners(0, shutdown.signal);
   const { desktop, logger, recordings } = opts;
   const health = new HealthState();
+  const metrics = new Metrics();
+  const status = new DesktopStatus(desktop, health, metrics, logger);
   const origins = new OriginPolicy(opts.allowOrigins);
   const scheme = opts.tls ? "https" : "http";
-  const services = routes({ host: desktop, recordings, recordingLimits: opts.recordingLimits, files: opts.files, logger, health });
-  const calls = interceptors({ logger, token: opts.token, shutdownSignal: shutdown.signal });
+  const services = routes({ host: desktop, recordings, recordingLimits: opts.recordingLimits, files: opts.files, logger, health, metrics });
+  const calls = interceptors({ logger, metrics, token: opts.token, shutdownSignal: shutdown.signal });
   const mcp = mcpEndpoint({
     client: createClient(DesktopService, createRouterTransport(services, { router: { interceptors: calls } })),
     token: opts.token,
@@ -94,18 +100,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     version: SERVICE_VERSION,
   });
   const statics = staticFiles();
+  const probe = probes({ readiness: () => status.readiness(), metrics, token: opts.token, serveMetrics: !opts.metricsListen });
   const handler = nodeHandler({
     routes: services,
     interceptors: calls,
     readMaxBytes: MAX_MESSAGE_BYTES,
     writeMaxBytes: MAX_MESSAGE_BYTES,
     shutdownSignal: shutdown.signal,
-    fallback: (req, res) => mcp(req, res) || statics(req, res),
+    fallback: (req, res) => probe(req, res) || mcp(req, res) || statics(req, res),
     origins,
     scheme,
     logger,
   });
-  const viewers = vncWebSocket({ host: desktop, token: opts.token, origins, scheme, logger });
+  const viewers = vncWebSocket({ host: desktop, token: opts.token, origins, scheme, logger, metrics });
   const {
     server: tcp,
     sockets,
@@ -132,14 +139,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const port = (tcp.address() as net.AddressInfo).port;
   const url = `${opts.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  logger.info({ url }, "listening");
-  startDesktop(desktop, health, shutdown.signal, logger);
+  metrics.observe(metrics.connections, () => sockets.size);
+  metrics.observe(metrics.recordings, () => recordings.active());
+  const metricsEndpoint = opts.metricsListen
+    ? await listenMetrics({ ...opts.metricsListen, tls: opts.tls, metrics }).catch(async (err) => {
+        tcp.close();
+        await recordings.close();
+        throw err;
+      })
+    : undefined;
+  logger.info({ url, metrics: metricsEndpoint?.url }, "listening");
+  status.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       logger.info("shutting down");
-      health.set(ServingStatus.NOT_SERVING);
+      status.stop();
       await sleep(WATCH_FLUSH_MS);
       tcp.close();
       shutdown.abort();
@@ -153,44 +169,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await recordingsClosed;
       await desktop.close();
       await opts.files?.close();
+      await metricsEndpoint?.close();
       logger.info("stopped");
     })());
-  return { url, port, close };
-}
-
-/**
- * Starts the desktop now, so the first call is fast and failures show at
- * once; retries every 5 s until it starts. Health then says SERVING while the
- * desktop answers, NOT_SERVING while it has stalled (DesktopHost.stalled).
- */
-function startDesktop(host: DesktopHost, health: HealthState, stop: AbortSignal, logger: Logger): void {
-  const follow = () => {
-    let stalled: string | undefined;
-    const poll = setInterval(() => {
-      if (stop.aborted) return clearInterval(poll);
-      // Only on a change: shutdown's NOT_SERVING is never overwritten.
-      const now = host.stalled();
-      if ((now === undefined) === (stalled === undefined)) return;
-      if (now !== undefined) logger.warn({ reason: now }, "desktop not answering: health NOT_SERVING");
-      else logger.info("desktop answering again: health SERVING");
-      stalled = now;
-      health.set(now === undefined ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
-    }, HEALTH_POLL_MS).unref();
-  };
-  const attempt = () => {
-    if (stop.aborted) return;
-    host.session().then(
-      () => {
-        if (stop.aborted) return;
-        health.set(ServingStatus.SERVING);
-        follow();
-      },
-      (err: Error) => {
-        if (stop.aborted) return;
-        logger.error({ err: err.message, retryMs: START_RETRY_MS }, "desktop failed to start; retrying (calls retry too)");
-        setTimeout(attempt, START_RETRY_MS).unref();
-      },
-    );
-  };
-  attempt();
+  return { url, port, metricsUrl: metricsEndpoint?.url, metrics, close };
 }

@@ -38,6 +38,7 @@ describe("serve configuration", () => {
       listen: { host: "127.0.0.1", port: 7000 },
       tls: undefined,
       insecure: false,
+      metricsListen: undefined,
       maxConnections: 1000,
       allowOrigins: [],
       backend: "auto",
@@ -120,6 +121,18 @@ describe("serve configuration", () => {
     assert.equal(loadServeConfig(["--listen", "0.0.0.0:7000", "--insecure"], {}).insecure, true);
     const tls = loadServeConfig(["--listen", "0.0.0.0:7000", "--tls-cert", "c.pem", "--tls-key", "k.pem"], {});
     assert.deepEqual(tls.tls, { certFile: "c.pem", keyFile: "k.pem" });
+    // A container takes its certificate from mounted files named in the environment.
+    const fromEnv = loadServeConfig(["--listen", "0.0.0.0:7000"], { DESKTOPD_TLS_CERT: "/run/tls/crt", DESKTOPD_TLS_KEY: "/run/tls/key" });
+    assert.deepEqual(fromEnv.tls, { certFile: "/run/tls/crt", keyFile: "/run/tls/key" });
+  });
+
+  it("--metrics-listen: its own address, under the same TLS rule, never the service's port", () => {
+    assert.deepEqual(loadServeConfig(["--metrics-listen", "127.0.0.1:9100"], {}).metricsListen, { host: "127.0.0.1", port: 9100 });
+    assert.deepEqual(loadServeConfig([], { DESKTOPD_METRICS_LISTEN: "[::1]:9100" }).metricsListen, { host: "::1", port: 9100 });
+    assert.throws(() => loadServeConfig(["--metrics-listen", "0.0.0.0:9100"], {}), /--metrics-listen 0.0.0.0: refusing a non-loopback/);
+    assert.equal(loadServeConfig(["--metrics-listen", "0.0.0.0:9100", "--insecure"], {}).metricsListen?.port, 9100);
+    assert.throws(() => loadServeConfig(["--metrics-listen", "127.0.0.1:7000"], {}), /port 7000 is the service's own/);
+    assert.throws(() => loadServeConfig(["--metrics-listen", "9100"], {}), /--metrics-listen: expected HOST:PORT/);
   });
 
   it("the configuration logged at start shows that a token is set, never the token", () => {

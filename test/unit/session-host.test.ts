@@ -174,4 +174,45 @@ describe("SessionHost", () => {
     await closing;
     assert.equal(launched[0].stopped, "closed");
   });
+
+  it("readiness: starting, ready, stalled, lost, replacing, ready, closed; with the reason each time", async () => {
+    const { host, launched, finish } = launcher({ manual: true });
+    const states = () => {
+      const r = host.readiness();
+      return r.ready ? "ready" : `${r.state}: ${r.reason}`;
+    };
+    assert.equal(states(), "starting: not started yet");
+    const first = host.session();
+    assert.equal(states(), "starting: the desktop is starting");
+    await finish();
+    await first;
+    assert.equal(states(), "ready");
+    launched[0].stall.missed("Xvnc did not answer within 5000 ms (stalled)");
+    assert.equal(states(), "stalled: Xvnc did not answer within 5000 ms (stalled)");
+    launched[0].stall.answered();
+    launched[0].dead = "Xvnc exited";
+    assert.equal(states(), "lost: Xvnc exited");
+    const second = host.session();
+    assert.equal(states(), "replacing: replacing the desktop, which died: Xvnc exited");
+    await finish();
+    await second;
+    assert.equal(states(), "ready");
+    await host.close();
+    assert.equal(states(), "closed: the service is shutting down");
+  });
+
+  it("readiness after a failed start says why; events tell starts, failures and losses", async () => {
+    const { host, launched } = launcher({ failFirst: true });
+    const seen: string[] = [];
+    host.events.on("started", (e) => seen.push(`started replacement=${e.replacement}`));
+    host.events.on("failed", (e) => seen.push(`failed: ${e.reason}`));
+    host.events.on("lost", (e) => seen.push(`lost: ${e.reason}`));
+    await assert.rejects(host.session(), /not installed/);
+    const r = host.readiness();
+    assert.deepEqual(r, { ready: false, state: "starting", reason: "the desktop failed to start: Xvnc is not installed" });
+    await host.session();
+    launched[0].events.lost("Xvnc exited");
+    await host.session();
+    assert.deepEqual(seen, ["failed: Xvnc is not installed", "started replacement=false", "lost: Xvnc exited", "started replacement=true"]);
+  });
 });

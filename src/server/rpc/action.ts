@@ -23,6 +23,7 @@ import { type Encoded, type EncodeOptions, encodeFrame } from "../../desktop/ima
 import type { InputKind } from "../../desktop/input-order.js";
 import { parseCombo, parseKeySequence } from "../../desktop/keys.js";
 import { toPbImage } from "./convert.js";
+import { Phases } from "./phases.js";
 import { SETTLE_DEFAULTS, settleOptions, toSettleResult } from "./settle.js";
 import { imageFormat, intInRange, MAX_TYPE_BYTES, modifiers, requiredPoint, requiredRect, requiredText, scaledSize } from "./validate.js";
 
@@ -37,6 +38,7 @@ interface Ctx {
   field: string;
   /** ActionRequest.clamp_coordinates: clamp points off the screen instead of refusing them. */
   clamp: boolean;
+  phases: Phases;
 }
 
 /** What a handler returns; `output` defaults to "<action> action performed". */
@@ -99,8 +101,8 @@ function click(button: MouseButton, count: number): Handler<ClickAction> {
 
 /** A screenshot of the whole screen at the declared size. */
 async function declaredScreenshot(c: Ctx, enc: Omit<EncodeOptions, "size">): Promise<Encoded> {
-  const frame = await c.session.capture();
-  return encodeFrame(frame, { ...enc, size: c.geo.declared });
+  const frame = await c.phases.time("capture", () => c.session.capture());
+  return c.phases.time("encode", () => encodeFrame(frame, { ...enc, size: c.geo.declared }));
 }
 
 const PNG = { format: "png", quality: 0 } as const;
@@ -166,7 +168,8 @@ const ACTIONS: { [C in ActionCase]: Handler<ActionValue<C>> } = {
   zoom: async (v, c) => {
     const region = c.geo.rectToNative(requiredRect(v.region, `${c.field}.region`));
     if (!region) throw new InvalidInputError(`${c.field}.region`, "lies outside the screen");
-    return { image: await encodeFrame(await c.session.capture({ region }), PNG) };
+    const frame = await c.phases.time("capture", () => c.session.capture({ region }));
+    return { image: await c.phases.time("encode", () => encodeFrame(frame, PNG)) };
   },
 };
 
@@ -201,7 +204,12 @@ const INPUT: { [C in ActionCase]: InputKind | undefined } = {
  * touched where possible) and desktop errors as they come; when the desktop
  * dies mid-call, the rest fails UNAVAILABLE and reaches no other desktop.
  */
-export async function runAction(host: DesktopHost, req: ActionRequest, signal: AbortSignal): Promise<ActionResponse> {
+export async function runAction(
+  host: DesktopHost,
+  req: ActionRequest,
+  signal: AbortSignal,
+  phases = new Phases(),
+): Promise<ActionResponse> {
   const actionCase = req.action.case;
   if (!actionCase) throw new InvalidInputError("action", "is required (one of key, type, left_click, ...)");
   const declared = scaledSize(req.scaledSize, "scaled_size");
@@ -214,11 +222,20 @@ export async function runAction(host: DesktopHost, req: ActionRequest, signal: A
   const geo = new Geometry(session.native, declared ?? session.native);
   // The proto field name ("left_click"), used in outputs and errors.
   const field = ActionRequestSchema.field[actionCase].name;
-  const ctx: Ctx = { session, geo, signal, field, clamp: req.clampCoordinates };
+  const ctx: Ctx = { session, geo, signal, field, clamp: req.clampCoordinates, phases };
   const handler = ACTIONS[actionCase] as Handler<unknown>;
   const act = async () => (await handler(req.action.value, ctx)) ?? {};
-  const result: Result = input ? await session.ordered(input, signal, act) : await act();
-  const settled = settle ? toSettleResult(await session.settle({ ...settle, signal }), session.changes.source) : undefined;
+  let result: Result;
+  if (input) {
+    const t0 = performance.now();
+    result = await session.ordered(input, signal, () => {
+      phases.add("order", t0);
+      return phases.time("input", act);
+    });
+  } else result = await act();
+  const settled = settle
+    ? toSettleResult(await phases.time("settle", () => session.settle({ ...settle, signal })), session.changes.source)
+    : undefined;
   let image = result.screenshotLast ? await declaredScreenshot(ctx, result.screenshotLast) : result.image;
   if (after && afterOpts) {
     await session.changes.clock.sleep(after.settleMs, signal);

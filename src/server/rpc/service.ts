@@ -12,9 +12,11 @@ import type { DesktopHost } from "../../desktop/desktop.js";
 import { defaultDeclaredSize } from "../../desktop/geometry.js";
 import type { FileRoot } from "../../files/file-root.js";
 import type { Recordings } from "../../recordings/recordings.js";
+import type { Metrics } from "../metrics/metrics.js";
 import { runAction } from "./action.js";
 import { getClipboard, setClipboard } from "./clipboard.js";
 import { downloadFile, listFiles, uploadFile } from "./files.js";
+import { Phases } from "./phases.js";
 import { screenshotStream } from "./screenshot.js";
 import { SOURCE_ENUM } from "./settle.js";
 import { SharedFrames } from "./shared-frames.js";
@@ -31,10 +33,12 @@ export interface ServiceOptions {
   /** Where the file RPCs read and write; unset: they are off (PERMISSION_DENIED). */
   files?: FileRoot;
   logger: Logger;
+  /** Where action phases and relayed VNC bytes are counted; nowhere when unset. */
+  metrics?: Metrics;
 }
 
 export function desktopService(opts: ServiceOptions): ServiceImpl<typeof DesktopService> {
-  const { host, recordings, logger } = opts;
+  const { host, recordings, logger, metrics } = opts;
   const limits = opts.recordingLimits ?? DEFAULT_RECORDING_LIMITS;
   const frames = new SharedFrames();
   return {
@@ -47,12 +51,17 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
         screenChanges: SOURCE_ENUM[s.changes.source],
       });
     },
-    action(req, ctx) {
+    async action(req, ctx) {
       recordings.activity();
-      return runAction(host, req, ctx.signal);
+      const phases = new Phases();
+      try {
+        return await runAction(host, req, ctx.signal, phases);
+      } finally {
+        if (metrics) for (const [phase, us] of Object.entries(phases.us)) if (us > 0) metrics.actionPhases.observe({ phase }, us / 1e6);
+      }
     },
     screenshot: (req, ctx) => screenshotStream(host, frames, req, ctx.signal),
-    vnc: (reqs, ctx) => vncBridge(host, reqs, ctx.signal),
+    vnc: (reqs, ctx) => vncBridge(host, reqs, ctx.signal, metrics && (() => metrics.vncRelay("rpc"))),
     async startRecording(req) {
       await recordings.start(req.recordingId, { idleSpeedup: req.idleSpeedup });
       return create(StartRecordingResponseSchema);

@@ -18,25 +18,37 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { type VncRequest, type VncResponse, VncResponseSchema } from "../../../gen/desktop/v1/desktop_pb.js";
 import type { DesktopHost } from "../../desktop/desktop.js";
 import { DesktopUnavailableError } from "../../desktop/errors.js";
+import { NO_VNC_METER, type VncRelayMeter } from "../metrics/metrics.js";
 import { coalesce } from "../transport/coalesce.js";
 
 /** Largest chunk relayed in one VncResponse, bytes: what is buffered is joined up to this (gRPC peers default to a 4 MiB message limit). */
 const MAX_CHUNK = 256 * 1024;
 
-export async function* vncBridge(host: DesktopHost, requests: AsyncIterable<VncRequest>, signal: AbortSignal): AsyncGenerator<VncResponse> {
+export async function* vncBridge(
+  host: DesktopHost,
+  requests: AsyncIterable<VncRequest>,
+  signal: AbortSignal,
+  /** Opens a meter for the connection once it is relayed (metrics). */
+  openMeter: () => VncRelayMeter = () => NO_VNC_METER,
+): AsyncGenerator<VncResponse> {
   const sock = await (await host.session(signal)).connectVnc();
+  const meter = openMeter();
   const destroy = () => sock.destroy();
   signal.addEventListener("abort", destroy, { once: true });
   const inbound: Inbound = { done: false };
-  void pumpToServer(requests, sock, inbound);
+  void pumpToServer(requests, sock, inbound, meter);
   try {
-    for await (const data of coalesce(sock, MAX_CHUNK)) yield create(VncResponseSchema, { data });
+    for await (const data of coalesce(sock, MAX_CHUNK)) {
+      meter.toViewer(data.length);
+      yield create(VncResponseSchema, { data });
+    }
   } catch (err) {
     // A destroyed socket ends the stream; the caller learns why from `signal` or `inbound`.
     if (!signal.aborted && inbound.error === undefined) throw err;
   } finally {
     signal.removeEventListener("abort", destroy);
     sock.destroy();
+    meter.done();
   }
   // The client's own failure first (an undecodable message: a ConnectError), as
   // the request closing after it aborts `signal` too; a request cut by the
@@ -55,10 +67,11 @@ interface Inbound {
   error?: unknown;
 }
 
-async function pumpToServer(requests: AsyncIterable<VncRequest>, sock: Duplex, inbound: Inbound): Promise<void> {
+async function pumpToServer(requests: AsyncIterable<VncRequest>, sock: Duplex, inbound: Inbound, meter: VncRelayMeter): Promise<void> {
   try {
     for await (const req of requests) {
       if (sock.destroyed) return;
+      meter.toDesktop(req.data.length);
       if (req.data.length > 0 && !sock.write(req.data)) await drainedOrClosed(sock);
     }
     inbound.done = true;

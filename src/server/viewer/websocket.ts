@@ -17,6 +17,7 @@ import { pipeline } from "node:stream/promises";
 import type { Logger } from "pino";
 import { createWebSocketStream, type WebSocket, WebSocketServer } from "ws";
 import type { DesktopHost } from "../../desktop/desktop.js";
+import { type Metrics, NO_VNC_METER } from "../metrics/metrics.js";
 import { checkBearer } from "../transport/auth.js";
 import { coalesce } from "../transport/coalesce.js";
 import type { OriginPolicy } from "../transport/origins.js";
@@ -32,6 +33,14 @@ const MAX_MESSAGE = 256 * 1024;
 /** Largest WebSocket message accepted from a viewer, bytes (RFB client messages are small). */
 const MAX_PAYLOAD = 1024 * 1024;
 
+/**
+ * Time between pings to each viewer, ms. A still screen sends no RFB bytes,
+ * and routers cut a tunnel idle for a while (nginx's proxy_read_timeout: 60
+ * s; agent-sandbox's router: 180 s); a viewer that misses two pings in a row
+ * is gone and is closed.
+ */
+export const VIEWER_PING_MS = 25_000;
+
 export interface VncWebSocketOptions {
   host: DesktopHost;
   token: string;
@@ -39,6 +48,10 @@ export interface VncWebSocketOptions {
   origins: OriginPolicy;
   scheme: "http" | "https";
   logger: Logger;
+  /** Where viewers and relayed bytes are counted; nowhere when unset. */
+  metrics?: Metrics;
+  /** Time between pings, ms; VIEWER_PING_MS when unset. */
+  pingMs?: number;
 }
 
 export interface VncWebSocket {
@@ -48,7 +61,15 @@ export interface VncWebSocket {
   close(): void;
 }
 
-export function vncWebSocket({ host, token, origins, scheme, logger }: VncWebSocketOptions): VncWebSocket {
+export function vncWebSocket({
+  host,
+  token,
+  origins,
+  scheme,
+  logger,
+  metrics,
+  pingMs = VIEWER_PING_MS,
+}: VncWebSocketOptions): VncWebSocket {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD, perMessageDeflate: false });
   const viewers = new Set<WebSocket>();
   let closed = false;
@@ -78,7 +99,11 @@ export function vncWebSocket({ host, token, origins, scheme, logger }: VncWebSoc
     const viewOnly = url.searchParams.get("view_only") === "1";
     wss.handleUpgrade(req, socket, head, (ws) => {
       viewers.add(ws);
-      ws.once("close", () => viewers.delete(ws));
+      const pings = keepAlive(ws, pingMs);
+      ws.once("close", () => {
+        clearInterval(pings);
+        viewers.delete(ws);
+      });
       void bridge(ws, viewOnly, peer);
     });
   };
@@ -96,10 +121,19 @@ export function vncWebSocket({ host, token, origins, scheme, logger }: VncWebSoc
     log.info("viewer connected");
     const viewer = createWebSocketStream(ws);
     const filter = viewOnly ? new ViewOnlyFilter() : undefined;
-    const toViewer = pipeline(coalesce(vnc, MAX_MESSAGE), viewer);
-    const toDesktop = filter ? pipeline(viewer, filter, vnc) : pipeline(viewer, vnc);
+    const meter = metrics?.vncRelay("websocket") ?? NO_VNC_METER;
+    const counted = async function* (chunks: AsyncIterable<Buffer>, count: (n: number) => void) {
+      for await (const c of chunks) {
+        count(c.length);
+        yield c;
+      }
+    };
+    const toViewer = pipeline(counted(coalesce(vnc, MAX_MESSAGE), meter.toViewer), viewer);
+    const fromViewer = (source: AsyncIterable<Buffer>) => counted(source, meter.toDesktop);
+    const toDesktop = filter ? pipeline(viewer, fromViewer, filter, vnc) : pipeline(viewer, fromViewer, vnc);
     const results = await Promise.allSettled([toViewer, toDesktop]);
     vnc.destroy();
+    meter.done();
     if (ws.readyState === ws.OPEN) ws.close(1000);
     const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     log.info({ dropped: filter?.dropped, reason: failure?.reason?.message }, "viewer disconnected");
@@ -111,4 +145,17 @@ export function vncWebSocket({ host, token, origins, scheme, logger }: VncWebSoc
   };
 
   return { handleUpgrade, close };
+}
+
+/** Pings `ws` every `ms`; terminates it when the previous ping got no pong. */
+function keepAlive(ws: WebSocket, ms: number): NodeJS.Timeout {
+  let answered = true;
+  ws.on("pong", () => {
+    answered = true;
+  });
+  return setInterval(() => {
+    if (!answered) return void ws.terminate();
+    answered = false;
+    ws.ping();
+  }, ms).unref();
 }
