@@ -34,8 +34,8 @@ def main():
     if not token:
         sys.exit("set DESKTOPD_TOKEN")
     auth = [("authorization", "Bearer " + token)]
-    # Screenshots can be several MiB; the service keeps messages under 32 MiB.
-    channel = grpc.insecure_channel(args.target, options=[("grpc.max_receive_message_length", 32 * 1024 * 1024)])
+    # Screenshots can be several MiB; the service keeps messages under 16 MiB.
+    channel = grpc.insecure_channel(args.target, options=[("grpc.max_receive_message_length", 16 * 1024 * 1024)])
     desktop = rpc.DesktopServiceStub(channel)
 
     display = desktop.GetDisplay(pb.GetDisplayRequest(), metadata=auth, timeout=30)

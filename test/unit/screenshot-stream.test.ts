@@ -146,6 +146,44 @@ describe("Screenshot stream, in memory", () => {
     ]);
   });
 
+  it("keepalive_ms: a still screen sends a keep-alive (no image, no sequence) every interval; frames come as before", async () => {
+    const d = service().desktop;
+    const stream = open(service(), clock, { maxFps: 10, keepaliveMs: 1000, scaledSize: { width: 16, height: 9 } });
+    try {
+      const first = await stream.next();
+      assert.equal(first.sequence, 1n);
+      const k1 = await stream.next();
+      const k2 = await stream.next();
+      for (const k of [k1, k2]) {
+        assert.deepEqual([k.keepalive, k.image, k.sequence, k.nativeSize?.width], [true, undefined, 0n, 1920]);
+      }
+      assert.deepEqual([k1.at - first.at, k2.at - k1.at], [1000, 1000], "one per second of silence");
+      let changedAt = 0;
+      clock.setTimeout(() => {
+        d.colour = [1, 2, 3];
+        changedAt = clock.now();
+        d.changes.record({ x: 0, y: 0, width: 5, height: 5 }, changedAt);
+      }, 400);
+      const frame = await stream.next();
+      assert.deepEqual([frame.keepalive, frame.sequence], [false, 2n]);
+      assert.equal(d.calls.filter((c) => c.method === "capture").at(-1)?.at, changedAt, "the change is still captured at once");
+      const k3 = await stream.next();
+      assert.deepEqual([k3.keepalive, k3.at - frame.at], [true, 1000], "counted from the last message sent");
+    } finally {
+      await stream.close();
+    }
+  });
+
+  it("without keepalive_ms a still screen sends nothing at all", async () => {
+    const stream = open(service(), clock, { maxFps: 10, scaledSize: { width: 16, height: 9 } });
+    try {
+      await stream.next();
+      await assert.rejects(stream.next(5000), /not within 5000 ms of virtual time/);
+    } finally {
+      await stream.close();
+    }
+  });
+
   const bad = [
     [{ maxFps: -1 }, "max_fps"],
     [{ maxFps: 1000 }, "max_fps"],
@@ -156,6 +194,8 @@ describe("Screenshot stream, in memory", () => {
     [{ region: { x: 0, y: 0, width: 0, height: 10 } }, "region"],
     [{ scaledSize: { width: 5, height: 0 } }, "scaled_size.height"],
     [{ quality: 101 }, "screenshot.quality"],
+    [{ maxFps: 1, keepaliveMs: 999 }, "keepalive_ms"],
+    [{ maxFps: 1, keepaliveMs: 600_001 }, "keepalive_ms"],
   ] as const;
   for (const [req, field] of bad) {
     it(`INVALID_ARGUMENT naming ${field}, before any capture: ${JSON.stringify(req)}`, async () => {

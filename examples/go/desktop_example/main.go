@@ -29,8 +29,8 @@ func main() {
 		log.Fatal("set DESKTOPD_TOKEN (the service's bearer token, e.g. $(cat ~/.config/desktopd/token))")
 	}
 
-	// The service's message limit is 32 MiB: a full-size PNG can pass gRPC's 4 MiB default.
-	conn, err := grpc.Dial(*target, grpc.WithInsecure(), grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(32<<20)))
+	// The service's message limit is 16 MiB: a full-size PNG can pass gRPC's 4 MiB default.
+	conn, err := grpc.Dial(*target, grpc.WithInsecure(), grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(16<<20)))
 	if err != nil {
 		log.Fatalf("dial %s: %v", *target, err)
 	}

@@ -11,6 +11,7 @@ import { InvalidInputError } from "../../desktop/errors.js";
 import type { Point, Rect } from "../../desktop/geometry.js";
 import type { ScreenChanges } from "../../desktop/screen-changes.js";
 import { toPbImage } from "./convert.js";
+import { withKeepalive } from "./keepalive.js";
 import type { SharedFrames } from "./shared-frames.js";
 import { imageFormat, requiredRect, scaledSize } from "./validate.js";
 
@@ -18,6 +19,8 @@ import { imageFormat, requiredRect, scaledSize } from "./validate.js";
 export const MAX_FPS = 60;
 /** Lowest non-zero frame rate, frames per second: one frame per 1000 s (an interval Node's timers can hold). */
 export const MIN_FPS = 0.001;
+/** Keep-alive interval bounds, ms. */
+export const KEEPALIVE_MS = { min: 1000, max: 600_000 };
 
 /**
  * One stream: frames from the feed it shares with streams that ask the same
@@ -34,6 +37,12 @@ export async function* screenshotStream(
   const enc = imageFormat(req.format, req.quality, "screenshot");
   if (!(req.maxFps === 0 || (req.maxFps >= MIN_FPS && req.maxFps <= MAX_FPS)))
     throw new InvalidInputError("max_fps", `must be 0 (one frame) or between ${MIN_FPS} and ${MAX_FPS}, got ${req.maxFps}`);
+  const keepaliveMs = req.keepaliveMs;
+  if (keepaliveMs !== 0 && (keepaliveMs < KEEPALIVE_MS.min || keepaliveMs > KEEPALIVE_MS.max))
+    throw new InvalidInputError(
+      "keepalive_ms",
+      `must be 0 (none) or between ${KEEPALIVE_MS.min} and ${KEEPALIVE_MS.max}, got ${keepaliveMs}`,
+    );
   const session = await host.session(signal);
   const { native, changes } = session;
   const clock = changes.clock;
@@ -48,38 +57,43 @@ export async function* screenshotStream(
   // With DAMAGE a still screen is never captured; all_frames and compared frames capture every interval.
   const onChange = !req.allFrames && changes.source === "damage";
   const feed = frames.join(session, { region, includeCursor: req.includeCursor, encoding: { ...enc, size } });
-  try {
-    let sequence = 0n;
-    let sent = -1;
-    let pointer: Point | undefined;
-    // A frame is current when captured after the screen's last change (DAMAGE
-    // tells; the pointer does not, so with it drawn only a new capture is);
-    // a polling stream takes one up to half an interval old, so streams at
-    // one pace share captures.
-    let notBefore = onChange ? (req.includeCursor ? clock.now() : changes.lastChange(true)) : clock.now() - intervalMs / 2;
-    for (;;) {
-      const started = clock.now();
-      if (onChange && req.includeCursor) pointer = await session.cursorPosition();
-      const shot = await feed.shot(notBefore);
-      if (req.allFrames || shot.version !== sent) {
-        sent = shot.version;
-        sequence++;
-        yield create(ScreenshotResponseSchema, {
-          image: toPbImage(shot.image),
-          nativeSize: native,
-          sequence,
-          capturedAt: timestampFromDate(shot.capturedAt),
-          cursorOmitted: shot.cursorOmitted,
-        });
+  const keepalive = () => create(ScreenshotResponseSchema, { keepalive: true, nativeSize: native });
+  yield* withKeepalive(paced(), keepaliveMs, keepalive, clock);
+
+  async function* paced(): AsyncGenerator<ScreenshotResponse> {
+    try {
+      let sequence = 0n;
+      let sent = -1;
+      let pointer: Point | undefined;
+      // A frame is current when captured after the screen's last change (DAMAGE
+      // tells; the pointer does not, so with it drawn only a new capture is);
+      // a polling stream takes one up to half an interval old, so streams at
+      // one pace share captures.
+      let notBefore = onChange ? (req.includeCursor ? clock.now() : changes.lastChange(true)) : clock.now() - intervalMs / 2;
+      for (;;) {
+        const started = clock.now();
+        if (onChange && req.includeCursor) pointer = await session.cursorPosition();
+        const shot = await feed.shot(notBefore);
+        if (req.allFrames || shot.version !== sent) {
+          sent = shot.version;
+          sequence++;
+          yield create(ScreenshotResponseSchema, {
+            image: toPbImage(shot.image),
+            nativeSize: native,
+            sequence,
+            capturedAt: timestampFromDate(shot.capturedAt),
+            cursorOmitted: shot.cursorOmitted,
+          });
+        }
+        if (intervalMs === 0) return;
+        await clock.sleep(Math.max(0, intervalMs - (clock.now() - started)), signal);
+        notBefore = onChange
+          ? await changeSince(started, changes, pointer && { at: pointer, now: () => session.cursorPosition() }, intervalMs, signal)
+          : clock.now() - intervalMs / 2;
       }
-      if (intervalMs === 0) return;
-      await clock.sleep(Math.max(0, intervalMs - (clock.now() - started)), signal);
-      notBefore = onChange
-        ? await changeSince(started, changes, pointer && { at: pointer, now: () => session.cursorPosition() }, intervalMs, signal)
-        : clock.now() - intervalMs / 2;
+    } finally {
+      feed.leave();
     }
-  } finally {
-    feed.leave();
   }
 }
 
