@@ -19,13 +19,14 @@ PACKAGES="tigervnc-standalone-server openbox xterm ffmpeg"
 # browser live view specs (driven by playwright-core; no browser download),
 # Firefox ESR as a real application driven at API pace (test/firefox.test.ts),
 # Go with Debian's protoc plugins and gRPC for the Go example (examples/go;
-# golang/protobuf 1.5: grpc-go 1.33 with 1.3 panics at the first call).
-CI_PACKAGES="xdotool jq openssl vncsnapshot protobuf-compiler protobuf-compiler-grpc libprotobuf-dev python3-grpcio python3-protobuf chromium firefox-esr"
+# golang/protobuf 1.5: grpc-go 1.33 with 1.3 panics at the first call), nginx
+# as the HTTP/1.1-only reverse proxy fleets put in front (test/proxy.test.ts).
+CI_PACKAGES="xdotool jq openssl vncsnapshot protobuf-compiler protobuf-compiler-grpc libprotobuf-dev python3-grpcio python3-protobuf chromium firefox-esr nginx-light"
 GO_PACKAGES="golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev"
 CHECK="Xvnc openbox xterm ffmpeg"
 if [ "${1:-}" = "--ci" ]; then
   PACKAGES="$PACKAGES $CI_PACKAGES $GO_PACKAGES"
-  CHECK="$CHECK xdotool openssl vncsnapshot protoc grpc_python_plugin chromium firefox-esr go protoc-gen-go protoc-gen-go-grpc"
+  CHECK="$CHECK xdotool openssl vncsnapshot protoc grpc_python_plugin chromium firefox-esr go protoc-gen-go protoc-gen-go-grpc nginx"
 fi
 
 missing=""

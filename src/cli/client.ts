@@ -2,7 +2,7 @@
 import { createDesktopClient, type DesktopClient } from "../client/client.js";
 import { DEFAULTS as SERVER } from "../server/server.js";
 import { explainErrors } from "./client-errors.js";
-import { type Env, text, type Values } from "./command.js";
+import { type Env, oneOf, text, type Values } from "./command.js";
 import { parseServiceUrl } from "./settings.js";
 import { readTokenFile, TOKEN_FILE, tokenFilePath } from "./token.js";
 
@@ -17,10 +17,29 @@ export const CLIENT_SETTINGS = {
   }),
   token: text({ flag: "token", value: "TOKEN", env: "DESKTOPD_TOKEN", defaultHelp: "the token file's", help: "bearer token" }),
   tokenFile: TOKEN_FILE,
+  protocol: oneOf(["grpc", "connect", "grpc-web"], {
+    flag: "protocol",
+    env: "DESKTOPD_PROTOCOL",
+    default: "grpc",
+    help: "grpc over HTTP/2, or connect or grpc-web over HTTP/1.1 for routers that pass only HTTP/1.1 (VNC then goes over the /vnc WebSocket)",
+  }),
 };
 
-export function cliClient(values: Values<typeof CLIENT_SETTINGS>, env: Env): DesktopClient {
+/** The service's URL and the token to send it. */
+export function cliTarget(values: Values<typeof CLIENT_SETTINGS>, env: Env): { url: string; token: string } {
   const token = values.token ?? readTokenFile(tokenFilePath(env, values.tokenFile));
   if (!token) throw new Error("no token: pass --token, set DESKTOPD_TOKEN, or run where the server's token file is");
-  return createDesktopClient({ baseUrl: values.url, token, interceptors: [explainErrors(values.url)] });
+  return { url: values.url, token };
+}
+
+export function cliClient(values: Values<typeof CLIENT_SETTINGS>, env: Env): DesktopClient {
+  const { url, token } = cliTarget(values, env);
+  const protocol = values.protocol;
+  return createDesktopClient({
+    baseUrl: url,
+    token,
+    protocol,
+    httpVersion: protocol === "grpc" ? undefined : "1.1",
+    interceptors: [explainErrors(url)],
+  });
 }

@@ -1,7 +1,9 @@
 /** `desktopd vnc-forward`: a local port any VNC viewer can open (src/client/vnc-forward.ts). */
+import { WebSocket } from "ws";
 import { forwardVnc } from "../client/vnc-forward.js";
+import type { WebSocketConstructor } from "../client/vnc-websocket.js";
 import { createLogger } from "../logger.js";
-import { CLIENT_SETTINGS, cliClient } from "./client.js";
+import { CLIENT_SETTINGS, cliClient, cliTarget } from "./client.js";
 import { defineCommand, flag, text, UsageError } from "./command.js";
 import { isLoopback, LOG_LEVEL, parseListen } from "./settings.js";
 
@@ -19,6 +21,10 @@ export const vncForward = defineCommand({
       parse: parseListen,
     }),
     insecure: flag({ flag: "insecure", help: "allow a non-loopback --listen (anyone who reaches it gets the desktop)" }),
+    websocket: flag({
+      flag: "websocket",
+      help: "relay each viewer over the service's /vnc WebSocket instead of the Vnc RPC (routers that pass only HTTP/1.1); the default with --protocol connect or grpc-web",
+    }),
     ...CLIENT_SETTINGS,
     logLevel: LOG_LEVEL,
   },
@@ -31,8 +37,13 @@ export const vncForward = defineCommand({
     const client = cliClient(values, env);
     // A wrong URL or token fails here, with what to fix, not later as a viewer's dropped connection.
     const display = await client.getDisplay({});
+    const target = cliTarget(values, env);
+    const overWebSocket = values.websocket || values.protocol !== "grpc";
+    const via = overWebSocket
+      ? { websocket: { baseUrl: target.url, token: target.token, WebSocket: WebSocket as unknown as WebSocketConstructor } }
+      : { client };
     const fwd = await forwardVnc({
-      client,
+      ...via,
       host,
       port,
       onConnection: (e) =>
@@ -40,7 +51,7 @@ export const vncForward = defineCommand({
     });
     const { width, height } = display.nativeSize ?? {};
     process.stderr.write(
-      `desktopd: VNC on ${host}:${fwd.port} (e.g. vncviewer ${host}::${fwd.port}): the ${width}x${height} desktop at ${values.url}\n`,
+      `desktopd: VNC on ${host}:${fwd.port} (e.g. vncviewer ${host}::${fwd.port}): the ${width}x${height} desktop at ${values.url}${overWebSocket ? " over its /vnc WebSocket" : ""}\n`,
     );
     const stop = () => void fwd.close().then(() => process.exit(0));
     process.once("SIGINT", stop);

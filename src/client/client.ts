@@ -1,10 +1,13 @@
 /**
  * A typed DesktopService client over the same generated code. Uses gRPC over
  * HTTP/2 by default (every RPC, bidi Vnc included); `protocol: "connect"` for
- * Connect over HTTP/1.1 or h2.
+ * Connect over HTTP/1.1 or h2, `"grpc-web"` for gRPC-Web (HTTP/1.1 by
+ * default). Behind a router that speaks only HTTP/1.1 (docs/deployment.md),
+ * use Connect or gRPC-Web over 1.1: every RPC but the bidi Vnc works (VNC
+ * goes over the /vnc WebSocket: src/client/vnc-websocket.ts).
  */
 import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { DesktopService } from "../../gen/desktop/v1/desktop_pb.js";
 import { BulkHttp2SessionManager } from "../wire/flow-control.js";
 import { noCompressionOffered } from "../wire/incompressible.js";
@@ -15,8 +18,8 @@ export interface DesktopClientOptions {
   /** The service's bearer token. */
   token: string;
   /** Wire protocol; "grpc" by default. */
-  protocol?: "grpc" | "connect" | undefined;
-  /** HTTP version for "connect"; "2" by default ("1.1" cannot do bidi streams). */
+  protocol?: "grpc" | "connect" | "grpc-web" | undefined;
+  /** HTTP version for "connect" ("2" by default) and "grpc-web" ("1.1" by default); 1.1 cannot do bidi streams. */
   httpVersion?: "1.1" | "2" | undefined;
   /** PEM CA certificate(s) to trust for an https:// baseUrl (a self-signed server certificate). */
   ca?: string | Buffer | undefined;
@@ -39,11 +42,13 @@ export function createDesktopClient(opts: DesktopClientOptions): DesktopClient {
   const tls = opts.ca ? { ca: opts.ca } : {};
   // HTTP/2 (gRPC, Connect over h2): windows for bulk streams (src/wire/flow-control.ts).
   const sessionManager = () => new BulkHttp2SessionManager(opts.baseUrl, tls);
+  const http1 = opts.httpVersion === "1.1" || (opts.protocol === "grpc-web" && opts.httpVersion === undefined);
+  const over = http1 ? { nodeOptions: tls, httpVersion: "1.1" as const } : { sessionManager: sessionManager(), httpVersion: "2" as const };
   const transport =
     opts.protocol === "connect"
-      ? opts.httpVersion === "1.1"
-        ? createConnectTransport({ ...common, nodeOptions: tls, httpVersion: "1.1" })
-        : createConnectTransport({ ...common, sessionManager: sessionManager(), httpVersion: "2" })
-      : createGrpcTransport({ ...common, sessionManager: sessionManager() });
+      ? createConnectTransport({ ...common, ...over })
+      : opts.protocol === "grpc-web"
+        ? createGrpcWebTransport({ ...common, ...over })
+        : createGrpcTransport({ ...common, sessionManager: sessionManager() });
   return createClient(DesktopService, transport);
 }

@@ -20,3 +20,10 @@ export {
   toToolResult,
 } from "./computer-use.js";
 export { forwardVnc, type VncForward, type VncForwardOptions } from "./vnc-forward.js";
+export {
+  relayVncWebSocket,
+  type VncWebSocketOptions,
+  vncWebSocketUrl,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from "./vnc-websocket.js";

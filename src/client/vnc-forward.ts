@@ -4,13 +4,18 @@
  * remote desktop through the authenticated service (the VNC server itself is
  * never reachable). Backpressure both ways: the socket is read only as fast as
  * the call takes bytes, and the call is read only as fast as the socket drains.
+ * With `websocket` instead of `client`, each connection is one `/vnc`
+ * WebSocket (src/client/vnc-websocket.ts): for routers that pass HTTP/1.1
+ * and WebSockets but no bidi RPC.
  */
 import { once } from "node:events";
 import net from "node:net";
 import type { DesktopClient } from "./client.js";
+import { relayVncWebSocket, type VncWebSocketOptions } from "./vnc-websocket.js";
 
-export interface VncForwardOptions {
-  client: DesktopClient;
+export type VncForwardOptions = VncForwardCommon & ({ client: DesktopClient } | { websocket: VncWebSocketOptions });
+
+interface VncForwardCommon {
   /** Loopback by default; port 0 picks a free one. */
   host?: string | undefined;
   port: number;
@@ -34,7 +39,9 @@ export async function forwardVnc(opts: VncForwardOptions): Promise<VncForward> {
     opts.onConnection?.({ remote });
     sock.on("close", () => conn.abort.abort());
     sock.on("error", () => undefined);
-    void pump(opts.client, sock, conn.abort.signal)
+    const relay =
+      "client" in opts ? pump(opts.client, sock, conn.abort.signal) : relayVncWebSocket(opts.websocket, sock, conn.abort.signal);
+    void relay
       .then(
         () => opts.onConnection?.({ remote, closed: true }),
         (err: Error) => opts.onConnection?.({ remote, closed: true, error: err.message }),

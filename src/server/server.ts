@@ -57,6 +57,8 @@ export interface ServerOptions {
   allowOrigins?: string[];
   /** Where the file RPCs read and write; unset: they are off (PERMISSION_DENIED). */
   files?: FileRoot;
+  /** Time between WebSocket pings to /vnc viewers, ms (src/server/viewer/websocket.ts: 25 s). */
+  viewerPingMs?: number;
   /** Serve /metrics on this address without the token, instead of on the service port behind it. */
   metricsListen?: { host: string; port: number };
 }
@@ -112,7 +114,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     scheme,
     logger,
   });
-  const viewers = vncWebSocket({ host: desktop, token: opts.token, origins, scheme, logger, metrics });
+  const viewers = vncWebSocket({ host: desktop, token: opts.token, origins, scheme, logger, metrics, pingMs: opts.viewerPingMs });
   const {
     server: tcp,
     sockets,

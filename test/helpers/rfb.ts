@@ -3,7 +3,10 @@
  * one `Vnc` call of the generated client, or one `/vnc` WebSocket. Enough to
  * shake hands (security None), ask for framebuffer updates and send input.
  */
+
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import net from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { WebSocket } from "ws";
 import { type VncRequest, VncRequestSchema } from "../../gen/desktop/v1/desktop_pb.js";
@@ -91,6 +94,17 @@ export class RfbClient {
       for (const m of early) deliver(m);
       receive = deliver;
       return closed;
+    });
+  }
+
+  /** An RFB connection over plain TCP (a forwarded port, as a stock viewer connects). */
+  static async overTcp(host: string, port: number): Promise<RfbClient> {
+    const sock = net.connect(port, host);
+    await once(sock, "connect");
+    const transport = { send: (b: Buffer) => void sock.write(b), end: () => void sock.end() };
+    return new RfbClient(transport, async (receive) => {
+      for await (const chunk of sock) receive(chunk as Buffer);
+      return undefined;
     });
   }
 

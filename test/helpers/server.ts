@@ -60,6 +60,8 @@ export interface RecordingSetup {
   tls?: TlsFiles;
   /** The service's logger; silent unless TEST_LOG_LEVEL says otherwise. */
   logger?: Logger;
+  /** Time between pings to /vnc viewers, ms. */
+  viewerPingMs?: number;
 }
 
 async function serve<D extends SessionDriver>(
@@ -80,6 +82,7 @@ async function serve<D extends SessionDriver>(
     recordingLimits: setup.recordingLimits,
     tls: setup.tls,
     files: setup.files,
+    viewerPingMs: setup.viewerPingMs,
   });
   const ca = setup.tls?.cert;
   await host.session();
