@@ -1,6 +1,7 @@
 /**
  * Uploads in progress, noted in the service's runtime directory
- * (`partial-uploads-<pid>.json`: the temporary files' paths relative to the
+ * (`partial-uploads-<pid>.<start>.json`: src/os/process.ts, processIdentity;
+ * the temporary files' paths relative to the
  * file root), so that the temporary files of a service killed mid-upload
  * (kill -9, an OOM kill) do not stay in the root for ever: the next start
  * removes them (`sweepPartialUploads`). Only names of the upload pattern
@@ -10,10 +11,10 @@
 import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { alive } from "../os/process.js";
+import { identityAlive, SELF } from "../os/process.js";
 import { FileRoot, TEMP_NAME, type UploadJournal } from "./file-root.js";
 
-const JOURNAL = /^partial-uploads-(\d+)\.json$/;
+const JOURNAL = /^partial-uploads-(\d+(?:\.\d+)?)\.json$/;
 
 export class PartialUploads implements UploadJournal {
   private readonly paths = new Set<string>();
@@ -23,7 +24,7 @@ export class PartialUploads implements UploadJournal {
 
   /** This process's journal in `runtimeDir`. */
   static in(runtimeDir: string): PartialUploads {
-    return new PartialUploads(join(runtimeDir, `partial-uploads-${process.pid}.json`));
+    return new PartialUploads(join(runtimeDir, `partial-uploads-${SELF}.json`));
   }
 
   /** Notes a temporary file (relative to the root) before it is created. */
@@ -68,7 +69,8 @@ export async function sweepPartialUploads(runtimeDir: string, root: FileRoot, lo
   let removed = 0;
   for (const name of await readdir(runtimeDir).catch(() => [])) {
     const m = JOURNAL.exec(name);
-    if (!m || (Number(m[1]) !== process.pid && alive(Number(m[1])))) continue;
+    // Not this process's: its journal is new (written at its first upload), so one with its identity is a leftover too.
+    if (!m || (m[1] !== SELF && identityAlive(m[1]))) continue;
     const journal = join(runtimeDir, name);
     const paths: unknown = await readFile(journal, "utf8").then(JSON.parse, () => []);
     for (const path of Array.isArray(paths) ? paths : []) {

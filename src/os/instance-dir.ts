@@ -3,7 +3,10 @@
  * instance does about it when the first one died without cleaning up (kill
  * -9, an OOM kill, a crash).
  *
- * An instance keeps its state in `<runtime dir>/<kind>-<pid>-XXXXXX/` (0700)
+ * An instance keeps its state in `<runtime dir>/<kind>-<pid>.<start>-XXXXXX/`
+ * (0700; pid and start time: src/os/process.ts, processIdentity, so a pid
+ * reused by a later process, or by a new container on the same volume, is
+ * not taken for the instance)
  * and writes there what it started: process groups and pids (`leftovers`, one
  * "group N" or "pid N" per line) and a command that stops the rest
  * (`cleanup.json`, an argv, e.g. `portabledesktop down`). Processes the
@@ -11,8 +14,8 @@
  * diesWithService); the record covers the rest, such as a portabledesktop
  * session, which outlives the command that started it.
  *
- * `sweepDeadInstances` runs at start: for each directory whose pid no longer
- * runs, it runs the cleanup command, kills the recorded processes that still
+ * `sweepDeadInstances` runs at start: for each directory whose process no
+ * longer runs, it runs the cleanup command, kills the recorded processes that still
  * mention the directory (in their command line or environment, so a reused
  * pid is never touched), and removes the directory.
  */
@@ -21,19 +24,19 @@ import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "no
 import { join } from "node:path";
 import { execa } from "execa";
 import type { Logger } from "pino";
-import { alive, killGroup, signalProcess } from "./process.js";
+import { alive, identityAlive, killGroup, SELF, signalProcess } from "./process.js";
 
-const NAME = /^([a-z]+)-(\d+)-/;
+const NAME = /^([a-z]+)-(\d+(?:\.\d+)?)-/;
 /** Time the cleanup command gets, ms. */
 const CLEANUP_TIMEOUT_MS = 10_000;
 
 export class InstanceDir {
   private constructor(readonly path: string) {}
 
-  /** A new `<parent>/<kind>-<this pid>-XXXXXX` (0700). */
+  /** A new `<parent>/<kind>-<this pid>.<start>-XXXXXX` (0700). */
   static async create(parent: string, kind: string): Promise<InstanceDir> {
     await mkdir(parent, { recursive: true, mode: 0o700 });
-    return new InstanceDir(await mkdtemp(join(parent, `${kind}-${process.pid}-`)));
+    return new InstanceDir(await mkdtemp(join(parent, `${kind}-${SELF}-`)));
   }
 
   /** Records a process group (led by `pgid`) to kill if this instance dies. */
@@ -62,7 +65,7 @@ export async function sweepDeadInstances(runtimeDir: string, logger: Logger): Pr
   const names = await readdir(runtimeDir).catch(() => []);
   for (const name of names) {
     const m = NAME.exec(name);
-    if (!m || Number(m[2]) === process.pid || alive(Number(m[2]))) continue;
+    if (!m || m[2] === SELF || identityAlive(m[2])) continue;
     const dir = join(runtimeDir, name);
     const cleanup = await readFile(join(dir, "cleanup.json"), "utf8").then(JSON.parse, () => undefined);
     if (cleanup?.argv?.length) {
@@ -86,7 +89,7 @@ export async function sweepDeadInstances(runtimeDir: string, logger: Logger): Pr
       if (kind === "group" ? killGroup(id, "SIGKILL") : signalProcess(id, "SIGKILL")) killed++;
     }
     await rm(dir, { recursive: true, force: true });
-    logger.warn({ dir: name, pid: Number(m[2]), killed }, "removed what a desktopd that is gone left behind");
+    logger.warn({ dir: name, pid: Number(m[2].split(".")[0]), killed }, "removed what a desktopd that is gone left behind");
   }
 }
 

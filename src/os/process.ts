@@ -22,6 +22,38 @@ export const alive = (pid: number): boolean => {
   }
 };
 
+/** Fields of /proc/<pid>/stat after the command name (proc(5): field 3, the state, first). */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    // The command name is in parentheses and may hold anything: the fields start after the last ')'.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Who a process is, beyond its pid: "<pid>.<start time>" (clock ticks after
+ * boot, proc(5) field 22). A pid is reused, by a later process or by a
+ * process of a new container (its own pid namespace, same numbers); the pair
+ * is not. Undefined once the process is gone.
+ */
+export function processIdentity(pid: number): string | undefined {
+  const start = statFields(pid)?.[19];
+  return start === undefined ? undefined : `${pid}.${start}`;
+}
+
+/** This process's identity (processIdentity). */
+export const SELF = processIdentity(process.pid) ?? String(process.pid);
+
+/** Whether the process `identity` ("<pid>.<start>", or a bare pid from an older desktopd) names still runs. */
+export function identityAlive(identity: string): boolean {
+  const pid = Number(identity.split(".")[0]);
+  if (!alive(pid)) return false;
+  return !identity.includes(".") || processIdentity(pid) === identity;
+}
+
 /** util-linux's setpriv (Debian: required), which can set PR_SET_PDEATHSIG before exec. */
 const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
 
@@ -45,17 +77,10 @@ export function desktopEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /** `pid`'s parent, process group and session from /proc/<pid>/stat (proc(5)), or undefined once it is gone. */
 export function processIds(pid: number): { ppid: number; pgrp: number; session: number } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    // The command name is in parentheses and may hold anything: the fields start after the last ')'.
-    const [, ppid, pgrp, session] = stat
-      .slice(stat.lastIndexOf(")") + 2)
-      .split(" ")
-      .map(Number);
-    return { ppid, pgrp, session };
-  } catch {
-    return undefined;
-  }
+  const fields = statFields(pid);
+  if (!fields) return undefined;
+  const [, ppid, pgrp, session] = fields.map(Number);
+  return { ppid, pgrp, session };
 }
 
 /** How far up the parent chain `startedBy` looks. */
