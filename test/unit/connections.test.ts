@@ -33,10 +33,10 @@ const logger = pino(
   }),
 );
 
-/** Resolves how long `sock` stayed open, ms, or NEVER_MS when it still is. */
-async function openFor(sock: net.Socket, started = Date.now()): Promise<number> {
+/** Resolves how long `sock` stayed open, ms, or `never` when it still is. */
+async function openFor(sock: net.Socket, started = Date.now(), never = NEVER_MS): Promise<number> {
   const closed = once(sock, "close").then(() => Date.now() - started);
-  const timeout = new Promise<number>((r) => setTimeout(() => r(NEVER_MS), NEVER_MS).unref());
+  const timeout = new Promise<number>((r) => setTimeout(() => r(never), never).unref());
   const ms = await Promise.race([closed, timeout]);
   sock.destroy();
   return ms;
@@ -67,6 +67,22 @@ describe("connection limits", () => {
     }
   });
 
+  it("a later request on a kept-alive HTTP/1.1 connection whose body never ends is cut at the request limit", async () => {
+    const sock = await dial(t().url);
+    sock.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    await once(sock, "data");
+    sock.write("POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n");
+    const drip = setInterval(() => sock.writable && sock.write("{"), 50);
+    try {
+      const started = Date.now();
+      // Node looks at its request limits once a second: give the check room on a loaded machine.
+      const ms = await openFor(sock, started, LIMITS.requestMs + 6000);
+      assert.ok(ms >= LIMITS.requestMs - 100 && ms < LIMITS.requestMs + 6000, `closed after ${ms} ms`);
+    } finally {
+      clearInterval(drip);
+    }
+  });
+
   it("a half-sent HTTP/2 preface is cut off", async () => {
     const sock = await dial(t().url);
     sock.write("PRI * HTTP/2.0\r\n");
@@ -84,6 +100,23 @@ describe("connection limits", () => {
     const closed = await Promise.race([once(session, "close").then(() => true), new Promise((r) => setTimeout(() => r(false), NEVER_MS))]);
     assert.ok(closed, "the idle session was closed");
     assert.ok(Date.now() - started >= LIMITS.idleSessionMs);
+  });
+});
+
+describe("shutdown and kept-alive connections", () => {
+  // A grace far longer than the spec's own time limit: the close must not wait for it.
+  const t = useFakeServer({ connectionLimits: { ...LIMITS, firstRequestMs: 60_000 }, shutdownGraceMs: 600_000, logger });
+
+  it("an idle keep-alive HTTP/1.1 connection is closed at once, not after the grace", { timeout: 20_000 }, async () => {
+    const sock = await dial(t().url);
+    sock.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    await once(sock, "data");
+    const closed = once(sock, "close");
+    const started = Date.now();
+    await t().server.close();
+    await closed;
+    // Node would close it at its 5 s keep-alive timeout; drained, it goes at once (about 0.1 s here).
+    assert.ok(Date.now() - started < 4000, `closed after ${Date.now() - started} ms`);
   });
 });
 

@@ -31,6 +31,8 @@ interface Entry {
   authenticated: boolean;
   /** Requests, streams or upgrades in flight. */
   busy: number;
+  /** An HTTP/2 session runs on it (its session closes it at shutdown, with GOAWAY). */
+  http2: boolean;
 }
 
 const ENTRY = Symbol("desktopd.connection");
@@ -38,6 +40,8 @@ type Tagged = { [ENTRY]?: Entry };
 
 export class ConnectionTable {
   private readonly entries = new Set<Entry>();
+  /** Shutting down: a connection is closed as soon as it carries no work. */
+  private draining = false;
   private evicted = 0;
   private dropped = 0;
   private loggedAt = 0;
@@ -69,7 +73,7 @@ export class ConnectionTable {
       this.entries.delete(victim);
       victim.sock.destroy();
     }
-    const entry: Entry = { sock, openedAt: performance.now(), authenticated: false, busy: 0 };
+    const entry: Entry = { sock, openedAt: performance.now(), authenticated: false, busy: 0, http2: false };
     this.entries.add(entry);
     (sock as Tagged)[ENTRY] = entry;
     sock.once("close", () => this.entries.delete(entry));
@@ -82,6 +86,12 @@ export class ConnectionTable {
    */
   alias(wrapper: object, raw: object): void {
     (wrapper as Tagged)[ENTRY] = (raw as Tagged)[ENTRY];
+  }
+
+  /** An HTTP/2 session runs on the connection of `sock`. */
+  http2(sock: object): void {
+    const e = (sock as Tagged)[ENTRY];
+    if (e) e.http2 = true;
   }
 
   /** A request with a valid token came on the connection of `sock`: it is never evicted for an unauthenticated one. */
@@ -104,7 +114,19 @@ export class ConnectionTable {
       if (done) return;
       done = true;
       e.busy--;
+      if (this.draining && e.busy === 0 && !e.http2) e.sock.end();
     };
+  }
+
+  /**
+   * Shutdown: ends every HTTP/1.1 connection (or one that has said nothing
+   * yet) that carries no request or upgrade now, and each other one when its
+   * last one ends; a keep-alive connection would otherwise stay open until
+   * its keep-alive timeout. HTTP/2 sessions close themselves (GOAWAY).
+   */
+  drain(): void {
+    this.draining = true;
+    for (const e of this.entries) if (e.busy === 0 && !e.http2) e.sock.end();
   }
 
   private victim(): Entry | undefined {

@@ -37,7 +37,7 @@ export interface Listener {
   sockets: Set<net.Socket>;
   /** Open HTTP/2 sessions (closed gracefully at shutdown). */
   sessions: Set<http2.ServerHttp2Session>;
-  /** Closes HTTP/1.1 connections that carry no request. */
+  /** Shutdown: closes the connections that carry no request or stream, and the others once they carry none (ConnectionTable.drain). */
   closeIdle(): void;
 }
 
@@ -76,6 +76,7 @@ export function createListener(handler: Handler, opts: ListenerOptions): Listene
   const track = (s: http2.Http2Server | http2.Http2SecureServer) =>
     s.on("session", (session) => {
       widenConnectionWindow(session);
+      table.http2(session.socket);
       sessions.add(session);
       session.on("close", () => sessions.delete(session));
       // The session's socket is a proxy that forwards the table's lookup to the connection.
@@ -122,12 +123,16 @@ export function createListener(handler: Handler, opts: ListenerOptions): Listene
     });
     server.on("request", requestCame);
     server.on("upgrade", requestCame);
-    // HTTP/1.1 keep-alive connections end with the socket grace; nothing idle to close early.
-    return { server, sockets, sessions, closeIdle: () => undefined };
+    return { server, sockets, sessions, closeIdle: () => table.drain() };
   }
   const h2 = http2.createServer({ maxSessionMemory: 64, settings: BULK_SETTINGS }, handler);
   // Node checks its HTTP/1.1 time limits every connectionsCheckingInterval (30 s by default).
   const h1 = http.createServer({ connectionsCheckingInterval: 1000 }, handler);
+  // Node tracks an HTTP/1.1 server's connections, and so enforces its
+  // headersTimeout and requestTimeout, from its 'listening' event on
+  // (lib/_http_server.js, setupConnectionsTracking); this one never listens
+  // itself (connections come from the sniffer below), so it is told.
+  h1.emit("listening");
   track(h2);
   onUpgrade(h1);
   watchHttp1(h1);
@@ -146,7 +151,7 @@ export function createListener(handler: Handler, opts: ListenerOptions): Listene
       (isH2 ? h2 : h1).emit("connection", sock);
     });
   });
-  return { server, sockets, sessions, closeIdle: () => h1.closeIdleConnections() };
+  return { server, sockets, sessions, closeIdle: () => table.drain() };
 }
 
 /** Calls `done(true)` once the socket's first bytes are the HTTP/2 preface. */
