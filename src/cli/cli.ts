@@ -8,6 +8,7 @@
 import { type Command, type Env, UsageError } from "./command.js";
 import { clipboardGet, clipboardSet, openApp } from "./desktop-commands.js";
 import { download, upload } from "./files.js";
+import { health } from "./health.js";
 import { portabledesktopFetch } from "./portabledesktop.js";
 import { recordStart, recordStop } from "./record.js";
 import { screenshot } from "./screenshot.js";
@@ -25,6 +26,7 @@ export const COMMANDS: Command[] = [
   clipboardSet,
   openApp,
   vncForward,
+  health,
   portabledesktopFetch,
 ];
 

@@ -1,5 +1,6 @@
 /** `desktopd serve`: the service, until SIGINT/SIGTERM. */
 import { readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { DEFAULT_IDLE_SPEEDUP } from "../desktop/desktop.js";
 import { FileRoot } from "../files/file-root.js";
 import { PartialUploads, sweepPartialUploads } from "../files/partial-uploads.js";
@@ -10,7 +11,7 @@ import { Recordings } from "../recordings/recordings.js";
 import { type RunningServer, startServer } from "../server/server.js";
 import { CONNECTION_LIMITS } from "../server/transport/connection-limits.js";
 import { createBackend } from "./backend.js";
-import { bufCommand } from "./buf-command.js";
+import { banner } from "./banner.js";
 import { defineCommand } from "./command.js";
 import { loggableConfig, SERVE_SETTINGS, serveConfig } from "./serve-config.js";
 import { serverToken } from "./token.js";
@@ -49,6 +50,8 @@ export const serve = defineCommand({
     process.on("SIGINT", () => stop("SIGINT"));
     process.on("SIGTERM", () => stop("SIGTERM"));
     const tls = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
+    // A container's HOME may be on an empty volume or tmpfs: the desktop's programs need it to exist.
+    if (env.HOME) await mkdir(env.HOME, { recursive: true, mode: 0o700 });
     const runtimeDir = await serviceRuntimeDir(config.runtimeDir);
     // A desktopd killed before it could clean up left a desktop running: stop it first.
     await sweepDeadInstances(runtimeDir, logger);
@@ -73,18 +76,16 @@ export const serve = defineCommand({
       metricsListen: config.metricsListen,
     });
     if (stopSignal) return void shutdown(server);
-    const tokenRef = source === "DESKTOPD_TOKEN" ? "$DESKTOPD_TOKEN" : `$(cat ${source})`;
-    if (generated) process.stderr.write(`\ndesktopd: generated a bearer token (saved to ${source}, mode 0600):\n  ${token}\n`);
     process.stderr.write(
-      `\ndesktopd: serving on ${server.url}; try:\n` +
-        `  ${bufCommand()} curl ${config.tls ? `--cacert ${config.tls.certFile}` : "--http2-prior-knowledge"} --reflect-header '*' \\\n` +
-        `    -H "Authorization: Bearer ${tokenRef}" \\\n` +
-        `    ${server.url}/desktop.v1.DesktopService/GetDisplay\n` +
-        `desktopd: live view in a browser (the link holds the token; add &view_only=1 to watch only):\n` +
-        `  ${server.url}/?token=${encodeURIComponent(token)}\n` +
-        `desktopd: MCP (Streamable HTTP) for agents, with the header "Authorization: Bearer ${tokenRef}":\n` +
-        `  ${server.url}/mcp\n` +
-        `desktopd: probes ${server.url}/healthz and /readyz; Prometheus metrics ${server.metricsUrl ?? `${server.url}/metrics (with the header)`}\n\n`,
+      banner({
+        url: server.url,
+        metricsUrl: server.metricsUrl,
+        caFile: config.tls?.certFile,
+        token,
+        tokenSource: source,
+        generated,
+        showToken: process.stderr.isTTY === true,
+      }),
     );
   },
 });
