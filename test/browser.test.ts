@@ -6,6 +6,7 @@
  * has none and reconnects when the connection drops.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import type { Duplex } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -144,21 +145,26 @@ describe("browser live view (Chromium + noVNC)", () => {
     }
   });
 
-  it("`desktopd serve` prints the live view URL, and that URL opens the desktop", async () => {
+  it("`desktopd serve` on a terminal prints the live view URL, and that URL opens the desktop", async () => {
     const token = "printed-url-token-0123456789";
-    const serve = execa("node", ["--import", "tsx", MAIN, "serve", "--listen", "127.0.0.1:0", "--geometry", "320x240"], {
+    // The token is printed only to a terminal: run serve on a pseudo-terminal
+    // (Python's pty module; its exit status is serve's).
+    const onPty = "import os, pty, sys; os._exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))";
+    const argv = ["node", "--import", "tsx", MAIN, "serve", "--listen", "127.0.0.1:0", "--geometry", "320x240"];
+    const serve = execa("python3", ["-c", onPty, ...argv], {
       env: { DESKTOPD_TOKEN: token, DESKTOPD_LOG_LEVEL: "error", DESKTOPD_BACKEND: "builtin" },
       reject: false,
+      stdin: "ignore",
     });
     try {
       const url = await new Promise<string>((resolve, reject) => {
-        let err = "";
-        serve.stderr!.on("data", (b: Buffer) => {
-          err += b.toString();
-          const m = /live view.*\n\s+(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(err);
+        let out = "";
+        serve.stdout!.on("data", (b: Buffer) => {
+          out += b.toString();
+          const m = /live view.*\r?\n\s+(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
           if (m) resolve(m[1]);
         });
-        void serve.then(() => reject(new Error(`serve exited: ${err}`)));
+        void serve.then(() => reject(new Error(`serve exited: ${out}`)));
       });
       assert.equal(new URL(url).searchParams.get("token"), token);
       const page = await browser.page();
@@ -166,8 +172,34 @@ describe("browser live view (Chromium + noVNC)", () => {
       await state(page, "connected");
       await page.close();
     } finally {
-      serve.kill("SIGTERM");
+      // pty.spawn starts serve in a session of its own: signal it, not Python.
+      const children = readFileSync(`/proc/${serve.pid}/task/${serve.pid}/children`, "utf8").trim().split(/\s+/);
+      for (const pid of children.filter(Boolean)) process.kill(Number(pid), "SIGTERM");
       assert.equal((await serve).exitCode, 0);
+    }
+  });
+
+  it("`desktopd serve` into a log (no terminal) never prints the token; the link names where to read it", async () => {
+    const token = "logged-url-token-0123456789";
+    const serve = execa("node", ["--import", "tsx", MAIN, "serve", "--listen", "127.0.0.1:0", "--geometry", "320x240"], {
+      env: { DESKTOPD_TOKEN: token, DESKTOPD_LOG_LEVEL: "info", DESKTOPD_BACKEND: "builtin" },
+      reject: false,
+    });
+    let err = "";
+    try {
+      await new Promise<void>((resolve, reject) => {
+        serve.stderr!.on("data", (b: Buffer) => {
+          err += b.toString();
+          if (/\/mcp\n/.test(err)) resolve();
+        });
+        void serve.then(() => reject(new Error(`serve exited: ${err}`)));
+      });
+      assert.match(err, /\?token=<the token: \$DESKTOPD_TOKEN>/);
+    } finally {
+      serve.kill("SIGTERM");
+      const done = await serve;
+      assert.equal(done.exitCode, 0);
+      assert.ok(!`${done.stdout}${done.stderr}`.includes(token), "the token is in the output");
     }
   });
 });

@@ -1,6 +1,6 @@
 /** How the client commands reach the service: --url and --token, or the environment, or the server's token file. */
 import { createDesktopClient, type DesktopClient } from "../client/client.js";
-import { DEFAULTS as SERVER } from "../server/server.js";
+import { DEFAULTS as SERVER } from "../server/defaults.js";
 import { explainErrors } from "./client-errors.js";
 import { type Env, oneOf, text, type Values } from "./command.js";
 import { parseServiceUrl } from "./settings.js";

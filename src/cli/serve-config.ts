@@ -10,7 +10,7 @@ import type { Size } from "../desktop/geometry.js";
 import type { Release } from "../desktop/portable/binary.js";
 import { STALL_DEFAULTS, type StallLimits } from "../desktop/stall.js";
 import { defaultRuntimeDir } from "../os/runtime-dir.js";
-import { DEFAULTS as SERVER } from "../server/server.js";
+import { DEFAULTS as SERVER } from "../server/defaults.js";
 import { CONNECTION_LIMITS } from "../server/transport/connection-limits.js";
 import { parseOrigin } from "../server/transport/origins.js";
 import { type Env, flag, list, oneOf, parse, text, UsageError, type Values } from "./command.js";

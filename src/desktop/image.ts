@@ -3,7 +3,7 @@
  * backend; encoding happens in memory, never through temp files.
  */
 import { availableParallelism } from "node:os";
-import sharp from "sharp";
+import type SharpModule from "sharp";
 import type { Frame } from "./frame.js";
 import type { Size } from "./geometry.js";
 
@@ -24,12 +24,24 @@ export interface Encoded {
   height: number;
 }
 
-// sharp gives libvips one thread on glibc Linux (to limit heap fragmentation);
-// a screenshot's resize then runs on one core. Frames are latency-bound, so
-// use every core; `npm run bench` reports the service's memory alongside.
-sharp.concurrency(availableParallelism());
-// Every frame is new pixels: libvips' operation cache would only hold memory.
-sharp.cache(false);
+let loaded: Promise<typeof SharpModule> | undefined;
+
+/**
+ * sharp (and libvips), loaded on the first image rather than at start: a
+ * desktop that is not asked for one never pays for it.
+ */
+export function loadSharp(): Promise<typeof SharpModule> {
+  loaded ??= import("sharp").then(({ default: sharp }) => {
+    // sharp gives libvips one thread on glibc Linux (to limit heap fragmentation);
+    // a screenshot's resize then runs on one core. Frames are latency-bound, so
+    // use every core; `npm run bench` reports the service's memory alongside.
+    sharp.concurrency(availableParallelism());
+    // Every frame is new pixels: libvips' operation cache would only hold memory.
+    sharp.cache(false);
+    return sharp;
+  });
+  return loaded;
+}
 
 /** Default JPEG/WebP quality when a request says 0. */
 export const DEFAULT_QUALITY = 80;
@@ -41,6 +53,7 @@ export const DEFAULT_QUALITY = 80;
 export async function encodeFrame(frame: Frame, opts: EncodeOptions): Promise<Encoded> {
   const width = opts.size?.width ?? frame.width;
   const height = opts.size?.height ?? frame.height;
+  const sharp = await loadSharp();
   let img = sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: frame.channels } });
   // Catmull-Rom keeps text sharp at a fraction of Lanczos' cost.
   if (width !== frame.width || height !== frame.height) img = img.resize(width, height, { fit: "fill", kernel: "cubic" });

@@ -17,6 +17,7 @@ import { sleep, TIMED_OUT, withTimeout } from "../os/sleep.js";
 import type { Recordings } from "../recordings/recordings.js";
 import { SERVICE_VERSION } from "../version.js";
 import { MAX_MESSAGE_BYTES } from "../wire/message-limits.js";
+import { DEFAULTS } from "./defaults.js";
 import { DesktopStatus } from "./desktop-status.js";
 import { HealthState } from "./grpc/health.js";
 import { mcpEndpoint } from "./mcp/endpoint.js";
@@ -63,7 +64,7 @@ export interface ServerOptions {
   metricsListen?: { host: string; port: number };
 }
 
-export const DEFAULTS = { host: "127.0.0.1", port: 7000, shutdownGraceMs: 2000 };
+export { DEFAULTS };
 
 /** Time health Watch streams get to send NOT_SERVING before streams are ended at shutdown, ms. */
 const WATCH_FLUSH_MS = 50;

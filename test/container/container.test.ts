@@ -43,14 +43,15 @@ describe("the desktopd image, run hardened", { skip: skipReason }, () => {
       [inspect.HostConfig.ReadonlyRootfs, inspect.Config.User, inspect.HostConfig.CapDrop, inspect.HostConfig.SecurityOpt],
       [true, "65534", ["ALL"], ["no-new-privileges"]],
     );
-    const top = (await docker(["top", c.name, "-o", "pid,uid,comm"])).stdout;
+    const top = (await docker(["top", c.name, "-o", "pid,uid,args"])).stdout;
     const rows = top
       .trim()
       .split("\n")
       .slice(1)
       .map((r) => r.trim().split(/\s+/));
+    const runs = (cmd: RegExp) => rows.some((r) => cmd.test(r.slice(2).join(" ")));
     assert.deepEqual(
-      ["tini", "node", "Xvnc", "openbox"].map((cmd) => rows.some((r) => r[2] === cmd)),
+      [/^\/usr\/bin\/tini /, /\bnode\b.*desktopd serve/, /^\S*Xvnc /, /\bopenbox\b/].map(runs),
       [true, true, true, true],
       top,
     );
@@ -58,6 +59,8 @@ describe("the desktopd image, run hardened", { skip: skipReason }, () => {
       rows.every((r) => r[1] === "65534"),
       `every process runs as 65534:\n${top}`,
     );
+    const status = (await docker(["exec", c.name, "sh", "-c", "grep -h -E '^(CapEff|NoNewPrivs):' /proc/[0-9]*/status | sort -u"])).stdout;
+    assert.deepEqual(status.trim().split("\n"), ["CapEff:\t0000000000000000", "NoNewPrivs:\t1"], status);
   });
 
   it("GetDisplay: the built-in desktop at 1920x1080", async () => {

@@ -6,9 +6,9 @@
  * X display is joined, right after its server answered a round trip (so a
  * stalled server is not handed input to carry out later).
  */
-import sharp from "sharp";
 import type { Frame } from "../frame.js";
 import type { Rect, Size } from "../geometry.js";
+import { loadSharp } from "../image.js";
 import type { StallWatch } from "../stall.js";
 import type { X11Connection } from "../x11/connection.js";
 import { type PortableDesktopCli, PortableDesktopCommandError } from "./cli.js";
@@ -52,6 +52,7 @@ export class SessionCommands {
     const target = size ? ["--target-width", String(size.width), "--target-height", String(size.height)] : [];
     const shot = await this.json<{ data?: string }>(["screenshot", "--json", ...target]);
     if (typeof shot.data !== "string") throw new PortableDesktopCommandError(["screenshot"], 0, "", "output has no data field");
+    const sharp = await loadSharp();
     let img = sharp(Buffer.from(shot.data, "base64")).removeAlpha();
     if (region) img = img.extract({ left: region.x, top: region.y, width: region.width, height: region.height });
     const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });

@@ -1,0 +1,17 @@
+/** The /mcp endpoint's path and options, shared by its loader (endpoint.ts) and its handler (handler.ts). */
+import type { Logger } from "pino";
+import type { DesktopClient } from "../../client/client.js";
+import type { OriginPolicy } from "../transport/origins.js";
+
+export const MCP_PATH = "/mcp";
+
+export interface McpEndpointOptions {
+  /** The service, in process (createRouterTransport over the same routes and interceptors). */
+  client: DesktopClient;
+  token: string;
+  origins: OriginPolicy;
+  scheme: "http" | "https";
+  logger: Logger;
+  /** Reported to clients in `initialize`. */
+  version: string;
+}
