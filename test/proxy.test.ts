@@ -15,14 +15,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
 import sharp from "sharp";
 import { WebSocket } from "ws";
 import { createDesktopClient } from "../src/client/client.js";
 import { forwardVnc } from "../src/client/vnc-forward.js";
 import type { WebSocketConstructor } from "../src/client/vnc-websocket.js";
-import { useNginx } from "./helpers/nginx.js";
+import { SANDBOX_ID, useNginx } from "./helpers/nginx.js";
 import { isRed, rgbAt } from "./helpers/pixels.js";
 import { RfbClient, updateRequest } from "./helpers/rfb.js";
 import { useTestServer } from "./helpers/server.js";
@@ -30,6 +30,8 @@ import { type RecordedEvent, TestWindows } from "./helpers/xwindow.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const READ_TIMEOUT_S = 3;
+/** The header the proxy routes by, as agent-sandbox's router does. */
+const ROUTE = { "X-Sandbox-ID": SANDBOX_ID };
 
 describe("behind an HTTP/1.1 reverse proxy (nginx, 3 s read timeout)", () => {
   const t = useTestServer({ geometry: { width: 640, height: 480 }, viewerPingMs: 1000 });
@@ -48,7 +50,13 @@ describe("behind an HTTP/1.1 reverse proxy (nginx, 3 s read timeout)", () => {
   });
 
   const client = (protocol: "connect" | "grpc-web" | "grpc") =>
-    createDesktopClient({ baseUrl: proxy().url, token: t().token, protocol, httpVersion: protocol === "grpc" ? "2" : "1.1" });
+    createDesktopClient({
+      baseUrl: proxy().url,
+      token: t().token,
+      protocol,
+      httpVersion: protocol === "grpc" ? "2" : "1.1",
+      headers: ROUTE,
+    });
 
   async function typed(evs: RecordedEvent[]): Promise<string> {
     const out: string[] = [];
@@ -77,6 +85,22 @@ describe("behind an HTTP/1.1 reverse proxy (nginx, 3 s read timeout)", () => {
       assert.ok(isRed(await rgbAt(file, 150, 160)), "the red window in the screenshot");
     });
   }
+
+  it("the router's header goes with every call and the /vnc WebSocket: without it the proxy answers 404", async () => {
+    const bare = createDesktopClient({ baseUrl: proxy().url, token: t().token, protocol: "connect", httpVersion: "1.1" });
+    await assert.rejects(bare.getDisplay({}), (e) => ConnectError.from(e).code === Code.Unimplemented);
+    const r = await execa(
+      "node",
+      ["--import", "tsx", MAIN, "clipboard", "get", "--protocol", "grpc-web", "--header", `X-Sandbox-ID:${SANDBOX_ID}`],
+      {
+        env: { DESKTOPD_LOG_LEVEL: "error", DESKTOPD_URL: proxy().url, DESKTOPD_TOKEN: t().token },
+        reject: false,
+      },
+    );
+    assert.equal(r.exitCode, 0, r.stderr);
+    const refused = await execa("node", ["--import", "tsx", MAIN, "clipboard", "get", "--header", "Authorization:x"], { reject: false });
+    assert.deepEqual([refused.exitCode, /--header: the token goes in --token/.test(refused.stderr)], [2, true], refused.stderr);
+  });
 
   it("native gRPC (HTTP/2 prior knowledge) does not pass an HTTP/1.1 proxy", async () => {
     await assert.rejects(client("grpc").getDisplay({}, { timeoutMs: 10_000 }), (e) => e instanceof ConnectError);
@@ -112,10 +136,25 @@ describe("behind an HTTP/1.1 reverse proxy (nginx, 3 s read timeout)", () => {
   });
 
   it("VNC through the /vnc WebSocket: vncsnapshot through `desktopd vnc-forward --protocol connect` gets the screen", async () => {
-    const proc = execa("node", ["--import", "tsx", MAIN, "vnc-forward", "--listen", "127.0.0.1:0", "--protocol", "connect"], {
-      env: { DESKTOPD_LOG_LEVEL: "error", DESKTOPD_URL: proxy().url, DESKTOPD_TOKEN: t().token },
-      reject: false,
-    });
+    const proc = execa(
+      "node",
+      [
+        "--import",
+        "tsx",
+        MAIN,
+        "vnc-forward",
+        "--listen",
+        "127.0.0.1:0",
+        "--protocol",
+        "connect",
+        "--header",
+        `X-Sandbox-ID: ${SANDBOX_ID}`,
+      ],
+      {
+        env: { DESKTOPD_LOG_LEVEL: "error", DESKTOPD_URL: proxy().url, DESKTOPD_TOKEN: t().token },
+        reject: false,
+      },
+    );
     try {
       const port = await new Promise<number>((resolve, reject) => {
         let err = "";
@@ -140,7 +179,7 @@ describe("behind an HTTP/1.1 reverse proxy (nginx, 3 s read timeout)", () => {
 
   it("an idle VNC viewer outlives the read timeout: the service's pings keep the tunnel open", async () => {
     const fwd = await forwardVnc({
-      websocket: { baseUrl: proxy().url, token: t().token, WebSocket: WebSocket as unknown as WebSocketConstructor },
+      websocket: { baseUrl: proxy().url, token: t().token, headers: ROUTE, WebSocket: WebSocket as unknown as WebSocketConstructor },
       port: 0,
     });
     try {

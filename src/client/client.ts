@@ -23,6 +23,8 @@ export interface DesktopClientOptions {
   httpVersion?: "1.1" | "2" | undefined;
   /** PEM CA certificate(s) to trust for an https:// baseUrl (a self-signed server certificate). */
   ca?: string | Buffer | undefined;
+  /** More request headers on every call, e.g. a router's `X-Sandbox-ID` (docs/deployment.md). */
+  headers?: Record<string, string> | undefined;
   /** More interceptors, run after the client's own (which add the token). */
   interceptors?: Interceptor[] | undefined;
 }
@@ -31,6 +33,7 @@ export type DesktopClient = Client<typeof DesktopService>;
 
 export function createDesktopClient(opts: DesktopClientOptions): DesktopClient {
   const auth: Interceptor = (next) => (req) => {
+    for (const [name, value] of Object.entries(opts.headers ?? {})) req.header.set(name, value);
     req.header.set("authorization", `Bearer ${opts.token}`);
     return next(req);
   };

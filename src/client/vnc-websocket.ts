@@ -37,6 +37,8 @@ export interface VncWebSocketOptions {
   ca?: string | Buffer | undefined;
   /** Input from the viewer is dropped by the service (watch only). */
   viewOnly?: boolean | undefined;
+  /** More request headers, e.g. a router's `X-Sandbox-ID` (docs/deployment.md). */
+  headers?: Record<string, string> | undefined;
 }
 
 /** Pause reading the viewer while this much is queued on the WebSocket, bytes. */
@@ -62,7 +64,7 @@ export function relayVncWebSocket(opts: VncWebSocketOptions, sock: net.Socket, s
   if (typeof Ctor !== "function") {
     return Promise.reject(new Error("this Node.js has no WebSocket (Node 22+ does): pass one as `WebSocket`, e.g. the ws package's"));
   }
-  const init = { headers: { authorization: `Bearer ${opts.token}` }, ...(opts.ca ? { ca: opts.ca } : {}) };
+  const init = { headers: { ...opts.headers, authorization: `Bearer ${opts.token}` }, ...(opts.ca ? { ca: opts.ca } : {}) };
   const ws = new (Ctor as WebSocketConstructor)(vncWebSocketUrl(opts.baseUrl, opts.viewOnly), init);
   ws.binaryType = "arraybuffer";
   sock.pause();

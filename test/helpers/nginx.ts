@@ -29,6 +29,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** The X-Sandbox-ID the proxy routes to its upstream; any other (or none) gets 404, as from a router. */
+export const SANDBOX_ID = "desktop-7";
+
 /** The proxy configuration: `upstream` is host:port, `readTimeoutS` nginx's proxy_read_timeout. */
 export function nginxConfig(dir: string, port: number, upstream: string, readTimeoutS: number): string {
   return `daemon off;
@@ -48,6 +51,8 @@ http {
     listen 127.0.0.1:${port};
     client_max_body_size 16m;
     location / {
+      # As agent-sandbox's router: the desktop is named by a header.
+      if ($http_x_sandbox_id != "${SANDBOX_ID}") { return 404 "no such sandbox\n"; }
       proxy_pass http://${upstream};
       proxy_http_version 1.1;
       proxy_set_header Upgrade $http_upgrade;
