@@ -14,7 +14,7 @@ import { execa } from "execa";
 import type { Page } from "playwright-core";
 import { launchChromium, type TestBrowser } from "./helpers/browser.js";
 import { isRed, rgbAt } from "./helpers/pixels.js";
-import { eventually, quietFor } from "./helpers/process.js";
+import { eventually, quietFor, stderrMatch } from "./helpers/process.js";
 import { useTestServer } from "./helpers/server.js";
 import { TestWindows } from "./helpers/xwindow.js";
 
@@ -157,15 +157,8 @@ describe("browser live view (Chromium + noVNC)", () => {
       stdin: "ignore",
     });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        serve.stdout!.on("data", (b: Buffer) => {
-          out += b.toString();
-          const m = /live view.*\r?\n\s+(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
-          if (m) resolve(m[1]);
-        });
-        void serve.then(() => reject(new Error(`serve exited: ${out}`)));
-      });
+      // On a terminal, stderr and stdout are one stream: Python's stdout.
+      const [, url] = await stderrMatch({ stderr: serve.stdout }, serve, /live view.*\r?\n\s+(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/);
       assert.equal(new URL(url).searchParams.get("token"), token);
       const page = await browser.page();
       await page.goto(url);

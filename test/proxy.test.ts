@@ -24,6 +24,7 @@ import { forwardVnc } from "../src/client/vnc-forward.js";
 import type { WebSocketConstructor } from "../src/client/vnc-websocket.js";
 import { SANDBOX_ID, useNginx } from "./helpers/nginx.js";
 import { isRed, rgbAt } from "./helpers/pixels.js";
+import { stderrMatch } from "./helpers/process.js";
 import { RfbClient, updateRequest } from "./helpers/rfb.js";
 import { useTestServer } from "./helpers/server.js";
 import { type RecordedEvent, TestWindows } from "./helpers/xwindow.js";
@@ -156,15 +157,7 @@ describe("behind an HTTP/1.1 reverse proxy (nginx, 3 s read timeout)", () => {
       },
     );
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        let err = "";
-        proc.stderr?.on("data", (b: Buffer) => {
-          err += b.toString();
-          const m = /VNC on 127\.0\.0\.1:(\d+) .* over its \/vnc WebSocket/.exec(err);
-          if (m) resolve(Number(m[1]));
-        });
-        void proc.then(() => reject(new Error(`vnc-forward exited: ${err}`)));
-      });
+      const [, port] = await stderrMatch(proc, proc, /VNC on 127\.0\.0\.1:(\d+) .* over its \/vnc WebSocket/);
       const file = join(dir, "vnc.jpg");
       await execa("vncsnapshot", ["-quiet", "-encodings", "copyrect zlib hextile raw", `127.0.0.1::${port}`, file], { timeout: 30_000 });
       const { width, height } = await sharp(file).metadata();

@@ -13,6 +13,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { execa } from "execa";
 import { createDesktopClient } from "../src/client/client.js";
 import { launchChromium } from "./helpers/browser.js";
+import { stderrMatch } from "./helpers/process.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
@@ -121,15 +122,8 @@ describe("TLS", () => {
       { env, reject: false },
     );
     try {
-      const port = await new Promise<string>((resolve, reject) => {
-        let err = "";
-        serve.stderr!.on("data", (b: Buffer) => {
-          err += b.toString();
-          const m = /serving on https:\/\/0\.0\.0\.0:(\d+)/.exec(err);
-          if (m) resolve(m[1]);
-        });
-        void serve.then(() => reject(new Error(`serve exited: ${err}`)));
-      });
+      // The wildcard address is shown as loopback, which reaches it.
+      const [, port] = await stderrMatch(serve, serve, /serving on https:\/\/127\.0\.0\.1:(\d+) \(listening on https:\/\/0\.0\.0\.0:\1\)/);
       const client = createDesktopClient({ baseUrl: `https://127.0.0.1:${port}`, token: env.DESKTOPD_TOKEN, ca: cert });
       const { nativeSize } = await client.getDisplay({});
       assert.deepEqual([nativeSize?.width, nativeSize?.height], [320, 240]);

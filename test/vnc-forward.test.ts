@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import sharp from "sharp";
 import { isRed, rgbAt } from "./helpers/pixels.js";
+import { stderrMatch } from "./helpers/process.js";
 import { useTestServer } from "./helpers/server.js";
 import { TestWindows } from "./helpers/xwindow.js";
 
@@ -52,16 +53,8 @@ describe("desktopd vnc-forward", () => {
       env: { DESKTOPD_LOG_LEVEL: "error", ...env },
       reject: false,
     });
-    const port = await new Promise<number>((resolve, reject) => {
-      let err = "";
-      proc.stderr!.on("data", (b: Buffer) => {
-        err += b.toString();
-        const m = /VNC on 127\.0\.0\.1:(\d+)/.exec(err);
-        if (m) resolve(Number(m[1]));
-      });
-      void proc.then(() => reject(new Error(`vnc-forward exited: ${err}`)));
-    });
-    return { proc, port };
+    const [, port] = await stderrMatch(proc, proc, /VNC on 127\.0\.0\.1:(\d+)/);
+    return { proc, port: Number(port) };
   }
 
   it("two vncsnapshot viewers at once each get a JPEG of the desktop, the red window where it is", async () => {

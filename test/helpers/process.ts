@@ -64,16 +64,29 @@ export function environOf(pid: number): string[] {
 /**
  * The first match of `pattern` in what a started process writes to stderr
  * (its banner: "serving on URL", "VNC on HOST:PORT"); rejects with all of its
- * stderr when `exited` settles first.
+ * stderr when `exited` settles first, or after `timeoutMs` (a banner that
+ * changed must fail the spec, not hang it).
  */
-export function stderrMatch(proc: { stderr: Readable | null }, exited: PromiseLike<unknown>, pattern: RegExp): Promise<RegExpExecArray> {
+export function stderrMatch(
+  proc: { stderr: Readable | null },
+  exited: PromiseLike<unknown>,
+  pattern: RegExp,
+  timeoutMs = 60_000,
+): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let err = "";
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms: ${err}`)), timeoutMs);
     proc.stderr?.on("data", (b: Buffer) => {
       err += b.toString();
       const m = pattern.exec(err);
-      if (m) resolve(m);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
     });
-    void Promise.resolve(exited).then(() => reject(new Error(`exited before printing ${pattern}: ${err}`)));
+    void Promise.resolve(exited).then(() => {
+      clearTimeout(timer);
+      reject(new Error(`exited before printing ${pattern}: ${err}`));
+    });
   });
 }
