@@ -40,7 +40,14 @@ export const vncForward = defineCommand({
     const target = cliTarget(values, env);
     const overWebSocket = values.websocket || values.protocol !== "grpc";
     const via = overWebSocket
-      ? { websocket: { baseUrl: target.url, token: target.token, headers: target.headers, WebSocket: WebSocket as unknown as WebSocketConstructor } }
+      ? {
+          websocket: {
+            baseUrl: target.url,
+            token: target.token,
+            headers: target.headers,
+            WebSocket: WebSocket as unknown as WebSocketConstructor,
+          },
+        }
       : { client };
     const fwd = await forwardVnc({
       ...via,
