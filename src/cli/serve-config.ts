@@ -20,6 +20,7 @@ import {
   LOG_LEVEL,
   parseCommand,
   parseCount,
+  parseHttpUrl,
   parseListen,
   parseMs,
   parseSize,
@@ -65,6 +66,14 @@ export const SERVE_SETTINGS = {
     defaultHelp: "none: /metrics on the service port, behind the token",
     help: "serve Prometheus /metrics on this address without the token (and not on the service port); TLS as --listen",
     parse: parseListen,
+  }),
+  otlpEndpoint: text({
+    flag: "otlp-endpoint",
+    value: "URL",
+    env: "OTEL_EXPORTER_OTLP_ENDPOINT",
+    defaultHelp: "none: no traces",
+    help: "send a trace span per RPC to this OpenTelemetry collector (OTLP/HTTP; spans go to URL/v1/traces; the exporter's other OTEL_EXPORTER_OTLP_* settings apply)",
+    parse: parseHttpUrl,
   }),
   allowOrigin: list({
     flag: "allow-origin",
@@ -155,6 +164,8 @@ export interface ServeConfig {
   insecure: boolean;
   /** Where /metrics is served without the token; on the service port behind it when unset. */
   metricsListen?: { host: string; port: number };
+  /** The OpenTelemetry collector's base URL; no traces when unset. */
+  otlpEndpoint?: string;
   /** Open connections at most. */
   maxConnections: number;
   /** Web origins besides the service's own allowed to call and view. */
@@ -207,6 +218,7 @@ export function serveConfig(v: Values<typeof SERVE_SETTINGS>, env: Env): ServeCo
     tls,
     insecure: v.insecure,
     metricsListen: v.metricsListen,
+    otlpEndpoint: v.otlpEndpoint,
     maxConnections: v.maxConnections,
     allowOrigins: v.allowOrigin,
     backend: v.backend,

@@ -10,6 +10,7 @@ import { serviceRuntimeDir } from "../os/runtime-dir.js";
 import { Recordings } from "../recordings/recordings.js";
 import { type RunningServer, startServer } from "../server/server.js";
 import { CONNECTION_LIMITS } from "../server/transport/connection-limits.js";
+import { SERVICE_VERSION } from "../version.js";
 import { createBackend } from "./backend.js";
 import { banner } from "./banner.js";
 import { defineCommand } from "./command.js";
@@ -63,6 +64,10 @@ export const serve = defineCommand({
     const files = config.fileRoot === undefined ? undefined : new FileRoot(config.fileRoot, { partials: PartialUploads.in(runtimeDir) });
     // Uploads a killed desktopd left half done must not linger in the root.
     if (files) await sweepPartialUploads(runtimeDir, files, logger);
+    // Loaded only when a collector is named: most desktops send no traces.
+    const tracing = config.otlpEndpoint
+      ? (await import("../server/tracing/tracing.js")).startTracing({ endpoint: config.otlpEndpoint, version: SERVICE_VERSION })
+      : undefined;
     server = await startServer({
       desktop: host,
       token,
@@ -74,6 +79,7 @@ export const serve = defineCommand({
       allowOrigins: config.allowOrigins,
       files,
       metricsListen: config.metricsListen,
+      tracing,
     });
     if (stopSignal) return void shutdown(server);
     process.stderr.write(

@@ -36,6 +36,18 @@ export function parseListen(raw: string, source: string): { host: string; port: 
 }
 
 /** A service URL: http:// or https://, host and optional port; no path (the RPC paths are the client's). */
+/** An http:// or https:// URL (a path allowed), without a trailing slash. */
+export function parseHttpUrl(raw: string, source: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new Error(`${source}: "${raw}" is not a URL; give the scheme too, e.g. http://collector:4318`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`${source}: "${raw}" must start with http:// or https://`);
+  return u.toString().replace(/\/+$/, "");
+}
+
 export function parseServiceUrl(raw: string, source: string): string {
   let u: URL;
   try {

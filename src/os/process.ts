@@ -68,11 +68,12 @@ export function diesWithService(command: string, args: string[]): { command: str
 
 /**
  * The environment for programs on the desktop: `env` without the service's
- * own settings (DESKTOPD_*: the token, its file, URLs). A program on the
- * desktop (a terminal, a browser) must not be able to show the token.
+ * own settings (DESKTOPD_*: the token, its file, URLs) nor its trace
+ * exporter's (OTEL_*: a collector's address and credentials). A program on
+ * the desktop (a terminal, a browser) must not be able to show either.
  */
 export function desktopEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("DESKTOPD_")));
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("DESKTOPD_") && !k.startsWith("OTEL_")));
 }
 
 /** `pid`'s parent, process group and session from /proc/<pid>/stat (proc(5)), or undefined once it is gone. */

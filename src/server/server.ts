@@ -7,7 +7,7 @@
  */
 import { setMaxListeners } from "node:events";
 import type net from "node:net";
-import { createClient, createRouterTransport } from "@connectrpc/connect";
+import { createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { DesktopService } from "../../gen/desktop/v1/desktop_pb.js";
 import type { DesktopHost } from "../desktop/desktop.js";
@@ -62,9 +62,14 @@ export interface ServerOptions {
   viewerPingMs?: number;
   /** Serve /metrics on this address without the token, instead of on the service port behind it. */
   metricsListen?: { host: string; port: number };
+  /** A span per RPC (src/server/tracing/); shut down, sending what is queued, when the server closes. */
+  tracing?: { interceptor: Interceptor; shutdown(): Promise<void> };
 }
 
 export { DEFAULTS };
+
+/** Time queued trace spans get to reach the collector at shutdown, ms. */
+const TRACING_FLUSH_MS = 1000;
 
 /** Time health Watch streams get to send NOT_SERVING before streams are ended at shutdown, ms. */
 const WATCH_FLUSH_MS = 50;
@@ -93,7 +98,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const origins = new OriginPolicy(opts.allowOrigins);
   const scheme = opts.tls ? "https" : "http";
   const services = routes({ host: desktop, recordings, recordingLimits: opts.recordingLimits, files: opts.files, logger, health, metrics });
-  const calls = interceptors({ logger, metrics, token: opts.token, shutdownSignal: shutdown.signal });
+  const calls = [
+    ...(opts.tracing ? [opts.tracing.interceptor] : []),
+    ...interceptors({ logger, metrics, token: opts.token, shutdownSignal: shutdown.signal }),
+  ];
   const mcp = mcpEndpoint({
     client: createClient(DesktopService, createRouterTransport(services, { router: { interceptors: calls } })),
     token: opts.token,
@@ -173,6 +181,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await desktop.close();
       await opts.files?.close();
       await metricsEndpoint?.close();
+      // A collector that does not answer must not hold the shutdown.
+      if (opts.tracing && (await withTimeout(opts.tracing.shutdown(), TRACING_FLUSH_MS)) === TIMED_OUT) {
+        logger.warn({ ms: TRACING_FLUSH_MS }, "traces not sent: the collector did not answer in time");
+      }
       logger.info("stopped");
     })());
   return { url, port, metricsUrl: metricsEndpoint?.url, metrics, close };

@@ -42,6 +42,7 @@ describe("serve configuration", () => {
       tls: undefined,
       insecure: false,
       metricsListen: undefined,
+      otlpEndpoint: undefined,
       maxConnections: 1000,
       allowOrigins: [],
       backend: "auto",
@@ -107,6 +108,7 @@ describe("serve configuration", () => {
       [["--idle-speedup", "1"], {}, /^--idle-speedup: expected 0 \(off\) or a factor above 1/],
       [["--open", " "], {}, /^--open: empty command/],
       [[], { DESKTOPD_LOG_LEVEL: "loud" }, /^DESKTOPD_LOG_LEVEL: expected fatal, error/],
+      [[], { OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }, /^OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" must start with http/],
       [["--bogus"], {}, /Unknown option '--bogus'/],
     ];
     for (const [argv, env, message] of cases) {
