@@ -70,6 +70,7 @@ describe("MCP endpoint (/mcp, Streamable HTTP, the official SDK's client)", () =
       "list_files",
       "list_windows",
       "read_file",
+      "reset_desktop",
       "set_clipboard",
       "write_file",
     ]);

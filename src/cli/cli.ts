@@ -66,6 +66,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./desktop-commands.js")).openApp,
   },
   {
+    name: "reset",
+    summary: "return the desktop to a clean state (a new X server, apps and recordings gone); prints each part's time",
+    load: async () => (await import("./desktop-commands.js")).reset,
+  },
+  {
     name: "vnc-forward",
     summary: "a local port for VNC viewers, each connection one Vnc call to the service",
     load: async () => (await import("./vnc-forward.js")).vncForward,

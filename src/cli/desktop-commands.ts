@@ -45,3 +45,15 @@ export const openApp = defineCommand({
     process.stdout.write(`${res.pid}\n`);
   },
 });
+
+export const reset = defineCommand({
+  name: "reset",
+  summary: "return the desktop to a clean state (a new X server, apps and recordings gone); prints each part's time",
+  settings: { ...CLIENT_SETTINGS },
+  async run(values, { env }) {
+    const res = await cliClient(values, env).reset({});
+    const ms = (us: bigint) => `${(Number(us) / 1000).toFixed(1)} ms`;
+    for (const s of res.steps) process.stdout.write(`${s.name.padEnd(14)} ${ms(s.durationUs).padStart(10)}  ${s.detail}\n`);
+    process.stdout.write(`${"total".padEnd(14)} ${ms(res.totalUs).padStart(10)}\n`);
+  },
+});

@@ -152,6 +152,10 @@ export const SERVE_SETTINGS = {
     help: "the directory UploadFile, DownloadFile and ListFiles work in; paths may not leave it",
   }),
   noFiles: flag({ flag: "no-files", help: "turn the file RPCs off (PERMISSION_DENIED)" }),
+  resetFiles: flag({
+    flag: "reset-files",
+    help: "Reset empties the file root (everything in it is deleted: use a root of the desktop's own, never a home with your files); kept otherwise",
+  }),
   token: text({ env: "DESKTOPD_TOKEN", defaultHelp: "the token file's, generated at first start", help: "the bearer token" }),
   tokenFile: TOKEN_FILE,
   logLevel: LOG_LEVEL,
@@ -186,6 +190,8 @@ export interface ServeConfig {
   runtimeDir: string;
   /** The file RPCs' root directory; undefined with --no-files. */
   fileRoot?: string;
+  /** Reset empties the file root. */
+  resetFiles: boolean;
   /** The bearer token when DESKTOPD_TOKEN gives it. */
   token?: string;
   tokenFile: string;
@@ -213,6 +219,12 @@ export function serveConfig(v: Values<typeof SERVE_SETTINGS>, env: Env): ServeCo
     throw new UsageError(`--metrics-listen: port ${v.metricsListen.port} is the service's own; pick another`);
   }
   if (v.replaceAfter <= v.desktopTimeout) throw new UsageError("--replace-after must be longer than --desktop-timeout");
+  // Reset deletes everything in the root: never the default, the user's home.
+  if (v.resetFiles && (v.noFiles || v.fileRoot === undefined)) {
+    throw new UsageError(
+      "--reset-files needs --file-root (or DESKTOPD_FILE_ROOT): Reset deletes everything in the root, and the default root is $HOME",
+    );
+  }
   return {
     listen: v.listen,
     tls,
@@ -230,6 +242,7 @@ export function serveConfig(v: Values<typeof SERVE_SETTINGS>, env: Env): ServeCo
     idleSpeedup: v.idleSpeedup,
     runtimeDir: v.runtimeDir ?? defaultRuntimeDir(env),
     fileRoot: v.noFiles ? undefined : (v.fileRoot ?? env.HOME ?? homedir()),
+    resetFiles: v.resetFiles,
     token: v.token,
     tokenFile: tokenFilePath(env, v.tokenFile),
     logLevel: v.logLevel,

@@ -78,6 +78,7 @@ export const serve = defineCommand({
       connectionLimits,
       allowOrigins: config.allowOrigins,
       files,
+      resetFiles: config.resetFiles,
       metricsListen: config.metricsListen,
       tracing,
     });

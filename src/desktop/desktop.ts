@@ -222,6 +222,15 @@ export interface DesktopHost {
   stalled(): string | undefined;
   /** Whether a call would find a desktop ready for input now, and why not (readiness probes); never starts one. */
   readiness(): Readiness;
+  /**
+   * Replaces the running desktop with a new one (a fresh X server, the
+   * `--open` apps started again): the old one's calls and streams fail
+   * UNAVAILABLE ("... was reset"). Resolves once the new one takes input,
+   * with how long stopping and starting took (ms). `whileStopped` runs in
+   * between, when no program of the desktop runs. DesktopClosedError after
+   * close; DesktopUnavailableError when the new desktop cannot start.
+   */
+  reset(whileStopped?: () => Promise<void>): Promise<{ session: DesktopSession; stopMs: number; startMs: number }>;
   /** Desktop starts and losses, as they happen (metrics, logs). */
   readonly events: EventEmitter<HostEvents>;
   /** Stops everything started; idempotent. Later calls throw DesktopClosedError. */

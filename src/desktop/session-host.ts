@@ -9,6 +9,9 @@
  *   is marked lost at once (its session's calls fail UNAVAILABLE from then
  *   on), then stopped and replaced once, on the next `session()`; one stalled
  *   for good (`events.replace`) is replaced without waiting for a call;
+ * - `reset()` replaces the running desktop on purpose: its calls and streams
+ *   fail UNAVAILABLE ("... was reset"), it is stopped with everything it
+ *   started, and a new one is launched (the `--open` apps with it);
  * - `close()` is final and idempotent: it waits for a launch in flight, stops
  *   the desktop, and every later `session()` throws DesktopClosedError; a
  *   launch that finishes after `close()` began is stopped and its callers
@@ -102,7 +105,14 @@ export class SessionHost<D extends SessionDriver = SessionDriver> implements Des
     }
     if (this.launching) {
       return this.started
-        ? { ready: false, state: "replacing", reason: `replacing the desktop, which ${this.lastLoss ? `died: ${this.lastLoss}` : "died"}` }
+        ? {
+            ready: false,
+            state: "replacing",
+            reason:
+              this.lastLoss === "reset"
+                ? "the desktop is being reset"
+                : `replacing the desktop, which ${this.lastLoss ? `died: ${this.lastLoss}` : "died"}`,
+          }
         : { ready: false, state: "starting", reason: "the desktop is starting" };
     }
     const died = this.running && this.deaths.get(this.running);
@@ -118,6 +128,35 @@ export class SessionHost<D extends SessionDriver = SessionDriver> implements Des
     this.lastLoss = why;
     this.events.emit("lost", { reason: why });
     this.opts.logger.warn({ ...this.describe(s), reason: why }, "desktop lost");
+  }
+
+  /**
+   * Stops the running desktop (a launch in flight finishes first), runs
+   * `whileStopped` (no program of the desktop runs then), and starts a new
+   * one; resolves with it once it takes input, and how long stopping and
+   * starting took (ms). The old desktop's calls and streams fail UNAVAILABLE ("... was
+   * reset"). DesktopClosedError after close.
+   */
+  async reset(whileStopped?: () => Promise<void>): Promise<{ session: Session; stopMs: number; startMs: number }> {
+    if (this.closing) throw new DesktopClosedError();
+    await this.launching?.catch(() => undefined);
+    const t0 = performance.now();
+    let stopMs = 0;
+    const old = this.running;
+    if (old) {
+      this.running = undefined;
+      this.opts.logger.info(this.describe(old), "resetting the desktop: stopping it");
+      this.deaths.set(old, "reset");
+      this.lastLoss = "reset";
+      old.markLost("was reset");
+      await this.launcher.stop(old.driver as D, "replaced");
+      stopMs = performance.now() - t0;
+      if (this.closing) throw new DesktopClosedError();
+    }
+    await whileStopped?.();
+    const t1 = performance.now();
+    const session = await this.session();
+    return { session, stopMs, startMs: performance.now() - t1 };
   }
 
   private async replace(): Promise<Session> {

@@ -165,6 +165,8 @@ export class Recordings {
     try {
       const recorder = await entry.recorder;
       if (this.closed) throw new DesktopUnavailableError("shutting down: new recordings are refused");
+      // Discarded while it started (a reset): it must not outlive that.
+      if (this.entries.get(id) !== entry) throw new DesktopUnavailableError("the desktop was reset while the recording started");
       void recorder.exited.then(() => {
         if (entry.result || this.closed) return;
         this.opts.logger.warn({ recording: id }, "recording encoder exited by itself");
@@ -281,7 +283,18 @@ export class Recordings {
     if (this.closed) return;
     this.closed = true;
     this.cancelTick?.();
-    // A recorder still starting is killed by its start() once it resolves.
+    const n = await this.discardAll();
+    await rm(this.dir, { recursive: true, force: true });
+    this.opts.logger.info({ recordings: n }, "recordings closed and deleted");
+  }
+
+  /**
+   * Kills every encoder and deletes every recording, finished or not (a
+   * desktop reset): their ids are unknown from then on. Resolves with how
+   * many there were.
+   */
+  async discardAll(): Promise<number> {
+    // A recorder still starting after 1 s is killed by its start() once it resolves.
     const started = async (e: Entry) => {
       const r = await withTimeout(
         e.recorder.catch(() => undefined),
@@ -289,12 +302,12 @@ export class Recordings {
       );
       return r === TIMED_OUT ? undefined : r;
     };
-    const recorders = await Promise.all([...this.entries.values()].map(started));
+    const entries = [...this.entries.values()];
+    this.entries.clear();
+    const recorders = await Promise.all(entries.map(started));
     for (const r of recorders) r?.kill();
     await Promise.all(recorders.map((r) => r?.exited));
-    const n = this.entries.size;
-    this.entries.clear();
-    await rm(this.dir, { recursive: true, force: true });
-    this.opts.logger.info({ recordings: n }, "recordings closed and deleted");
+    await Promise.all(entries.map((e) => rm(e.dir, { recursive: true, force: true })));
+    return entries.length;
   }
 }

@@ -58,6 +58,8 @@ export interface ServerOptions {
   allowOrigins?: string[];
   /** Where the file RPCs read and write; unset: they are off (PERMISSION_DENIED). */
   files?: FileRoot;
+  /** Reset empties `files`' root (`serve --reset-files`); kept otherwise. */
+  resetFiles?: boolean;
   /** Time between WebSocket pings to /vnc viewers, ms (src/server/viewer/websocket.ts: 25 s). */
   viewerPingMs?: number;
   /** Serve /metrics on this address without the token, instead of on the service port behind it. */
@@ -97,7 +99,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const status = new DesktopStatus(desktop, health, metrics, logger);
   const origins = new OriginPolicy(opts.allowOrigins);
   const scheme = opts.tls ? "https" : "http";
-  const services = routes({ host: desktop, recordings, recordingLimits: opts.recordingLimits, files: opts.files, logger, health, metrics });
+  const services = routes({
+    host: desktop,
+    recordings,
+    recordingLimits: opts.recordingLimits,
+    files: opts.files,
+    resetFiles: opts.resetFiles,
+    logger,
+    health,
+    metrics,
+  });
   const calls = [
     ...(opts.tracing ? [opts.tracing.interceptor] : []),
     ...interceptors({ logger, metrics, token: opts.token, shutdownSignal: shutdown.signal }),

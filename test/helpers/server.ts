@@ -66,7 +66,7 @@ export interface RecordingSetup {
 
 async function serve<D extends SessionDriver>(
   host: SessionHost<D>,
-  setup: RecordingSetup & { files?: FileRoot } = {},
+  setup: RecordingSetup & { files?: FileRoot; resetFiles?: boolean } = {},
 ): Promise<TestServer<D>> {
   const token = generateToken();
   const logger = setup.logger ?? testLogger();
@@ -82,6 +82,7 @@ async function serve<D extends SessionDriver>(
     recordingLimits: setup.recordingLimits,
     tls: setup.tls,
     files: setup.files,
+    resetFiles: setup.resetFiles,
     viewerPingMs: setup.viewerPingMs,
   });
   const ca = setup.tls?.cert;
@@ -119,6 +120,8 @@ export interface TestServerOptions extends RecordingSetup {
   limits?: StallLimits;
   /** The file RPCs' root; off when unset. */
   files?: FileRoot;
+  /** Reset empties the file root (`serve --reset-files`). */
+  resetFiles?: boolean;
 }
 
 /**

@@ -54,6 +54,7 @@ describe("serve configuration", () => {
       idleSpeedup: 20,
       runtimeDir: "/run/user/7/desktopd",
       fileRoot: homedir(),
+      resetFiles: false,
       token: undefined,
       tokenFile: "/home/u/.config/desktopd/token",
       logLevel: "info",
@@ -109,6 +110,7 @@ describe("serve configuration", () => {
       [["--open", " "], {}, /^--open: empty command/],
       [[], { DESKTOPD_LOG_LEVEL: "loud" }, /^DESKTOPD_LOG_LEVEL: expected fatal, error/],
       [[], { OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }, /^OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" must start with http/],
+      [["--reset-files"], {}, /^--reset-files needs --file-root/],
       [["--bogus"], {}, /Unknown option '--bogus'/],
     ];
     for (const [argv, env, message] of cases) {

@@ -220,6 +220,19 @@ export const TOOLS = {
       return text(killed ? `window ${args.id} killed` : `window ${args.id} closed`);
     },
   }),
+  reset_desktop: tool({
+    description: () =>
+      "Return the desktop to a clean state for a new task: every application closed, a new screen with the startup apps, recordings deleted, and the files too when the service is set to. Take a new screenshot afterwards.",
+    input: {},
+    annotations: { title: "Reset the desktop", destructiveHint: true, idempotentHint: true },
+    run: async (_, c) => {
+      const res = await c.client.reset({}, options(c));
+      return json({
+        steps: res.steps.map((s) => ({ name: s.name, ms: Number(s.durationUs) / 1000, detail: s.detail })),
+        total_ms: Number(res.totalUs) / 1000,
+      });
+    },
+  }),
 };
 
 /** A failed call as the tool result the model reads. */

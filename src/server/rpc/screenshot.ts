@@ -45,6 +45,8 @@ export async function* screenshotStream(
     );
   const session = await host.session(signal);
   const { native, changes } = session;
+  // The stream ends with its desktop (UNAVAILABLE, saying why: died, replaced, reset), keep-alives or not.
+  const live = AbortSignal.any([signal, session.lost]);
   const clock = changes.clock;
   let region: Rect | undefined;
   if (req.region) {
@@ -86,9 +88,9 @@ export async function* screenshotStream(
           });
         }
         if (intervalMs === 0) return;
-        await clock.sleep(Math.max(0, intervalMs - (clock.now() - started)), signal);
+        await clock.sleep(Math.max(0, intervalMs - (clock.now() - started)), live);
         notBefore = onChange
-          ? await changeSince(started, changes, pointer && { at: pointer, now: () => session.cursorPosition() }, intervalMs, signal)
+          ? await changeSince(started, changes, pointer && { at: pointer, now: () => session.cursorPosition() }, intervalMs, live)
           : clock.now() - intervalMs / 2;
       }
     } finally {

@@ -17,6 +17,7 @@ import { runAction } from "./action.js";
 import { getClipboard, setClipboard } from "./clipboard.js";
 import { downloadFile, listFiles, uploadFile } from "./files.js";
 import { Phases } from "./phases.js";
+import { resetDesktop } from "./reset.js";
 import { screenshotStream } from "./screenshot.js";
 import { SOURCE_ENUM } from "./settle.js";
 import { SharedFrames } from "./shared-frames.js";
@@ -32,6 +33,8 @@ export interface ServiceOptions {
   recordingLimits?: RecordingLimits;
   /** Where the file RPCs read and write; unset: they are off (PERMISSION_DENIED). */
   files?: FileRoot;
+  /** Reset empties the file root (`serve --reset-files`). */
+  resetFiles?: boolean;
   logger: Logger;
   /** Where action phases and relayed VNC bytes are counted; nowhere when unset. */
   metrics?: Metrics;
@@ -76,5 +79,6 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
     closeWindow: (req, ctx) => closeWindow(host, req, ctx.signal),
     getClipboard: (req, ctx) => getClipboard(host, req, ctx.signal),
     setClipboard: (req, ctx) => setClipboard(host, req, ctx.signal),
+    reset: () => resetDesktop({ host, recordings, files: opts.files, resetFiles: opts.resetFiles, logger }),
   };
 }
