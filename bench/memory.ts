@@ -15,7 +15,7 @@
  * bench/heap-diff.ts. Not a test: it prints.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +23,7 @@ import { execa } from "execa";
 import { ImageFormat } from "../gen/desktop/v1/desktop_pb.js";
 import { createDesktopClient } from "../src/client/client.js";
 import { stderrMatch } from "../test/helpers/process.js";
+import { children, rss } from "./processes.js";
 
 const ACTIONS = Number(process.env.MEMORY_ACTIONS ?? 200_000);
 const SHOT_EVERY = 20;
@@ -35,25 +36,6 @@ type Kind = "desktopd" | "plain";
 
 const MiB = 2 ** 20;
 const root = fileURLToPath(new URL("..", import.meta.url));
-
-/** Resident set size of `pid`, bytes (VmRSS). */
-async function rss(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
-}
-
-/** The service's child processes by command name (Xvnc, openbox), via setpriv's exec. */
-async function children(pid: number): Promise<Map<string, number>> {
-  const ps = await execa("ps", ["-o", "pid=,comm=", "--ppid", String(pid)], { reject: false });
-  return new Map(
-    ps.stdout
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => l.trim().split(/\s+/))
-      .map(([p, comm]) => [comm, Number(p)]),
-  );
-}
 
 // Pointer and keyboard Actions in runs of BLOCK: a switch between them waits
 // for the application to catch up (docs/settle-and-input-order.md).
