@@ -157,6 +157,14 @@ export const SERVE_SETTINGS = {
     help: "Reset empties the file root (everything in it is deleted: use a root of the desktop's own, never a home with your files); kept otherwise",
   }),
   token: text({ env: "DESKTOPD_TOKEN", defaultHelp: "the token file's, generated at first start", help: "the bearer token" }),
+  bootstrapSecretFile: text({
+    flag: "bootstrap-secret-file",
+    value: "FILE",
+    env: "DESKTOPD_BOOTSTRAP_SECRET_FILE",
+    defaultHelp: "none: the service starts with its token",
+    help: "start unclaimed, for a warm pool: only a Claim carrying the secret in this file is accepted, and it sets the task's token",
+  }),
+  bootstrapSecret: text({ env: "DESKTOPD_BOOTSTRAP_SECRET", help: "the bootstrap secret itself, instead of a file" }),
   tokenFile: TOKEN_FILE,
   logLevel: LOG_LEVEL,
 };
@@ -194,6 +202,8 @@ export interface ServeConfig {
   resetFiles: boolean;
   /** The bearer token when DESKTOPD_TOKEN gives it. */
   token?: string;
+  /** Start unclaimed: the bootstrap secret, or the file that holds it. */
+  bootstrap?: { secret: string } | { file: string };
   tokenFile: string;
   logLevel: string;
 }
@@ -219,6 +229,9 @@ export function serveConfig(v: Values<typeof SERVE_SETTINGS>, env: Env): ServeCo
     throw new UsageError(`--metrics-listen: port ${v.metricsListen.port} is the service's own; pick another`);
   }
   if (v.replaceAfter <= v.desktopTimeout) throw new UsageError("--replace-after must be longer than --desktop-timeout");
+  if ((v.bootstrapSecret !== undefined || v.bootstrapSecretFile !== undefined) && v.token !== undefined) {
+    throw new UsageError("DESKTOPD_TOKEN and a bootstrap secret do not go together: a warm desktop gets its token from a Claim");
+  }
   // Reset deletes everything in the root: never the default, the user's home.
   if (v.resetFiles && (v.noFiles || v.fileRoot === undefined)) {
     throw new UsageError(
@@ -244,6 +257,12 @@ export function serveConfig(v: Values<typeof SERVE_SETTINGS>, env: Env): ServeCo
     fileRoot: v.noFiles ? undefined : (v.fileRoot ?? env.HOME ?? homedir()),
     resetFiles: v.resetFiles,
     token: v.token,
+    bootstrap:
+      v.bootstrapSecret !== undefined
+        ? { secret: v.bootstrapSecret }
+        : v.bootstrapSecretFile !== undefined
+          ? { file: v.bootstrapSecretFile }
+          : undefined,
     tokenFile: tokenFilePath(env, v.tokenFile),
     logLevel: v.logLevel,
   };
@@ -256,5 +275,6 @@ export function loadServeConfig(argv: string[], env: Env): ServeConfig {
 
 /** The configuration for the start log line: the token shown only as "(set)". */
 export function loggableConfig(config: ServeConfig): Record<string, unknown> {
-  return { ...config, token: config.token === undefined ? undefined : "(set)" };
+  const bootstrap = config.bootstrap && ("file" in config.bootstrap ? config.bootstrap : "(set)");
+  return { ...config, token: config.token === undefined ? undefined : "(set)", bootstrap };
 }

@@ -10,12 +10,13 @@ import { serviceRuntimeDir } from "../os/runtime-dir.js";
 import { Recordings } from "../recordings/recordings.js";
 import { type RunningServer, startServer } from "../server/server.js";
 import { CONNECTION_LIMITS } from "../server/transport/connection-limits.js";
+import { Credentials } from "../server/transport/credentials.js";
 import { SERVICE_VERSION } from "../version.js";
 import { createBackend } from "./backend.js";
 import { banner } from "./banner.js";
-import { defineCommand } from "./command.js";
+import { defineCommand, UsageError } from "./command.js";
 import { loggableConfig, SERVE_SETTINGS, serveConfig } from "./serve-config.js";
-import { serverToken } from "./token.js";
+import { readTokenFile, serverToken } from "./token.js";
 
 export const serve = defineCommand({
   name: "serve",
@@ -26,7 +27,9 @@ export const serve = defineCommand({
   settings: SERVE_SETTINGS,
   async run(values, { env }) {
     const config = serveConfig(values, env);
-    const logger = createLogger(config.logLevel);
+    let credentials: Credentials | undefined;
+    // A claimed desktop's label goes on every line (never a token).
+    const logger = createLogger(config.logLevel, () => (credentials?.label ? { claim: credentials.label } : {}));
     logger.info({ config: loggableConfig(config) }, "configuration");
     // Installed first: a signal during startup stops the service once it is up, never leaving a desktop behind.
     let server: RunningServer | undefined;
@@ -59,7 +62,11 @@ export const serve = defineCommand({
     const host = await createBackend({ ...config, env, runtimeDir, logger });
     const idleSpeedup = config.idleSpeedup === 0 ? "off" : { ...DEFAULT_IDLE_SPEEDUP, factor: config.idleSpeedup };
     const recordings = await Recordings.create({ host, logger, runtimeDir, idleSpeedup });
-    const { token, source, generated } = serverToken(config.token, config.tokenFile);
+    const bootstrap = config.bootstrap && bootstrapSecret(config.bootstrap);
+    const { token, source, generated } = bootstrap
+      ? { token: undefined, source: "", generated: false }
+      : serverToken(config.token, config.tokenFile);
+    credentials = new Credentials({ token, bootstrap });
     const connectionLimits = { ...CONNECTION_LIMITS, maxConnections: config.maxConnections };
     const files = config.fileRoot === undefined ? undefined : new FileRoot(config.fileRoot, { partials: PartialUploads.in(runtimeDir) });
     // Uploads a killed desktopd left half done must not linger in the root.
@@ -70,7 +77,7 @@ export const serve = defineCommand({
       : undefined;
     server = await startServer({
       desktop: host,
-      token,
+      token: credentials,
       logger,
       ...config.listen,
       recordings,
@@ -83,6 +90,10 @@ export const serve = defineCommand({
       tracing,
     });
     if (stopSignal) return void shutdown(server);
+    if (token === undefined) {
+      process.stderr.write(`\ndesktopd: serving on ${server.url}, unclaimed: a Claim with the bootstrap secret hands it to a task\n\n`);
+      return;
+    }
     process.stderr.write(
       banner({
         url: server.url,
@@ -96,3 +107,11 @@ export const serve = defineCommand({
     );
   },
 });
+
+/** The bootstrap secret, given or read from its file (UsageError naming the file when it is missing or empty). */
+function bootstrapSecret(from: { secret: string } | { file: string }): string {
+  if ("secret" in from) return from.secret;
+  const secret = readTokenFile(from.file);
+  if (!secret) throw new UsageError(`--bootstrap-secret-file ${from.file}: missing or empty`);
+  return secret;
+}

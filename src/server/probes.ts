@@ -17,7 +17,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { Readiness } from "../desktop/desktop.js";
 import type { Metrics } from "./metrics/metrics.js";
-import { checkBearer } from "./transport/auth.js";
+import { type Credentials, tenantAuthorized } from "./transport/credentials.js";
 import { requestUrl } from "./transport/request-url.js";
 
 type Request = IncomingMessage | Http2ServerRequest;
@@ -28,7 +28,8 @@ export const PROBE_PATHS = { live: "/healthz", ready: "/readyz", metrics: "/metr
 export interface ProbeOptions {
   readiness: () => Readiness;
   metrics: Metrics;
-  token: string;
+  /** The tenant's token, or the service's Credentials. */
+  token: string | Credentials;
   /** Serve /metrics on this port (false when --metrics-listen gives it its own). */
   serveMetrics: boolean;
 }
@@ -37,7 +38,7 @@ export interface ProbeOptions {
 export function probes(opts: ProbeOptions): (req: Request, res: Response) => boolean {
   return (req, res) => {
     const path = requestUrl(req.url).pathname;
-    const authorized = () => checkBearer(req.headers.authorization ?? null, opts.token);
+    const authorized = () => tenantAuthorized(opts.token, req.headers.authorization);
     switch (path) {
       case PROBE_PATHS.live:
         return answer(req, res, () => reply(res, 200, "ok"));

@@ -14,6 +14,7 @@ import type { Metrics } from "./metrics/metrics.js";
 import { mapErrors } from "./rpc/errors.js";
 import { desktopService, type ServiceOptions } from "./rpc/service.js";
 import { bearerAuth } from "./transport/auth.js";
+import type { Credentials } from "./transport/credentials.js";
 import { callLogger } from "./transport/logging.js";
 
 /** Services reachable without the bearer token. */
@@ -37,7 +38,12 @@ export function routes(opts: ServiceOptions & { health: HealthState }) {
  * Outermost first: metrics and one log line per call (with its final code),
  * the bearer token (all but PUBLIC_SERVICES), desktop errors to codes.
  */
-export function interceptors(opts: { logger: Logger; metrics?: Metrics; token: string; shutdownSignal?: AbortSignal }): Interceptor[] {
+export function interceptors(opts: {
+  logger: Logger;
+  metrics?: Metrics;
+  token: string | Credentials;
+  shutdownSignal?: AbortSignal;
+}): Interceptor[] {
   return [
     ...(opts.metrics ? [callMetrics(opts.metrics)] : []),
     callLogger(opts.logger),

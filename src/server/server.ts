@@ -26,8 +26,8 @@ import { Metrics } from "./metrics/metrics.js";
 import { probes } from "./probes.js";
 import { interceptors, routes } from "./routes.js";
 import type { RecordingLimits } from "./rpc/stop-recording.js";
-import { checkBearer } from "./transport/auth.js";
 import type { ConnectionLimits } from "./transport/connection-limits.js";
+import { type Credentials, tenantAuthorized } from "./transport/credentials.js";
 import { createListener, type TlsFiles } from "./transport/listener.js";
 import { nodeHandler } from "./transport/node-handler.js";
 import { OriginPolicy } from "./transport/origins.js";
@@ -38,7 +38,8 @@ import { vncWebSocket } from "./viewer/websocket.js";
 export interface ServerOptions {
   /** The desktop's host: it hands out the running desktop session. */
   desktop: DesktopHost;
-  token: string;
+  /** The tenant's bearer token; or Credentials, for a warm desktop that a Claim gives its token. */
+  token: string | Credentials;
   logger: Logger;
   /** Address to listen on. */
   host?: string;
@@ -105,6 +106,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     recordingLimits: opts.recordingLimits,
     files: opts.files,
     resetFiles: opts.resetFiles,
+    credentials: typeof opts.token === "string" ? undefined : opts.token,
     logger,
     health,
     metrics,
@@ -147,7 +149,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // The header, or the live view's `token` query parameter (browsers cannot set headers on a WebSocket).
     authenticates: (headers, url) => {
       const query = url.includes("token=") ? requestUrl(url).searchParams.get("token") : null;
-      return checkBearer(headers.authorization ?? (query === null ? null : `Bearer ${query}`), opts.token);
+      return tenantAuthorized(opts.token, headers.authorization ?? (query === null ? null : `Bearer ${query}`));
     },
     logger,
   });

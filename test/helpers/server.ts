@@ -24,6 +24,7 @@ import { Recordings, type RecordingsOptions } from "../../src/recordings/recordi
 import type { RecordingLimits } from "../../src/server/rpc/stop-recording.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
 import { generateToken } from "../../src/server/transport/auth.js";
+import { Credentials } from "../../src/server/transport/credentials.js";
 import type { TlsFiles } from "../../src/server/transport/listener.js";
 
 export interface TestServer<D extends SessionDriver = BuiltinDriver> {
@@ -66,15 +67,16 @@ export interface RecordingSetup {
 
 async function serve<D extends SessionDriver>(
   host: SessionHost<D>,
-  setup: RecordingSetup & { files?: FileRoot; resetFiles?: boolean } = {},
+  setup: RecordingSetup & { files?: FileRoot; resetFiles?: boolean; bootstrap?: string } = {},
 ): Promise<TestServer<D>> {
-  const token = generateToken();
+  // A warm desktop: `token` is then the bootstrap secret, good for Claim only.
+  const token = setup.bootstrap ?? generateToken();
   const logger = setup.logger ?? testLogger();
   const runtimeDir = await mkdtemp(join(tmpdir(), "desktopd-test-"));
   const recordings = await Recordings.create({ host, logger, runtimeDir, ...setup.recordings });
   const server = await startServer({
     desktop: host,
-    token,
+    token: setup.bootstrap ? new Credentials({ bootstrap: setup.bootstrap }) : token,
     logger,
     port: 0,
     shutdownGraceMs: 500,
@@ -122,6 +124,8 @@ export interface TestServerOptions extends RecordingSetup {
   files?: FileRoot;
   /** Reset empties the file root (`serve --reset-files`). */
   resetFiles?: boolean;
+  /** Start unclaimed with this bootstrap secret (`serve --bootstrap-secret-file`); `token` is then the secret. */
+  bootstrap?: string;
 }
 
 /**

@@ -55,6 +55,7 @@ describe("serve configuration", () => {
       runtimeDir: "/run/user/7/desktopd",
       fileRoot: homedir(),
       resetFiles: false,
+      bootstrap: undefined,
       token: undefined,
       tokenFile: "/home/u/.config/desktopd/token",
       logLevel: "info",
@@ -111,6 +112,11 @@ describe("serve configuration", () => {
       [[], { DESKTOPD_LOG_LEVEL: "loud" }, /^DESKTOPD_LOG_LEVEL: expected fatal, error/],
       [[], { OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }, /^OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" must start with http/],
       [["--reset-files"], {}, /^--reset-files needs --file-root/],
+      [
+        [],
+        { DESKTOPD_TOKEN: "t".repeat(20), DESKTOPD_BOOTSTRAP_SECRET: "b".repeat(20) },
+        /^DESKTOPD_TOKEN and a bootstrap secret do not go together/,
+      ],
       [["--bogus"], {}, /Unknown option '--bogus'/],
     ];
     for (const [argv, env, message] of cases) {
@@ -148,6 +154,8 @@ describe("serve configuration", () => {
     const logged = JSON.stringify(loggableConfig(c));
     assert.ok(!logged.includes("s3cret"));
     assert.match(logged, /"token":"\(set\)"/);
+    const warm = JSON.stringify(loggableConfig(loadServeConfig([], { DESKTOPD_BOOTSTRAP_SECRET: "b00tstrap-b00tstrap" })));
+    assert.ok(!warm.includes("b00tstrap") && warm.includes('"bootstrap":"(set)"'), warm);
   });
 });
 

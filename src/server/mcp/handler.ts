@@ -19,7 +19,7 @@ import { ConnectError } from "@connectrpc/connect";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Size } from "../../../gen/desktop/v1/desktop_pb.js";
-import { checkBearer } from "../transport/auth.js";
+import { tenantAuthorized } from "../transport/credentials.js";
 import { MCP_PATH, type McpEndpointOptions } from "./options.js";
 import { errorResult, TOOLS, type ToolContext } from "./tools.js";
 
@@ -49,7 +49,7 @@ export function mcpHandler(opts: McpEndpointOptions): (req: Request, res: Respon
 
   const handle = async (req: Request, res: Response): Promise<void> => {
     if (opts.origins.gate(req, res, { scheme: opts.scheme, logger: opts.logger, what: MCP_PATH, preflight })) return;
-    if (!checkBearer(req.headers.authorization, opts.token)) {
+    if (!tenantAuthorized(opts.token, req.headers.authorization)) {
       opts.logger.warn({ path: MCP_PATH }, "MCP request without a valid bearer token refused");
       res.setHeader("www-authenticate", 'Bearer realm="desktopd"');
       return reply(res, 401, rpcError(UNAUTHORIZED, "missing or invalid bearer token"));

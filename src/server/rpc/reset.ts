@@ -9,9 +9,11 @@ import { create } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
 import { type ResetResponse, ResetResponseSchema, type ResetStep } from "../../../gen/desktop/v1/desktop_pb.js";
 import type { DesktopHost } from "../../desktop/desktop.js";
+import { FailedPreconditionError } from "../../desktop/errors.js";
 import { emptyRoot } from "../../files/empty-root.js";
 import type { FileRoot } from "../../files/file-root.js";
 import type { Recordings } from "../../recordings/recordings.js";
+import type { Credentials } from "../transport/credentials.js";
 
 export interface ResetOptions {
   host: DesktopHost;
@@ -21,6 +23,21 @@ export interface ResetOptions {
   /** `serve --reset-files`: Reset empties the file root. */
   resetFiles?: boolean;
   logger: Logger;
+}
+
+/** Reset, and with `unclaim` give the desktop back to its pool (FAILED_PRECONDITION without a bootstrap secret). */
+export async function resetRpc(opts: ResetOptions, credentials: Credentials | undefined, unclaim: boolean): Promise<ResetResponse> {
+  if (unclaim && !credentials?.claimable) {
+    throw new FailedPreconditionError(
+      "unclaim: this service was started with a token, not a bootstrap secret: nothing could claim it again",
+    );
+  }
+  const res = await resetDesktop(opts);
+  if (unclaim && credentials) {
+    opts.logger.info({ claim: credentials.label }, "desktop given back: unclaimed");
+    credentials.unclaim();
+  }
+  return res;
 }
 
 const us = (ms: number) => BigInt(Math.round(ms * 1000));

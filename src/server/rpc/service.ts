@@ -13,11 +13,13 @@ import { defaultDeclaredSize } from "../../desktop/geometry.js";
 import type { FileRoot } from "../../files/file-root.js";
 import type { Recordings } from "../../recordings/recordings.js";
 import type { Metrics } from "../metrics/metrics.js";
+import type { Credentials } from "../transport/credentials.js";
 import { runAction } from "./action.js";
+import { claimDesktop } from "./claim.js";
 import { getClipboard, setClipboard } from "./clipboard.js";
 import { downloadFile, listFiles, uploadFile } from "./files.js";
 import { Phases } from "./phases.js";
-import { resetDesktop } from "./reset.js";
+import { resetRpc } from "./reset.js";
 import { screenshotStream } from "./screenshot.js";
 import { SOURCE_ENUM } from "./settle.js";
 import { SharedFrames } from "./shared-frames.js";
@@ -35,6 +37,8 @@ export interface ServiceOptions {
   files?: FileRoot;
   /** Reset empties the file root (`serve --reset-files`). */
   resetFiles?: boolean;
+  /** A warm desktop's credentials (Claim); unset when the service started with a token. */
+  credentials?: Credentials;
   logger: Logger;
   /** Where action phases and relayed VNC bytes are counted; nowhere when unset. */
   metrics?: Metrics;
@@ -42,6 +46,7 @@ export interface ServiceOptions {
 
 export function desktopService(opts: ServiceOptions): ServiceImpl<typeof DesktopService> {
   const { host, recordings, logger, metrics } = opts;
+  const resetOpts = { host, recordings, files: opts.files, resetFiles: opts.resetFiles, logger };
   const limits = opts.recordingLimits ?? DEFAULT_RECORDING_LIMITS;
   const frames = new SharedFrames();
   return {
@@ -79,6 +84,7 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
     closeWindow: (req, ctx) => closeWindow(host, req, ctx.signal),
     getClipboard: (req, ctx) => getClipboard(host, req, ctx.signal),
     setClipboard: (req, ctx) => setClipboard(host, req, ctx.signal),
-    reset: () => resetDesktop({ host, recordings, files: opts.files, resetFiles: opts.resetFiles, logger }),
+    reset: (req) => resetRpc(resetOpts, opts.credentials, req.unclaim),
+    claim: (req, ctx) => claimDesktop(opts.credentials, req, ctx.requestHeader.get("authorization"), resetOpts, logger),
   };
 }

@@ -2,25 +2,27 @@
  * Bearer-token authentication for every RPC. Tokens are compared as SHA-256
  * digests with timingSafeEqual, so neither content nor length leaks by timing.
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Credentials, checkBearer } from "./credentials.js";
 
-const digest = (s: string) => createHash("sha256").update(s).digest();
+export { checkBearer };
 
-/** True when `header` is "Bearer <token>" with exactly `token`. */
-export function checkBearer(header: string | null | undefined, token: string): boolean {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
-  return timingSafeEqual(digest(m ? m[1] : ""), digest(token)) && m !== null;
-}
-
-/** Rejects calls without `Authorization: Bearer <token>` with UNAUTHENTICATED. */
-export function bearerAuth(token: string, exempt: (service: string) => boolean = () => false): Interceptor {
-  if (token.length < 16) throw new Error("token must be at least 16 characters");
+/**
+ * Rejects calls without `Authorization: Bearer <token>` with UNAUTHENTICATED;
+ * a `Claim` may carry the bootstrap secret of an unclaimed desktop instead
+ * (src/server/transport/credentials.ts).
+ */
+export function bearerAuth(token: string | Credentials, exempt: (service: string) => boolean = () => false): Interceptor {
+  const creds = typeof token === "string" ? new Credentials({ token }) : token;
   return (next) => async (req) => {
-    if (!exempt(req.service.typeName) && !checkBearer(req.header.get("authorization"), token)) {
-      throw new ConnectError("missing or invalid bearer token", Code.Unauthenticated);
-    }
-    return next(req);
+    if (exempt(req.service.typeName)) return next(req);
+    const header = req.header.get("authorization");
+    if (creds.check(header) || (req.method.name === "Claim" && creds.checkBootstrap(header))) return next(req);
+    throw new ConnectError(
+      creds.unclaimed ? "this desktop is not claimed yet: Claim it with the bootstrap secret" : "missing or invalid bearer token",
+      Code.Unauthenticated,
+    );
   };
 }
 

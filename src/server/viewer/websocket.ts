@@ -18,8 +18,8 @@ import type { Logger } from "pino";
 import { createWebSocketStream, type WebSocket, WebSocketServer } from "ws";
 import type { DesktopHost } from "../../desktop/desktop.js";
 import { type Metrics, NO_VNC_METER } from "../metrics/metrics.js";
-import { checkBearer } from "../transport/auth.js";
 import { coalesce } from "../transport/coalesce.js";
+import { type Credentials, tenantAuthorized } from "../transport/credentials.js";
 import type { OriginPolicy } from "../transport/origins.js";
 import { requestUrl } from "../transport/request-url.js";
 import { ViewOnlyFilter } from "./view-only.js";
@@ -43,7 +43,8 @@ export const VIEWER_PING_MS = 25_000;
 
 export interface VncWebSocketOptions {
   host: DesktopHost;
-  token: string;
+  /** The tenant's token, or the service's Credentials. */
+  token: string | Credentials;
   /** Which pages may open viewers (src/server/transport/origins.ts), and the scheme the service is reached over. */
   origins: OriginPolicy;
   scheme: "http" | "https";
@@ -91,7 +92,7 @@ export function vncWebSocket({
       return refuse(socket, "403 Forbidden");
     }
     const query = url.searchParams.get("token");
-    const authorized = checkBearer(req.headers.authorization ?? (query === null ? null : `Bearer ${query}`), token);
+    const authorized = tenantAuthorized(token, req.headers.authorization ?? (query === null ? null : `Bearer ${query}`));
     if (!authorized) {
       logger.warn({ peer, path: url.pathname }, "viewer refused: missing or invalid token");
       return refuse(socket, "401 Unauthorized", "WWW-Authenticate: Bearer\r\n");
