@@ -1,13 +1,14 @@
 /**
  * `npm run bench:density`: what one desktop costs, so how many fit on this
  * machine. Starts DENSITY_N desktops (default 4) one after another as users
- * run them (the built `desktopd serve`, built-in backend, `--open xterm`),
- * each measured from spawn to its first Action that succeeds (cold start);
+ * run them in a warm pool (the built `desktopd serve` with a bootstrap
+ * secret, built-in backend, `--open xterm`), each measured from spawn to
+ * ready (cold start), then claimed and timed to its first Action OK;
  * once all run, one screenshot each, then the RSS of every desktop all in
  * (the service, Xvnc, openbox, xterm); then DENSITY_RESETS Resets per
  * desktop (default 5), timed by the client. Prints p50/p95 and how many idle
  * desktops fit in this machine's memory, beside what peers publish.
- * Not yet measured here: a busy desktop (a browser page each), claims, and
+ * Not yet measured here: a busy desktop (a browser page each), and
  * containers (`npm run bench:container` has one container's start).
  */
 import { randomBytes } from "node:crypto";
@@ -29,30 +30,38 @@ interface Desktop {
   serve: ResultPromise;
   client: DesktopClient;
   home: string;
+  /** Spawn to /readyz 200 (warm, unclaimed), ms. */
   coldMs: number;
+  /** Claim of the warm desktop to its first Action OK, ms. */
+  claimMs: number;
 }
 
+/** A warm desktop as a pool starts it (a bootstrap secret), then claimed as a task would. */
 async function start(): Promise<Desktop> {
   const home = await mkdtemp(join(tmpdir(), "desktopd-density-"));
-  const token = randomBytes(16).toString("hex");
+  const bootstrap = randomBytes(16).toString("hex");
   const t0 = performance.now();
   const serve = execa(join(root, "dist/src/cli/main.js"), ["serve", "--open", "xterm"], {
-    env: { HOME: home, DESKTOPD_TOKEN: token, DESKTOPD_LISTEN: "127.0.0.1:0", DESKTOPD_BACKEND: "builtin", DESKTOPD_LOG_LEVEL: "warn" },
+    env: {
+      HOME: home,
+      DESKTOPD_BOOTSTRAP_SECRET: bootstrap,
+      DESKTOPD_LISTEN: "127.0.0.1:0",
+      DESKTOPD_BACKEND: "builtin",
+      DESKTOPD_LOG_LEVEL: "warn",
+    },
     stderr: "pipe",
     stdout: "ignore",
     reject: false,
   });
-  const [, url] = await stderrMatch(serve, serve, /serving on (http:\/\/\S+?);/);
+  const [, url] = await stderrMatch(serve, serve, /serving on (http:\/\/\S+?), unclaimed/);
+  while ((await fetch(`${url}/readyz`).catch(() => undefined))?.status !== 200) await new Promise((r) => setTimeout(r, 5));
+  const coldMs = performance.now() - t0;
+  const token = randomBytes(24).toString("hex");
+  const t1 = performance.now();
+  await createDesktopClient({ baseUrl: url, token: bootstrap }).claim({ token, label: "density" });
   const client = createDesktopClient({ baseUrl: url, token });
-  for (;;) {
-    try {
-      await client.action({ action: { case: "cursorPosition", value: {} } });
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-  return { serve, client, home, coldMs: performance.now() - t0 };
+  await client.action({ action: { case: "cursorPosition", value: {} } });
+  return { serve, client, home, coldMs, claimMs: performance.now() - t1 };
 }
 
 /** RSS of a desktop all in: the service and every process it started, MiB; and the service's alone. */
@@ -86,12 +95,10 @@ try {
     0.5,
   );
   console.log(`\n${N} desktops (built-in, 1920x1080, --open xterm) on this machine (${(memTotal / 1024).toFixed(1)} GiB):\n`);
-  console.log(
-    `cold start, spawn to first Action OK: ${fmt(
-      desktops.map((d) => d.coldMs),
-      "ms",
-    )}`,
-  );
+  const cold = desktops.map((d) => d.coldMs);
+  const claims = desktops.map((d) => d.claimMs);
+  console.log(`cold start, spawn to ready (/readyz 200): ${fmt(cold, "ms")}`);
+  console.log(`claim of a warm desktop to its first Action OK (new connections): ${fmt(claims, "ms")}`);
   console.log(
     `RSS per desktop, idle after one screenshot: ${fmt(
       idle.map((f) => f.all),
