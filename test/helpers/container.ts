@@ -97,15 +97,15 @@ export async function runContainer(opts: { volume: string; secrets: string; args
   };
 }
 
-/** Polls `fn` until it resolves, for at most `ms`; its last error otherwise. */
-export async function until<T>(fn: () => Promise<T>, ms: number): Promise<T> {
+/** Polls `fn` every `everyMs` until it resolves, for at most `ms`; its last error otherwise. */
+export async function until<T>(fn: () => Promise<T>, ms: number, everyMs = 50): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     try {
       return await fn();
     } catch (err) {
       if (Date.now() > end) throw err;
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, everyMs));
     }
   }
 }
