@@ -67,7 +67,7 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: "reset",
-    summary: "return the desktop to a clean state (a new X server, apps and recordings gone); prints each part's time",
+    summary: "return the desktop to a clean state (apps and recordings gone, the display fresh); prints each part's time",
     load: async () => (await import("./desktop-commands.js")).reset,
   },
   {

@@ -48,12 +48,15 @@ export const openApp = defineCommand({
 
 export const reset = defineCommand({
   name: "reset",
-  summary: "return the desktop to a clean state (a new X server, apps and recordings gone); prints each part's time",
-  settings: { ...CLIENT_SETTINGS },
+  summary: "return the desktop to a clean state (apps and recordings gone, the display fresh); prints each part's time",
+  settings: {
+    ...CLIENT_SETTINGS,
+    newXServer: flag({ flag: "new-x-server", help: "start a new X server instead of cleaning the running one in place" }),
+  },
   async run(values, { env }) {
-    const res = await cliClient(values, env).reset({});
+    const res = await cliClient(values, env).reset({ newXServer: values.newXServer });
     const ms = (us: bigint) => `${(Number(us) / 1000).toFixed(1)} ms`;
     for (const s of res.steps) process.stdout.write(`${s.name.padEnd(14)} ${ms(s.durationUs).padStart(10)}  ${s.detail}\n`);
-    process.stdout.write(`${"total".padEnd(14)} ${ms(res.totalUs).padStart(10)}\n`);
+    process.stdout.write(`${"total".padEnd(14)} ${ms(res.totalUs).padStart(10)}${res.why ? `  new X server: ${res.why}` : ""}\n`);
   },
 });

@@ -156,6 +156,13 @@ export const SERVE_SETTINGS = {
     flag: "reset-files",
     help: "Reset empties the file root (everything in it is deleted: use a root of the desktop's own, never a home with your files); kept otherwise",
   }),
+  fileRootTemplate: text({
+    flag: "file-root-template",
+    value: "DIR",
+    env: "DESKTOPD_FILE_ROOT_TEMPLATE",
+    defaultHelp: "none: Reset leaves the root empty",
+    help: "the file root's starting contents: Reset empties the root and copies DIR in (implies --reset-files), and an empty root gets a copy at start; DIR must lie outside the root (a read-only mount)",
+  }),
   token: text({ env: "DESKTOPD_TOKEN", defaultHelp: "the token file's, generated at first start", help: "the bearer token" }),
   bootstrapSecretFile: text({
     flag: "bootstrap-secret-file",
@@ -200,6 +207,8 @@ export interface ServeConfig {
   fileRoot?: string;
   /** Reset empties the file root. */
   resetFiles: boolean;
+  /** Reset then copies this directory in (and an empty root gets a copy at start). */
+  fileRootTemplate?: string;
   /** The bearer token when DESKTOPD_TOKEN gives it. */
   token?: string;
   /** Start unclaimed: the bootstrap secret, or the file that holds it. */
@@ -233,9 +242,10 @@ export function serveConfig(v: Values<typeof SERVE_SETTINGS>, env: Env): ServeCo
     throw new UsageError("DESKTOPD_TOKEN and a bootstrap secret do not go together: a warm desktop gets its token from a Claim");
   }
   // Reset deletes everything in the root: never the default, the user's home.
-  if (v.resetFiles && (v.noFiles || v.fileRoot === undefined)) {
+  if ((v.resetFiles || v.fileRootTemplate !== undefined) && (v.noFiles || v.fileRoot === undefined)) {
+    const flag = v.resetFiles ? "--reset-files" : "--file-root-template";
     throw new UsageError(
-      "--reset-files needs --file-root (or DESKTOPD_FILE_ROOT): Reset deletes everything in the root, and the default root is $HOME",
+      `${flag} needs --file-root (or DESKTOPD_FILE_ROOT): Reset deletes everything in the root, and the default root is $HOME`,
     );
   }
   return {
@@ -255,7 +265,8 @@ export function serveConfig(v: Values<typeof SERVE_SETTINGS>, env: Env): ServeCo
     idleSpeedup: v.idleSpeedup,
     runtimeDir: v.runtimeDir ?? defaultRuntimeDir(env),
     fileRoot: v.noFiles ? undefined : (v.fileRoot ?? env.HOME ?? homedir()),
-    resetFiles: v.resetFiles,
+    resetFiles: v.resetFiles || v.fileRootTemplate !== undefined,
+    fileRootTemplate: v.fileRootTemplate,
     token: v.token,
     bootstrap:
       v.bootstrapSecret !== undefined

@@ -4,6 +4,7 @@ import { mkdir } from "node:fs/promises";
 import { DEFAULT_IDLE_SPEEDUP } from "../desktop/desktop.js";
 import { FileRoot } from "../files/file-root.js";
 import { PartialUploads, sweepPartialUploads } from "../files/partial-uploads.js";
+import { startingFiles } from "../files/root-template.js";
 import { createLogger } from "../logger.js";
 import { sweepDeadInstances } from "../os/instance-dir.js";
 import { serviceRuntimeDir } from "../os/runtime-dir.js";
@@ -71,6 +72,12 @@ export const serve = defineCommand({
     const files = config.fileRoot === undefined ? undefined : new FileRoot(config.fileRoot, { partials: PartialUploads.in(runtimeDir) });
     // Uploads a killed desktopd left half done must not linger in the root.
     if (files) await sweepPartialUploads(runtimeDir, files, logger);
+    const fileTemplate =
+      files && config.fileRootTemplate
+        ? await startingFiles(config.fileRootTemplate, files.root, logger).catch((err: Error) => {
+            throw new UsageError(err.message);
+          })
+        : undefined;
     // Loaded only when a collector is named: most desktops send no traces.
     const tracing = config.otlpEndpoint
       ? (await import("../server/tracing/tracing.js")).startTracing({ endpoint: config.otlpEndpoint, version: SERVICE_VERSION })
@@ -86,6 +93,7 @@ export const serve = defineCommand({
       allowOrigins: config.allowOrigins,
       files,
       resetFiles: config.resetFiles,
+      fileTemplate,
       metricsListen: config.metricsListen,
       tracing,
     });

@@ -28,6 +28,8 @@ export interface DesktopAppsOptions {
 export class DesktopApps {
   private readonly started: DisplayProcess[] = [];
   private stopping = false;
+  /** Programs being stopped on purpose (their exit is not news). */
+  private readonly ending = new Set<DisplayProcess>();
 
   constructor(private readonly opts: DesktopAppsOptions) {}
 
@@ -55,7 +57,7 @@ export class DesktopApps {
       env: { ...this.opts.env, ...opts.env },
       cwd: opts.cwd ?? homedir(),
       logger: this.opts.logger,
-      stopping: () => this.stopping,
+      stopping: () => this.stopping || this.ending.size > 0,
     });
     this.started.push(child);
     void this.opts.dir?.recordGroup(child.pid).catch(() => undefined);
@@ -75,13 +77,32 @@ export class DesktopApps {
   /** SIGTERM to every group, SIGKILL after `graceMs` to what is left (a shell under an xterm shares its group). */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    const groups = this.groups;
+    await this.end(this.started, graceMs);
+  }
+
+  /**
+   * Stops every program but the one with pid `keep` (the window manager), as
+   * `stop` does, and forgets them (CloseWindow may kill none of them
+   * from then on); later programs start as usual. Resolves with how many
+   * were stopped.
+   */
+  async stopAllBut(keep: number | undefined, graceMs: number): Promise<number> {
+    const doomed = this.started.filter((c) => c.pid !== keep);
+    for (const c of doomed) this.ending.add(c);
+    await this.end(doomed, graceMs);
+    this.started.splice(0, this.started.length, ...this.started.filter((c) => !doomed.includes(c)));
+    for (const c of doomed) this.ending.delete(c);
+    return doomed.length;
+  }
+
+  private async end(children: DisplayProcess[], graceMs: number): Promise<void> {
+    const groups = children.map((c) => c.pid).filter((p): p is number => p !== undefined);
     for (const pid of groups) killGroup(pid, "SIGTERM");
     const killAll = () => {
       for (const pid of groups) killGroup(pid, "SIGKILL");
     };
     const timer = setTimeout(killAll, graceMs);
-    await Promise.allSettled(this.started.map((c) => c.exited));
+    await Promise.allSettled(children.map((c) => c.exited));
     clearTimeout(timer);
     killAll();
   }

@@ -147,6 +147,25 @@ export interface ClipboardControl {
   set(text: string, selection: SelectionName): Promise<void>;
 }
 
+/** One part of a Reset: what it did and how long it took, ms. */
+export interface ResetPart {
+  name: string;
+  ms: number;
+  detail: string;
+}
+
+/** What a Reset did (DesktopHost.reset). */
+export interface ResetOutcome {
+  /** The desktop from now on. */
+  session: DesktopSession;
+  /** A new X server was started: asked for, or the old desktop could not be cleaned (`why`). */
+  newServer: boolean;
+  why?: string;
+  /** The parts before and after `whileStopped`, in order. */
+  before: ResetPart[];
+  after: ResetPart[];
+}
+
 /** How another X client joins a desktop's display (specs, diagnostics). */
 export interface DisplayEndpoint {
   /** ":N". */
@@ -223,14 +242,17 @@ export interface DesktopHost {
   /** Whether a call would find a desktop ready for input now, and why not (readiness probes); never starts one. */
   readiness(): Readiness;
   /**
-   * Replaces the running desktop with a new one (a fresh X server, the
-   * `--open` apps started again): the old one's calls and streams fail
-   * UNAVAILABLE ("... was reset"). Resolves once the new one takes input,
-   * with how long stopping and starting took (ms). `whileStopped` runs in
-   * between, when no program of the desktop runs. DesktopClosedError after
-   * close; DesktopUnavailableError when the new desktop cannot start.
+   * Makes the desktop clean for the next task: in place where the backend
+   * can (the same X server, its programs stopped and its state made fresh),
+   * or with `newServer` (and when cleaning in place fails) a new desktop
+   * (a fresh X server, the `--open` apps started again). The old session's
+   * calls and streams fail UNAVAILABLE ("... was reset"). `whileStopped`
+   * runs when no program of the desktop runs (but the window manager, in
+   * place). Resolves once the desktop takes input, with each part timed.
+   * DesktopClosedError after close; DesktopUnavailableError when a new
+   * desktop cannot start.
    */
-  reset(whileStopped?: () => Promise<void>): Promise<{ session: DesktopSession; stopMs: number; startMs: number }>;
+  reset(whileStopped?: () => Promise<void>, opts?: { newServer?: boolean }): Promise<ResetOutcome>;
   /** Desktop starts and losses, as they happen (metrics, logs). */
   readonly events: EventEmitter<HostEvents>;
   /** Stops everything started; idempotent. Later calls throw DesktopClosedError. */

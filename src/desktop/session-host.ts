@@ -9,9 +9,11 @@
  *   is marked lost at once (its session's calls fail UNAVAILABLE from then
  *   on), then stopped and replaced once, on the next `session()`; one stalled
  *   for good (`events.replace`) is replaced without waiting for a call;
- * - `reset()` replaces the running desktop on purpose: its calls and streams
- *   fail UNAVAILABLE ("... was reset"), it is stopped with everything it
- *   started, and a new one is launched (the `--open` apps with it);
+ * - `reset()` makes the desktop clean on purpose: its calls and streams fail
+ *   UNAVAILABLE ("... was reset"); a backend that can cleans it in place
+ *   (a new session over the same X server), otherwise, or when asked, it is
+ *   stopped with everything it started and a new one is launched (the
+ *   `--open` apps with it);
  * - `close()` is final and idempotent: it waits for a launch in flight, stops
  *   the desktop, and every later `session()` throws DesktopClosedError; a
  *   launch that finishes after `close()` began is stopped and its callers
@@ -20,7 +22,7 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import { abortable } from "../os/sleep.js";
-import type { DesktopHost, HostEvents, Readiness } from "./desktop.js";
+import type { DesktopHost, HostEvents, Readiness, ResetOutcome, ResetPart } from "./desktop.js";
 import { DesktopClosedError } from "./errors.js";
 import { Session, type SessionDriver, type SessionOptions } from "./session.js";
 
@@ -40,6 +42,15 @@ export interface SessionLauncher<D extends SessionDriver> {
    * "replaced" for a dead desktop about to be replaced, "closed" at close.
    */
   stop(driver: D, why: "replaced" | "closed"): Promise<void>;
+  /**
+   * Cleans desktop `driver` in place for Reset, without a new X server:
+   * stops its programs but the window manager, runs `whileStopped`, makes
+   * the display fresh and starts the `--open` apps again; resolves with the
+   * parts before and after `whileStopped`, timed. Rejects when the desktop
+   * cannot be cleaned (the host then starts a new one). Without it every
+   * Reset starts a new desktop.
+   */
+  clean?(driver: D, whileStopped: () => Promise<void>): Promise<{ before: ResetPart[]; after: ResetPart[] }>;
   /** A cheap synchronous liveness check on every `session()`: why the desktop is dead, or undefined while it lives. */
   probe?(driver: D): string | undefined;
   /** Log fields that identify a desktop (its display, say). */
@@ -57,6 +68,8 @@ export class SessionHost<D extends SessionDriver = SessionDriver> implements Des
   /** Why each session died, once it has (reported before it was held, too). */
   private readonly deaths = new WeakMap<Session, string>();
   private launching?: Promise<Session>;
+  /** Points a desktop's event reports (lost, replace) at the session that now holds it, after an in-place reset. */
+  private readonly rebind = new WeakMap<object, (s: Session) => void>();
   private closing?: Promise<void>;
   /** Whether a desktop ran before (a launch is then a replacement). */
   private started = false;
@@ -131,32 +144,91 @@ export class SessionHost<D extends SessionDriver = SessionDriver> implements Des
   }
 
   /**
-   * Stops the running desktop (a launch in flight finishes first), runs
-   * `whileStopped` (no program of the desktop runs then), and starts a new
-   * one; resolves with it once it takes input, and how long stopping and
-   * starting took (ms). The old desktop's calls and streams fail UNAVAILABLE ("... was
-   * reset"). DesktopClosedError after close.
+   * Makes the desktop clean for the next task. By default in place when the
+   * backend can (`SessionLauncher.clean`) and the desktop is alive: its
+   * programs but the window manager stopped, `whileStopped` run, the display
+   * made fresh; with `newServer` (or when cleaning in place fails) it is
+   * stopped with everything it started (a launch in flight finishes first),
+   * `whileStopped` runs (no program of the desktop runs then), and a new one
+   * is launched. Either way the old session's calls and streams fail
+   * UNAVAILABLE ("... was reset"), calls wait for the new session, and this
+   * resolves once it takes input. DesktopClosedError after close.
    */
-  async reset(whileStopped?: () => Promise<void>): Promise<{ session: Session; stopMs: number; startMs: number }> {
+  async reset(whileStopped: () => Promise<void> = async () => {}, opts: { newServer?: boolean } = {}): Promise<ResetOutcome> {
     if (this.closing) throw new DesktopClosedError();
     await this.launching?.catch(() => undefined);
-    const t0 = performance.now();
-    let stopMs = 0;
     const old = this.running;
+    const clean = this.launcher.clean?.bind(this.launcher);
+    const alive = old !== undefined && !this.deaths.has(old) && this.launcher.probe?.(old.driver as D) === undefined;
     if (old) {
       this.running = undefined;
-      this.opts.logger.info(this.describe(old), "resetting the desktop: stopping it");
+      this.opts.logger.info({ ...this.describe(old), newServer: opts.newServer === true }, "resetting the desktop");
       this.deaths.set(old, "reset");
       this.lastLoss = "reset";
       old.markLost("was reset");
-      await this.launcher.stop(old.driver as D, "replaced");
-      stopMs = performance.now() - t0;
-      if (this.closing) throw new DesktopClosedError();
     }
-    await whileStopped?.();
-    const t1 = performance.now();
-    const session = await this.session();
-    return { session, stopMs, startMs: performance.now() - t1 };
+    let ran = false;
+    const once = async () => {
+      if (ran) return;
+      ran = true;
+      await whileStopped();
+    };
+    const work = (async (): Promise<ResetOutcome & { session: Session }> => {
+      let why: string | undefined;
+      if (old && alive && clean && !opts.newServer) {
+        try {
+          const parts = await clean(old.driver as D, once);
+          if (this.closing) throw new DesktopClosedError();
+          return { session: this.adopt(old.driver as D), newServer: false, ...parts };
+        } catch (err) {
+          if (err instanceof DesktopClosedError) throw err;
+          why = `it could not be cleaned in place: ${(err as Error).message}`;
+          this.opts.logger.warn(
+            { ...this.describe(old), err: (err as Error).message },
+            "cleaning the desktop in place failed; starting a new one",
+          );
+        }
+      }
+      const t0 = performance.now();
+      if (old) await this.launcher.stop(old.driver as D, "replaced");
+      if (this.closing) throw new DesktopClosedError();
+      const stopMs = performance.now() - t0;
+      await once();
+      const t1 = performance.now();
+      const session = await this.replace();
+      return {
+        session,
+        newServer: true,
+        why:
+          why ??
+          (opts.newServer
+            ? "asked for"
+            : old && !alive
+              ? "the old desktop was dead"
+              : clean
+                ? undefined
+                : `the ${this.backend} backend cannot clean one in place`),
+        before: [{ name: "stop desktop", ms: stopMs, detail: "its programs' process groups killed, its X server stopped" }],
+        after: [{ name: "start desktop", ms: performance.now() - t1, detail: "a new X server, window manager and --open apps" }],
+      };
+    })();
+    const launching = work
+      .then((r) => r.session)
+      .finally(() => {
+        if (this.launching === launching) this.launching = undefined;
+      });
+    launching.catch(() => undefined);
+    this.launching = launching;
+    return work;
+  }
+
+  /** A new session over a desktop cleaned in place; its reports of death now reach it. */
+  private adopt(driver: D): Session {
+    const session = new Session(driver, this.opts);
+    this.rebind.get(driver)?.(session);
+    this.running = session;
+    this.opts.logger.info(this.describe(session), "desktop cleaned in place");
+    return session;
   }
 
   private async replace(): Promise<Session> {
@@ -196,6 +268,9 @@ export class SessionHost<D extends SessionDriver = SessionDriver> implements Des
       throw err;
     }
     session = new Session(driver, this.opts);
+    this.rebind.set(driver, (s) => {
+      session = s;
+    });
     if (this.closing) {
       session.markLost("closed");
       await this.launcher.stop(driver, "closed");

@@ -61,6 +61,8 @@ export interface ServerOptions {
   files?: FileRoot;
   /** Reset empties `files`' root (`serve --reset-files`); kept otherwise. */
   resetFiles?: boolean;
+  /** Reset fills the emptied file root with a copy of this directory (`--file-root-template`). */
+  fileTemplate?: string;
   /** Time between WebSocket pings to /vnc viewers, ms (src/server/viewer/websocket.ts: 25 s). */
   viewerPingMs?: number;
   /** Serve /metrics on this address without the token, instead of on the service port behind it. */
@@ -98,6 +100,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const health = new HealthState();
   const metrics = new Metrics();
   const status = new DesktopStatus(desktop, health, metrics, logger);
+  const credentials = typeof opts.token === "string" ? undefined : opts.token;
   const origins = new OriginPolicy(opts.allowOrigins);
   const scheme = opts.tls ? "https" : "http";
   const services = routes({
@@ -106,7 +109,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     recordingLimits: opts.recordingLimits,
     files: opts.files,
     resetFiles: opts.resetFiles,
-    credentials: typeof opts.token === "string" ? undefined : opts.token,
+    fileTemplate: opts.fileTemplate,
+    credentials,
     logger,
     health,
     metrics,

@@ -20,6 +20,9 @@ declare module "x11" {
     screen: Screen[];
     min_keycode: number;
     max_keycode: number;
+    /** This connection's XID range: resource_base with bits of resource_mask (X11 protocol, connection setup). */
+    resource_base: number;
+    resource_mask: number;
   }
 
   /** A core input event as the client emits it ("event"). */
@@ -101,6 +104,8 @@ declare module "x11" {
   export interface XRes {
     ClientIdMask: { ClientXID: 1; LocalClientPID: 2 };
     /** `client`: any XID of the client (a window it made); `value` holds the pid for LocalClientPID. */
+    /** Every client of the server, as its XID range. */
+    QueryClients(cb: Callback<{ resourceBase: number; resourceMask: number }[]>): void;
     QueryClientIds(specs: { client: number; mask: number }[], cb: Callback<{ client: number; mask: number; value: number[] }[]>): void;
   }
 
@@ -153,6 +158,7 @@ declare module "x11" {
     SendEvent(destination: number, propagate: number, eventMask: number, event: Record<string, unknown>): void;
     /** A ClientMessage about `wid` sent to `destination` (EWMH: the root, with SubstructureRedirect|SubstructureNotify). */
     SendClientMessage(destination: number, wid: number, messageType: number, format: number, data: number[], eventMask?: number): void;
+    QueryTree(window: number, cb: Callback<{ root: number; parent: number; children: number[] }>): void;
     GetInputFocus(cb: Callback<{ focus: number }>): void;
     SetInputFocus(window: number, revertTo: number): void;
     QueryPointer(window: number, cb: Callback<PointerReply>): void;
@@ -168,6 +174,14 @@ declare module "x11" {
     ): void;
     GetKeyboardMapping(first: number, count: number, cb: Callback<number[][]>): void;
     ChangeKeyboardMapping(first: number, perKeycode: number, keysyms: number[]): void;
+    /** Keycodes per modifier (Shift, Lock, Control, Mod1..Mod5), 0 for none. */
+    GetModifierMapping(cb: Callback<number[][]>): void;
+    /** Replies 0 Success, 1 Busy (a key of a changed modifier is down), 2 Failed. */
+    SetModifierMapping(rows: number[][], cb: Callback<number>): void;
+    /** 32 bytes: bit k set while keycode k is down. */
+    QueryKeymap(cb: Callback<Buffer>): void;
+    /** Closes the connection of the client that owns `resource` (an XID of its range). */
+    KillClient(resource: number): void;
     CreateWindow(
       id: number,
       parent: number,

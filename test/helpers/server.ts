@@ -67,7 +67,7 @@ export interface RecordingSetup {
 
 async function serve<D extends SessionDriver>(
   host: SessionHost<D>,
-  setup: RecordingSetup & { files?: FileRoot; resetFiles?: boolean; bootstrap?: string } = {},
+  setup: RecordingSetup & { files?: FileRoot; resetFiles?: boolean; fileTemplate?: string; bootstrap?: string } = {},
 ): Promise<TestServer<D>> {
   // A warm desktop: `token` is then the bootstrap secret, good for Claim only.
   const token = setup.bootstrap ?? generateToken();
@@ -85,6 +85,7 @@ async function serve<D extends SessionDriver>(
     tls: setup.tls,
     files: setup.files,
     resetFiles: setup.resetFiles,
+    fileTemplate: setup.fileTemplate,
     viewerPingMs: setup.viewerPingMs,
   });
   const ca = setup.tls?.cert;
@@ -124,6 +125,8 @@ export interface TestServerOptions extends RecordingSetup {
   files?: FileRoot;
   /** Reset empties the file root (`serve --reset-files`). */
   resetFiles?: boolean;
+  /** Reset then fills it with a copy of this directory (`serve --file-root-template`). */
+  fileTemplate?: string;
   /** Start unclaimed with this bootstrap secret (`serve --bootstrap-secret-file`); `token` is then the secret. */
   bootstrap?: string;
 }

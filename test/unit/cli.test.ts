@@ -55,6 +55,7 @@ describe("serve configuration", () => {
       runtimeDir: "/run/user/7/desktopd",
       fileRoot: homedir(),
       resetFiles: false,
+      fileRootTemplate: undefined,
       bootstrap: undefined,
       token: undefined,
       tokenFile: "/home/u/.config/desktopd/token",
@@ -112,6 +113,7 @@ describe("serve configuration", () => {
       [[], { DESKTOPD_LOG_LEVEL: "loud" }, /^DESKTOPD_LOG_LEVEL: expected fatal, error/],
       [[], { OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }, /^OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" must start with http/],
       [["--reset-files"], {}, /^--reset-files needs --file-root/],
+      [["--file-root-template", "/srv/template"], {}, /^--file-root-template needs --file-root/],
       [
         [],
         { DESKTOPD_TOKEN: "t".repeat(20), DESKTOPD_BOOTSTRAP_SECRET: "b".repeat(20) },

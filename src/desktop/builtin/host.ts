@@ -16,6 +16,7 @@ import { FrameReader } from "../x11/capture.js";
 import { windowManagerReady } from "../x11/windows.js";
 import { X11Session } from "../x11/x11-session.js";
 import { XTest } from "../x11/xtest.js";
+import { cleanInPlace } from "./clean.js";
 import { BuiltinDriver } from "./driver.js";
 import { type BuiltinOptions, DEFAULTS, REPLACE_GRACE_MS } from "./options.js";
 import { XServer } from "./xserver.js";
@@ -88,6 +89,7 @@ export function builtinHost(options: BuiltinOptions): BuiltinHost {
         await d.x11.close(why === "closed");
         await d.server.stop(why === "replaced" ? REPLACE_GRACE_MS : undefined);
       },
+      clean: (d, whileStopped) => cleanInPlace(d, opts.open, opts.geometry, whileStopped),
       describe: (d) => ({ display: d.server.display }),
     },
     { logger: log, inputOrder: opts.inputOrder },

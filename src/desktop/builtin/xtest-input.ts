@@ -17,7 +17,7 @@ import { BUTTONS, MAPPING_GRACE_MS, MULTI_CLICK_GAP_MS, SHIFT_L, TYPE_BATCH, WHE
 export class XTestInput implements DesktopInput {
   constructor(
     private readonly x: X11Connection,
-    private readonly xtest: XTest,
+    readonly xtest: XTest,
     private readonly clock: Clock,
   ) {}
 

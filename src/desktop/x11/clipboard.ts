@@ -350,6 +350,11 @@ export class Clipboard implements ClipboardControl {
     }
   }
 
+  /** The first XID of this clipboard's connection (src/desktop/x11/clean-display.ts spares it). */
+  get resourceBase(): number {
+    return this.x.resourceBase;
+  }
+
   close(): void {
     this.x.close();
   }

@@ -27,6 +27,8 @@ export class X11Connection {
   readonly root: number;
   private readonly X: XClient;
   private keymap!: Keymap;
+  /** The keyboard and modifier mappings at connect, for restoreKeyboard. */
+  private original!: { rows: number[][]; modifiers: number[][] };
   private closed = false;
   /**
    * Rejecters of the requests awaiting a reply, failed at once if the
@@ -104,13 +106,54 @@ export class X11Connection {
   private async init(): Promise<void> {
     const X = this.X;
     const min = this.display.min_keycode;
-    const rows = await this.request<number[][]>((cb) => X.GetKeyboardMapping(min, this.display.max_keycode - min + 1, cb));
-    this.keymap = new Keymap(min, rows, {
+    const [rows, modifiers] = await Promise.all([
+      this.request<number[][]>((cb) => X.GetKeyboardMapping(min, this.display.max_keycode - min + 1, cb)),
+      this.request<number[][]>((cb) => X.GetModifierMapping(cb)),
+    ]);
+    this.original = { rows, modifiers };
+    this.keymap = this.newKeymap(rows);
+  }
+
+  private newKeymap(rows: number[][]): Keymap {
+    return new Keymap(this.display.min_keycode, rows, {
       changeMapping: async (first, rows) => {
-        X.ChangeKeyboardMapping(first, rows[0].length, rows.flat());
+        this.X.ChangeKeyboardMapping(first, rows[0].length, rows.flat());
         await this.sync();
       },
     });
+  }
+
+  /**
+   * Puts back the keyboard and modifier mappings this connection found at
+   * connect (what a program changed with xmodmap, say, and every lent
+   * keycode), in one change each and only where they differ. Keys must be up
+   * (SetModifierMapping is refused while a key of a changed modifier is
+   * down). Resolves with what was restored.
+   */
+  async restoreKeyboard(): Promise<{ keyboard: boolean; modifiers: boolean }> {
+    const X = this.X;
+    const min = this.display.min_keycode;
+    const { rows, modifiers } = this.original;
+    const [now, mods] = await Promise.all([
+      this.request<number[][]>((cb) => X.GetKeyboardMapping(min, rows.length, cb)),
+      this.request<number[][]>((cb) => X.GetModifierMapping(cb)),
+    ]);
+    const same = (a: number[][], b: number[][]) => JSON.stringify(a) === JSON.stringify(b);
+    const keyboard = !same(now, rows);
+    if (keyboard) X.ChangeKeyboardMapping(min, rows[0].length, rows.flat());
+    const modified = !same(mods, modifiers);
+    if (modified) {
+      const status = await this.request<number>((cb) => X.SetModifierMapping(modifiers, cb));
+      if (status !== 0) throw new Error(`SetModifierMapping answered ${status === 1 ? "Busy" : "Failed"}`);
+    }
+    await this.sync();
+    this.keymap = this.newKeymap(rows);
+    return { keyboard, modifiers: modified };
+  }
+
+  /** The first XID of this connection's range (X-Resource lists clients by it). */
+  get resourceBase(): number {
+    return this.display.resource_base;
   }
 
   /** Extension `name` of the `x11` package (cached per connection), bounded like every request. */

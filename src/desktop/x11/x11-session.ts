@@ -12,10 +12,12 @@ import type { ClipboardControl, SelectionName, WindowControl } from "../desktop.
 import { DesktopUnavailableError } from "../errors.js";
 import { ChangeLog } from "../screen-changes.js";
 import type { StallWatch } from "../stall.js";
+import { type CleanReport, cleanDisplay } from "./clean-display.js";
 import { Clipboard } from "./clipboard.js";
 import { X11Connection } from "./connection.js";
 import { watchDamage } from "./damage-watch.js";
 import { ewmhWindows } from "./windows.js";
+import type { XTest } from "./xtest.js";
 
 export interface X11SessionOptions {
   /** ":N". */
@@ -96,6 +98,21 @@ export class X11Session {
   /** The managed windows; CloseWindow kills only processes `mayKill` allows. */
   windows(mayKill: (pid: number) => boolean): WindowControl {
     return ewmhWindows(this.x, mayKill);
+  }
+
+  /**
+   * Cleans the display in place for Reset (src/desktop/x11/clean-display.ts):
+   * the clipboard's connection is closed first (its selections go with it;
+   * the next use opens a new one), then every client but this session's
+   * connections and `keepPids`' is disconnected.
+   */
+  async clean(xtest: XTest, keepPids: number[]): Promise<CleanReport> {
+    const clip = await this.clip?.catch(() => undefined);
+    this.clip = undefined;
+    clip?.close();
+    // The closed clipboard connection may still be listed for a moment: it is ours all the same.
+    const own = [this.x.resourceBase, this.watcher.resourceBase, ...(clip ? [clip.resourceBase] : [])];
+    return cleanDisplay({ x: this.x, xtest, own, keepPids });
   }
 
   /** Pings the server between calls for `stall` (src/desktop/stall.ts); `replace` once it stalled for `replaceAfterMs`. */

@@ -222,14 +222,21 @@ export const TOOLS = {
   }),
   reset_desktop: tool({
     description: () =>
-      "Return the desktop to a clean state for a new task: every application closed, a new screen with the startup apps, recordings deleted, and the files too when the service is set to. Take a new screenshot afterwards.",
-    input: {},
+      "Return the desktop to a clean state for a new task: every application closed, the startup apps started again, clipboard, keyboard and pointer fresh, recordings deleted, and the files too when the service is set to. Take a new screenshot afterwards.",
+    input: {
+      new_x_server: z
+        .boolean()
+        .default(false)
+        .describe("start a new X server instead of cleaning the running one (slower, nothing of the old one left)"),
+    },
     annotations: { title: "Reset the desktop", destructiveHint: true, idempotentHint: true },
-    run: async (_, c) => {
-      const res = await c.client.reset({}, options(c));
+    run: async (args, c) => {
+      const res = await c.client.reset({ newXServer: args.new_x_server }, options(c));
       return json({
         steps: res.steps.map((s) => ({ name: s.name, ms: Number(s.durationUs) / 1000, detail: s.detail })),
         total_ms: Number(res.totalUs) / 1000,
+        new_x_server: res.newXServer,
+        ...(res.why ? { why: res.why } : {}),
       });
     },
   }),

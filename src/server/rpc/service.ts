@@ -37,6 +37,8 @@ export interface ServiceOptions {
   files?: FileRoot;
   /** Reset empties the file root (`serve --reset-files`). */
   resetFiles?: boolean;
+  /** Reset fills the emptied file root from this directory. */
+  fileTemplate?: string;
   /** A warm desktop's credentials (Claim); unset when the service started with a token. */
   credentials?: Credentials;
   logger: Logger;
@@ -46,7 +48,7 @@ export interface ServiceOptions {
 
 export function desktopService(opts: ServiceOptions): ServiceImpl<typeof DesktopService> {
   const { host, recordings, logger, metrics } = opts;
-  const resetOpts = { host, recordings, files: opts.files, resetFiles: opts.resetFiles, logger };
+  const resetOpts = { host, recordings, files: opts.files, resetFiles: opts.resetFiles, fileTemplate: opts.fileTemplate, logger };
   const limits = opts.recordingLimits ?? DEFAULT_RECORDING_LIMITS;
   const frames = new SharedFrames();
   return {
@@ -84,7 +86,7 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
     closeWindow: (req, ctx) => closeWindow(host, req, ctx.signal),
     getClipboard: (req, ctx) => getClipboard(host, req, ctx.signal),
     setClipboard: (req, ctx) => setClipboard(host, req, ctx.signal),
-    reset: (req) => resetRpc(resetOpts, opts.credentials, req.unclaim),
+    reset: (req) => resetRpc(resetOpts, opts.credentials, req),
     claim: (req, ctx) => claimDesktop(opts.credentials, req, ctx.requestHeader.get("authorization"), resetOpts, logger),
   };
 }
