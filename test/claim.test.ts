@@ -1,10 +1,12 @@
 /**
  * A warm desktop through two tasks, on both backends: started unclaimed
  * with a bootstrap secret (every call refused but Claim), claimed by task A
- * (the secret refused from then on; of two Claims at once, one wins), used (an app, the clipboard, a file,
- * the pointer), given back with Reset{unclaim}, claimed by task B with a
- * reset: B finds no trace of A (window, clipboard, files, pointer), and A's
- * token and the bootstrap secret are both refused. Then `desktopd serve`
+ * (the secret refused from then on; of two Claims at once, one wins; a
+ * second Claim allows A's web origin, whose pages then get CORS while other
+ * origins get 403), used (an app, the clipboard, a file, the pointer), given
+ * back with Reset{unclaim}, claimed by task B with a reset: B finds no trace
+ * of A (window, clipboard, files, pointer, A's origin), and A's token and
+ * the bootstrap secret are both refused. Then `desktopd serve`
  * itself: its log lines carry the claim's label and never a token.
  */
 import assert from "node:assert/strict";
@@ -25,6 +27,18 @@ import { startPortableServer, startTestServer, type TestServer, type TestServerO
 const MAIN = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const code = (e: unknown) => ConnectError.from(e).code;
 const secret = () => randomBytes(24).toString("base64url");
+const TASK_ORIGIN = "https://task-a.example:8443";
+
+/** A Connect call (GetDisplay) as a browser page of `origin` makes it: its status and the CORS answer. */
+async function fromPage(url: string, token: string, origin: string): Promise<{ status: number; allowOrigin: string | null }> {
+  const res = await fetch(`${url}/desktop.v1.DesktopService/GetDisplay`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}`, origin },
+    body: "{}",
+  });
+  await res.arrayBuffer();
+  return { status: res.status, allowOrigin: res.headers.get("access-control-allow-origin") };
+}
 
 const backends: { name: string; start: (o: TestServerOptions) => Promise<TestServer<SessionDriver>> }[] = [
   { name: "builtin", start: (o) => startTestServer(o) as Promise<TestServer<SessionDriver>> },
@@ -54,8 +68,18 @@ for (const backend of backends) {
       const racers = [secret(), secret()];
       const raced = await Promise.allSettled(racers.map((token) => pool.claim({ token, label: "task-a" })));
       assert.deepEqual(raced.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
-      const tokenA = racers[raced.findIndex((r) => r.status === "fulfilled")];
-      const a = createDesktopClient({ baseUrl: t.url, token: tokenA });
+      let tokenA = racers[raced.findIndex((r) => r.status === "fulfilled")];
+      let a = createDesktopClient({ baseUrl: t.url, token: tokenA });
+      // A claims again to allow its web page's origin.
+      await assert.rejects(
+        a.claim({ token: secret(), label: "task-a", allowedOrigins: ["https://task-a.example/app"] }),
+        (e) => code(e) === Code.InvalidArgument && /allowed_origins\[0\]/.test(String(e)),
+      );
+      tokenA = secret();
+      await a.claim({ token: tokenA, label: "task-a", allowedOrigins: [TASK_ORIGIN] });
+      a = createDesktopClient({ baseUrl: t.url, token: tokenA });
+      assert.deepEqual(await fromPage(t.url, tokenA, TASK_ORIGIN), { status: 200, allowOrigin: TASK_ORIGIN });
+      assert.equal((await fromPage(t.url, tokenA, "https://other.example")).status, 403);
       await assert.rejects(pool.getDisplay({}), (e) => code(e) === Code.Unauthenticated, "the bootstrap secret is refused once claimed");
       await assert.rejects(pool.claim({ token: secret(), label: "thief" }), (e) => code(e) === Code.Unauthenticated);
       const title = `task-a-${randomUUID().slice(0, 8)}`;
@@ -73,11 +97,13 @@ for (const backend of backends) {
 
       const tokenB = secret();
       const claimed = await pool.claim({ token: tokenB, label: "task-b", reset: true });
-      assert.deepEqual(
-        claimed.reset?.steps.map((s) => s.name),
-        ["recordings", "stop desktop", "files", "start desktop"],
+      assert.equal(
+        claimed.reset?.steps.find((s) => s.name === "files")?.detail,
+        "0 entries removed",
+        "emptied by the unclaiming Reset already",
       );
       const b = createDesktopClient({ baseUrl: t.url, token: tokenB });
+      assert.equal((await fromPage(t.url, tokenB, TASK_ORIGIN)).status, 403, "A's origin went with A's claim");
       assert.equal(
         (await b.listWindows({})).windows.find((w) => w.title === title),
         undefined,

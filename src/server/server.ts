@@ -101,7 +101,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const metrics = new Metrics();
   const status = new DesktopStatus(desktop, health, metrics, logger);
   const credentials = typeof opts.token === "string" ? undefined : opts.token;
-  const origins = new OriginPolicy(opts.allowOrigins);
+  const origins = new OriginPolicy(opts.allowOrigins, () => credentials?.origins ?? []);
   const scheme = opts.tls ? "https" : "http";
   const services = routes({
     host: desktop,

@@ -3,7 +3,8 @@
  * task has claimed yet, the pool's bootstrap secret, which is good for
  * `Claim` only. A Claim sets the tenant's token (and a label for the logs);
  * from then on the bootstrap secret is refused and only that token works,
- * until the tenant gives the desktop back (`Reset` with `unclaim`). Tokens
+ * until the tenant gives the desktop back (`Reset` with `unclaim`). A claim
+ * may also allow web origins for its task, which go with it. Tokens
  * are never returned or logged; compared as in checkBearer (constant time).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
@@ -24,6 +25,8 @@ export class Credentials {
   private readonly bootstrap: string | undefined;
   /** The claim's label, for log lines; undefined while unclaimed or when started with a token. */
   label: string | undefined;
+  /** Web origins the claim allowed (src/server/transport/origins.ts); none while unclaimed. */
+  origins: readonly string[] = [];
 
   /** `token`: the tenant's, from the start; `bootstrap`: start unclaimed, claimable with it. At least one. */
   constructor(opts: { token?: string | undefined; bootstrap?: string | undefined }) {
@@ -55,16 +58,18 @@ export class Credentials {
     return this.bootstrap !== undefined;
   }
 
-  /** Sets the tenant's token and label; the bootstrap secret is refused from now on. */
-  claim(token: string, label: string | undefined): void {
+  /** Sets the tenant's token, label and allowed origins; the bootstrap secret is refused from now on. */
+  claim(token: string, label: string | undefined, origins: readonly string[] = []): void {
     this.token = token;
     this.label = label;
+    this.origins = origins;
   }
 
   /** Back to unclaimed: the token is refused, the bootstrap secret claims again. */
   unclaim(): void {
     this.token = undefined;
     this.label = undefined;
+    this.origins = [];
   }
 }
 

@@ -2,8 +2,8 @@
  * Which web pages may use the service from a browser. A browser says which
  * page a request comes from in its `Origin` header (RFC 6454); programs send
  * none. Allowed: requests without an Origin, the service's own origin (the
- * live view), and the origins given with `--allow-origin`. Nothing else by
- * default.
+ * live view), the origins given with `--allow-origin`, and those the current
+ * Claim allowed (ClaimRequest.allowed_origins). Nothing else by default.
  *
  * For the allowed other origins the RPCs answer CORS (the Fetch standard,
  * https://fetch.spec.whatwg.org/#http-cors-protocol): preflights get the
@@ -48,7 +48,11 @@ export type OriginVerdict =
 export class OriginPolicy {
   private readonly allowed: Set<string>;
 
-  constructor(allowed: readonly string[] = []) {
+  /** `allowed`: `--allow-origin`'s; `claimed`: those the current Claim allowed besides, read on every request. */
+  constructor(
+    allowed: readonly string[] = [],
+    private readonly claimed: () => readonly string[] = () => [],
+  ) {
     this.allowed = new Set(allowed);
   }
 
@@ -62,7 +66,7 @@ export class OriginPolicy {
     if (origin === undefined) return { kind: "same" };
     const host = headers[":authority"] ?? headers.host;
     if (typeof host === "string" && origin === `${scheme}://${host}`) return { kind: "same" };
-    return this.allowed.has(origin) ? { kind: "cors", origin } : { kind: "refused", origin };
+    return this.allowed.has(origin) || this.claimed().includes(origin) ? { kind: "cors", origin } : { kind: "refused", origin };
   }
 
   /**
