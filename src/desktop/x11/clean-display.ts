@@ -22,6 +22,7 @@
  * SetModifierMapping), https://www.x.org/releases/current/doc/xproto/x11protocol.html;
  * X-Resource 1.2, https://www.x.org/releases/current/doc/resourceproto/resproto.txt.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { X11Connection } from "./connection.js";
 import type { XTest } from "./xtest.js";
 
@@ -79,31 +80,38 @@ interface Client {
 
 /** How many rounds of disconnecting a display may take (programs that reconnect as fast as they are disconnected make it fail). */
 const ROUNDS = 3;
+/** How long clients without a window get to go away by themselves (a program that just exited is still listed until the server reads its socket's end), ms. */
+const BARE_WAIT_MS = 1000;
+const BARE_POLL_MS = 25;
 
 /**
  * KillClient for every client not ours and not kept; resolves with how many.
  * KillClient names a client by one of its resources, so each is found by a
  * window it made (a walk of the window tree); a client without a window
- * cannot be disconnected, and then this rejects (a new X server is needed).
+ * cannot be disconnected: it gets BARE_WAIT_MS to go by itself (the
+ * programs were just stopped), then this rejects (a new X server is needed).
  */
 async function disconnectClients(opts: CleanOptions): Promise<number> {
   let total = 0;
-  for (let round = 0; round < ROUNDS; round++) {
+  let rounds = 0;
+  const waitUntil = performance.now() + BARE_WAIT_MS;
+  for (;;) {
     const doomed = await foreignClients(opts);
     if (doomed.length === 0) return total;
     const windows = await allWindows(opts.x);
     const named = doomed.map((c) => ({ c, w: windows.find((w) => (w & ~c.resourceMask) === c.resourceBase) }));
     const bare = named.filter((n) => n.w === undefined);
-    if (bare.length) {
+    const killable = named.filter((n) => n.w !== undefined);
+    if (killable.length && rounds++ === ROUNDS) throw new Error(`X clients keep connecting after ${ROUNDS} rounds of disconnecting them`);
+    for (const { w } of killable) opts.x.send((X) => X.KillClient(w as number));
+    await opts.x.sync();
+    total += killable.length;
+    if (bare.length && performance.now() >= waitUntil) {
       const pids = bare.map((n) => n.c.pid ?? "unknown").join(", ");
       throw new Error(`${bare.length} X clients of the last task have no window to be disconnected by (pids ${pids})`);
     }
-    for (const { w } of named) opts.x.send((X) => X.KillClient(w as number));
-    await opts.x.sync();
-    total += doomed.length;
+    if (bare.length) await sleep(BARE_POLL_MS);
   }
-  if ((await foreignClients(opts)).length) throw new Error(`X clients keep connecting after ${ROUNDS} rounds of disconnecting them`);
-  return total;
 }
 
 /** The clients that are neither ours nor kept (by the pid the server knows them by). */
