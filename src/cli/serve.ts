@@ -1,18 +1,11 @@
 /** `desktopd serve`: the service, until SIGINT/SIGTERM. */
 import { readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { DEFAULT_IDLE_SPEEDUP } from "../desktop/desktop.js";
-import { FileRoot } from "../files/file-root.js";
-import { PartialUploads, sweepPartialUploads } from "../files/partial-uploads.js";
-import { startingFiles } from "../files/root-template.js";
 import { createLogger } from "../logger.js";
 import { sweepDeadInstances } from "../os/instance-dir.js";
 import { serviceRuntimeDir } from "../os/runtime-dir.js";
-import { Recordings } from "../recordings/recordings.js";
-import { type RunningServer, startServer } from "../server/server.js";
-import { CONNECTION_LIMITS } from "../server/transport/connection-limits.js";
+import type { RunningServer } from "../server/server.js";
 import { Credentials } from "../server/transport/credentials.js";
-import { SERVICE_VERSION } from "../version.js";
 import { createBackend } from "./backend.js";
 import { banner } from "./banner.js";
 import { defineCommand, UsageError } from "./command.js";
@@ -60,43 +53,21 @@ export const serve = defineCommand({
     const runtimeDir = await serviceRuntimeDir(config.runtimeDir);
     // A desktopd killed before it could clean up left a desktop running: stop it first.
     await sweepDeadInstances(runtimeDir, logger);
-    const host = await createBackend({ ...config, env, runtimeDir, logger });
-    const idleSpeedup = config.idleSpeedup === 0 ? "off" : { ...DEFAULT_IDLE_SPEEDUP, factor: config.idleSpeedup };
-    const recordings = await Recordings.create({ host, logger, runtimeDir, idleSpeedup });
     const bootstrap = config.bootstrap && bootstrapSecret(config.bootstrap);
     const { token, source, generated } = bootstrap
       ? { token: undefined, source: "", generated: false }
       : serverToken(config.token, config.tokenFile);
     credentials = new Credentials({ token, bootstrap });
-    const connectionLimits = { ...CONNECTION_LIMITS, maxConnections: config.maxConnections };
-    const files = config.fileRoot === undefined ? undefined : new FileRoot(config.fileRoot, { partials: PartialUploads.in(runtimeDir) });
-    // Uploads a killed desktopd left half done must not linger in the root.
-    if (files) await sweepPartialUploads(runtimeDir, files, logger);
-    const fileTemplate =
-      files && config.fileRootTemplate
-        ? await startingFiles(config.fileRootTemplate, files.root, logger).catch((err: Error) => {
-            throw new UsageError(err.message);
-          })
-        : undefined;
-    // Loaded only when a collector is named: most desktops send no traces.
-    const tracing = config.otlpEndpoint
-      ? (await import("../server/tracing/tracing.js")).startTracing({ endpoint: config.otlpEndpoint, version: SERVICE_VERSION })
-      : undefined;
-    server = await startServer({
-      desktop: host,
-      token: credentials,
-      logger,
-      ...config.listen,
-      recordings,
-      tls,
-      connectionLimits,
-      allowOrigins: config.allowOrigins,
-      files,
-      resetFiles: config.resetFiles,
-      fileTemplate,
-      metricsListen: config.metricsListen,
-      tracing,
-    });
+    const host = await createBackend({ ...config, env, runtimeDir, logger });
+    // The desktop starts now, while the rest of the service loads (a third of a cold start); a failure is retried by the service.
+    host.session().catch(() => undefined);
+    try {
+      const { startService } = await import("./serve-service.js");
+      server = await startService({ config, host, credentials, runtimeDir, tls, logger });
+    } catch (err) {
+      await host.close();
+      throw err;
+    }
     if (stopSignal) return void shutdown(server);
     if (token === undefined) {
       process.stderr.write(`\ndesktopd: serving on ${server.url}, unclaimed: a Claim with the bootstrap secret hands it to a task\n\n`);

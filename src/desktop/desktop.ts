@@ -253,6 +253,8 @@ export interface DesktopHost {
    * desktop cannot start.
    */
   reset(whileStopped?: () => Promise<void>, opts?: { newServer?: boolean }): Promise<ResetOutcome>;
+  /** How long the first desktop took to start, ms, once it has (for watchers that begin after it: the service starts the desktop before its server). */
+  readonly firstStartMs?: number;
   /** Desktop starts and losses, as they happen (metrics, logs). */
   readonly events: EventEmitter<HostEvents>;
   /** Stops everything started; idempotent. Later calls throw DesktopClosedError. */

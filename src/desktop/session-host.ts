@@ -78,6 +78,7 @@ export class SessionHost<D extends SessionDriver = SessionDriver> implements Des
   /** Why the last launch failed, until one succeeds. */
   private failure?: string;
   readonly events = new EventEmitter<HostEvents>();
+  firstStartMs?: number;
 
   constructor(
     readonly backend: string,
@@ -279,7 +280,9 @@ export class SessionHost<D extends SessionDriver = SessionDriver> implements Des
     // Held even if it died while launching: the next session() then replaces it.
     this.running = session;
     this.failure = undefined;
-    this.events.emit("started", { ms: performance.now() - t0, replacement: this.started });
+    const ms = performance.now() - t0;
+    if (!this.started) this.firstStartMs = ms;
+    this.events.emit("started", { ms, replacement: this.started });
     this.started = true;
     if (early !== undefined) this.lost(session, early);
     return session;

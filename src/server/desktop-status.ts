@@ -30,10 +30,13 @@ export class DesktopStatus {
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {
-    host.events.on("started", ({ ms, replacement }) => {
+    const started = ({ ms, replacement }: { ms: number; replacement: boolean }) => {
       metrics.desktopStarts.inc({ kind: replacement ? "replacement" : "first", result: "ok" });
       metrics.desktopStartSeconds.observe(ms / 1000);
-    });
+    };
+    // The first desktop may have started before the service was built (src/cli/serve.ts starts it first).
+    if (host.firstStartMs !== undefined) started({ ms: host.firstStartMs, replacement: false });
+    host.events.on("started", started);
     host.events.on("failed", ({ replacement }) =>
       metrics.desktopStarts.inc({ kind: replacement ? "replacement" : "first", result: "failed" }),
     );
