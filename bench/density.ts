@@ -220,7 +220,13 @@ try {
   if (loaded) memory("memory per desktop, busy (one Firefox ESR page)", loaded);
   console.log(`Reset in place, client-observed over ${inPlace.length}: ${fmt(inPlace, "ms")}`);
   console.log(`Reset with a new X server, client-observed over ${newServer.length}: ${fmt(newServer, "ms")}`);
-  console.log(`idle desktops that fit in ${(memTotal / 1024).toFixed(1)} GiB at the p50 RSS: ${Math.floor(memTotal / perDesktop)}`);
+  const perDesktopPss = quantile(
+    idle.map((f) => f.pss),
+    0.5,
+  );
+  console.log(
+    `idle desktops that fit in ${(memTotal / 1024).toFixed(1)} GiB: ${Math.floor(memTotal / perDesktop)} at the p50 RSS (nothing shared), ${Math.floor(memTotal / perDesktopPss)} at the p50 PSS (binaries and libraries shared, as on one node)`,
+  );
   console.log(
     "published, for comparison: a Chrome GUI sandbox pod 200-250 MiB steady, about 120 pods per 8-vCPU/30 GB node (agent-sandbox examples/gke-swap)",
   );

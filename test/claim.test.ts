@@ -3,11 +3,12 @@
  * with a bootstrap secret (every call refused but Claim), claimed by task A
  * (the secret refused from then on; of two Claims at once, one wins; a
  * second Claim allows A's web origin, whose pages then get CORS while other
- * origins get 403), used (an app, the clipboard, a file, the pointer), given
- * back with Reset{unclaim}, claimed by task B with a reset: B finds no trace
- * of A (window, clipboard, files, pointer, A's origin), and A's token and
- * the bootstrap secret are both refused. Then `desktopd serve`
- * itself: its log lines carry the claim's label and never a token.
+ * origins get 403), used (an app, the clipboard, a file, the pointer, a
+ * key remapped by an X client of its own), given back with Reset{unclaim},
+ * claimed by task B with a reset: B finds no trace of A (window, clipboard,
+ * files, pointer, keymap, A's origin), and A's token and the bootstrap
+ * secret are both refused. Then `desktopd serve` itself: its log lines
+ * carry the claim's label and never a token.
  */
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -21,6 +22,7 @@ import { execa } from "execa";
 import { createDesktopClient } from "../src/client/client.js";
 import type { SessionDriver } from "../src/desktop/session.js";
 import { FileRoot } from "../src/files/file-root.js";
+import { dirtyKeyboard, keyboardState, XK_a, XK_z } from "./helpers/keyboard.js";
 import { eventually, stderrMatch } from "./helpers/process.js";
 import { startPortableServer, startTestServer, type TestServer, type TestServerOptions } from "./helpers/server.js";
 
@@ -91,6 +93,8 @@ for (const backend of backends) {
       }
       await a.uploadFile(upload());
       await a.action({ action: { case: "leftClick", value: { coordinate: { x: 31, y: 41 } } } });
+      const outsider = await dirtyKeyboard(t);
+      assert.equal((await keyboardState(t)).keysym, XK_z);
 
       await a.reset({ unclaim: true });
       await assert.rejects(a.getDisplay({}), (e) => code(e) === Code.Unauthenticated, "A's token is refused once given back");
@@ -112,6 +116,8 @@ for (const backend of backends) {
       assert.deepEqual(await readdir(root), []);
       const cursor = await b.action({ action: { case: "cursorPosition", value: {} } });
       assert.notDeepEqual([cursor.cursor?.x, cursor.cursor?.y], [31, 41]);
+      assert.equal((await keyboardState(t)).keysym, XK_a, "the keymap is fresh");
+      outsider.close();
       await assert.rejects(a.getDisplay({}), (e) => code(e) === Code.Unauthenticated, "A's token");
       await assert.rejects(pool.getDisplay({}), (e) => code(e) === Code.Unauthenticated, "the bootstrap secret");
       await assert.rejects(pool.claim({ token: secret(), label: "late" }), (e) => code(e) === Code.Unauthenticated);

@@ -25,10 +25,10 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { execa } from "execa";
-import { LOCK_MASK } from "../src/desktop/keys.js";
 import type { SessionDriver } from "../src/desktop/session.js";
 import { X11Connection } from "../src/desktop/x11/connection.js";
 import { FileRoot } from "../src/files/file-root.js";
+import { dirtyKeyboard, keyboardState, XK_a, XK_z } from "./helpers/keyboard.js";
 import { alive, eventually } from "./helpers/process.js";
 import { startPortableServer, startTestServer, type TestServer, type TestServerOptions } from "./helpers/server.js";
 
@@ -38,10 +38,6 @@ const OPENED = "opened-at-start";
 
 const IN_PLACE = ["recordings", "stop programs", "clean display", "files", "start apps"];
 const NEW_SERVER = ["recordings", "stop desktop", "files", "start desktop"];
-// Keycode 38 is "a" in Xvnc's keymap; the task maps it to "z".
-const KEYCODE_A = 38;
-const [XK_a, XK_z] = [0x61, 0x7a];
-
 const backends: {
   name: string;
   start: (o: TestServerOptions) => Promise<TestServer<SessionDriver>>;
@@ -57,38 +53,6 @@ const backends: {
     why: /portabledesktop backend cannot clean one in place/,
   },
 ];
-
-/** An X client of the task's, from outside the desktop, with a window of its own; it remaps a key. */
-async function dirtyKeyboard(t: TestServer<SessionDriver>): Promise<X11Connection> {
-  const x = await X11Connection.connect(t.x11().display, t.x11().cookie);
-  x.send((X) => X.CreateWindow(X.AllocID(), x.root, 0, 0, 10, 10, 0, 0, 0, 0, {}));
-  const min = x.display.min_keycode;
-  const [row] = await x.call<number[][]>((X, cb) => X.GetKeyboardMapping(KEYCODE_A, 1, cb));
-  assert.equal(row[0], XK_a);
-  x.send((X) =>
-    X.ChangeKeyboardMapping(
-      KEYCODE_A,
-      row.length,
-      row.map((k, i) => (i < 2 ? XK_z : k)),
-    ),
-  );
-  await x.sync();
-  assert.ok(min <= KEYCODE_A);
-  return x;
-}
-
-async function keyboardState(
-  t: TestServer<SessionDriver>,
-): Promise<{ keysym: number; capsLock: boolean; pointer: [number, number]; buttons: number }> {
-  const x = await X11Connection.connect(t.x11().display, t.x11().cookie);
-  try {
-    const [row] = await x.call<number[][]>((X, cb) => X.GetKeyboardMapping(KEYCODE_A, 1, cb));
-    const p = await x.pointer();
-    return { keysym: row[0], capsLock: (p.buttonMask & LOCK_MASK) !== 0, pointer: [p.x, p.y], buttons: p.buttonMask & 0x1f00 };
-  } finally {
-    x.close();
-  }
-}
 
 for (const backend of backends) {
   describe(`Reset: ${backend.name}`, () => {
