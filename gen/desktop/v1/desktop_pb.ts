@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file desktop/v1/desktop.proto.
  */
 export const file_desktop_v1_desktop: GenFile = /*@__PURE__*/
-  fileDesc("ChhkZXNrdG9wL3YxL2Rlc2t0b3AucHJvdG8SCmRlc2t0b3AudjEiHQoFUG9pbnQSCQoBeBgBIAEoBRIJCgF5GAIgASgFIiUKBFNpemUSDQoFd2lkdGgYASABKAUSDgoGaGVpZ2h0GAIgASgFIjsKBFJlY3QSCQoBeBgBIAEoBRIJCgF5GAIgASgFEg0KBXdpZHRoGAMgASgFEg4KBmhlaWdodBgEIAEoBSJdCgVJbWFnZRIMCgRkYXRhGAEgASgMEicKBmZvcm1hdBgCIAEoDjIXLmRlc2t0b3AudjEuSW1hZ2VGb3JtYXQSDQoFd2lkdGgYAyABKAUSDgoGaGVpZ2h0GAQgASgFIhMKEUdldERpc3BsYXlSZXF1ZXN0IrUBChJHZXREaXNwbGF5UmVzcG9uc2USJQoLbmF0aXZlX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoVZGVmYXVsdF9kZWNsYXJlZF9zaXplGAIgASgLMhAuZGVza3RvcC52MS5TaXplEg8KB2JhY2tlbmQYAyABKAkSNgoOc2NyZWVuX2NoYW5nZXMYBCABKA4yHi5kZXNrdG9wLnYxLlNjcmVlbkNoYW5nZVNvdXJjZSIZCglLZXlBY3Rpb24SDAoEdGV4dBgBIAEoCSIpCgpUeXBlQWN0aW9uEgwKBHRleHQYASABKAkSDQoFcGFzdGUYAiABKAgiFgoUQ3Vyc29yUG9zaXRpb25BY3Rpb24iOAoPTW91c2VNb3ZlQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50IkcKC0NsaWNrQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EhEKCW1vZGlmaWVycxgCIAEoCSJgCgpEcmFnQWN0aW9uEisKEHN0YXJ0X2Nvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCmNvb3JkaW5hdGUYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50IjoKEU1vdXNlQnV0dG9uQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50IogBCgxTY3JvbGxBY3Rpb24SJQoKY29vcmRpbmF0ZRgBIAEoCzIRLmRlc2t0b3AudjEuUG9pbnQSLgoJZGlyZWN0aW9uGAIgASgOMhsuZGVza3RvcC52MS5TY3JvbGxEaXJlY3Rpb24SDgoGYW1vdW50GAMgASgFEhEKCW1vZGlmaWVycxgEIAEoCSIyCg1Ib2xkS2V5QWN0aW9uEgwKBHRleHQYASABKAkSEwoLZHVyYXRpb25fbXMYAiABKAUiTAoQU2NyZWVuc2hvdEFjdGlvbhInCgZmb3JtYXQYASABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAiABKAUiIQoKV2FpdEFjdGlvbhITCgtkdXJhdGlvbl9tcxgBIAEoBSIuCgpab29tQWN0aW9uEiAKBnJlZ2lvbhgBIAEoCzIQLmRlc2t0b3AudjEuUmVjdCIuCgZTZXR0bGUSEAoIcXVpZXRfbXMYASABKAUSEgoKdGltZW91dF9tcxgCIAEoBSJiCgxTZXR0bGVSZXN1bHQSDwoHc2V0dGxlZBgBIAEoCBIRCgl3YWl0ZWRfbXMYAiABKAUSLgoGc291cmNlGAMgASgOMh4uZGVza3RvcC52MS5TY3JlZW5DaGFuZ2VTb3VyY2UiWwoMQ2FwdHVyZUFmdGVyEhEKCXNldHRsZV9tcxgBIAEoBRInCgZmb3JtYXQYAiABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAyABKAUiuAgKDUFjdGlvblJlcXVlc3QSJQoLc2NhbGVkX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoNY2FwdHVyZV9hZnRlchgCIAEoCzIYLmRlc2t0b3AudjEuQ2FwdHVyZUFmdGVyEiIKBnNldHRsZRgDIAEoCzISLmRlc2t0b3AudjEuU2V0dGxlEhkKEWNsYW1wX2Nvb3JkaW5hdGVzGAQgASgIEiQKA2tleRgKIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASKQoIa2V5X2Rvd24YCyABKAsyFS5kZXNrdG9wLnYxLktleUFjdGlvbkgAEicKBmtleV91cBgMIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASJgoEdHlwZRgNIAEoCzIWLmRlc2t0b3AudjEuVHlwZUFjdGlvbkgAEjsKD2N1cnNvcl9wb3NpdGlvbhgOIAEoCzIgLmRlc2t0b3AudjEuQ3Vyc29yUG9zaXRpb25BY3Rpb25IABIxCgptb3VzZV9tb3ZlGA8gASgLMhsuZGVza3RvcC52MS5Nb3VzZU1vdmVBY3Rpb25IABItCgpsZWZ0X2NsaWNrGBAgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi4KC3JpZ2h0X2NsaWNrGBEgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi8KDG1pZGRsZV9jbGljaxgSIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIvCgxkb3VibGVfY2xpY2sYEyABKAsyFy5kZXNrdG9wLnYxLkNsaWNrQWN0aW9uSAASLwoMdHJpcGxlX2NsaWNrGBQgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEjEKD2xlZnRfY2xpY2tfZHJhZxgVIAEoCzIWLmRlc2t0b3AudjEuRHJhZ0FjdGlvbkgAEjgKD2xlZnRfbW91c2VfZG93bhgWIAEoCzIdLmRlc2t0b3AudjEuTW91c2VCdXR0b25BY3Rpb25IABI2Cg1sZWZ0X21vdXNlX3VwGBcgASgLMh0uZGVza3RvcC52MS5Nb3VzZUJ1dHRvbkFjdGlvbkgAEioKBnNjcm9sbBgYIAEoCzIYLmRlc2t0b3AudjEuU2Nyb2xsQWN0aW9uSAASLQoIaG9sZF9rZXkYGSABKAsyGS5kZXNrdG9wLnYxLkhvbGRLZXlBY3Rpb25IABIyCgpzY3JlZW5zaG90GBogASgLMhwuZGVza3RvcC52MS5TY3JlZW5zaG90QWN0aW9uSAASJgoEd2FpdBgbIAEoCzIWLmRlc2t0b3AudjEuV2FpdEFjdGlvbkgAEiYKBHpvb20YHCABKAsyFi5kZXNrdG9wLnYxLlpvb21BY3Rpb25IAEIICgZhY3Rpb24ilAEKDkFjdGlvblJlc3BvbnNlEg4KBm91dHB1dBgBIAEoCRIhCgZjdXJzb3IYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCnNjcmVlbnNob3QYAyABKAsyES5kZXNrdG9wLnYxLkltYWdlEigKBnNldHRsZRgEIAEoCzIYLmRlc2t0b3AudjEuU2V0dGxlUmVzdWx0IukBChFTY3JlZW5zaG90UmVxdWVzdBIlCgtzY2FsZWRfc2l6ZRgBIAEoCzIQLmRlc2t0b3AudjEuU2l6ZRInCgZmb3JtYXQYAiABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAyABKAUSDwoHbWF4X2ZwcxgEIAEoARIWCg5pbmNsdWRlX2N1cnNvchgFIAEoCBIgCgZyZWdpb24YBiABKAsyEC5kZXNrdG9wLnYxLlJlY3QSEgoKYWxsX2ZyYW1lcxgHIAEoCBIUCgxrZWVwYWxpdmVfbXMYCCABKA0iywEKElNjcmVlbnNob3RSZXNwb25zZRIgCgVpbWFnZRgBIAEoCzIRLmRlc2t0b3AudjEuSW1hZ2USJQoLbmF0aXZlX3NpemUYAiABKAsyEC5kZXNrdG9wLnYxLlNpemUSEAoIc2VxdWVuY2UYAyABKAQSLwoLY2FwdHVyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmN1cnNvcl9vbWl0dGVkGAUgASgJEhEKCWtlZXBhbGl2ZRgGIAEoCCIaCgpWbmNSZXF1ZXN0EgwKBGRhdGEYASABKAwiGwoLVm5jUmVzcG9uc2USDAoEZGF0YRgBIAEoDCJZChVTdGFydFJlY29yZGluZ1JlcXVlc3QSFAoMcmVjb3JkaW5nX2lkGAEgASgJEhkKDGlkbGVfc3BlZWR1cBgCIAEoCEgAiAEBQg8KDV9pZGxlX3NwZWVkdXAiGAoWU3RhcnRSZWNvcmRpbmdSZXNwb25zZSIsChRTdG9wUmVjb3JkaW5nUmVxdWVzdBIUCgxyZWNvcmRpbmdfaWQYASABKAkiVQoNUmVjb3JkaW5nSW5mbxISCgp2aWRlb19zaXplGAEgASgDEhYKDnRodW1ibmFpbF9zaXplGAIgASgDEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAEifAoVU3RvcFJlY29yZGluZ1Jlc3BvbnNlEikKBGluZm8YASABKAsyGS5kZXNrdG9wLnYxLlJlY29yZGluZ0luZm9IABIVCgt2aWRlb19jaHVuaxgCIAEoDEgAEhkKD3RodW1ibmFpbF9jaHVuaxgDIAEoDEgAQgYKBHBhcnQihgEKCEZpbGVJbmZvEgwKBHBhdGgYASABKAkSDAoEc2l6ZRgCIAEoAxIMCgRtb2RlGAMgASgNEiwKCG1vZGlmaWVkGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIiCgR0eXBlGAUgASgOMhQuZGVza3RvcC52MS5GaWxlVHlwZSI9ChFVcGxvYWRGaWxlUmVxdWVzdBIMCgRwYXRoGAEgASgJEgwKBGRhdGEYAiABKAwSDAoEbW9kZRgDIAEoDSI4ChJVcGxvYWRGaWxlUmVzcG9uc2USIgoEZmlsZRgBIAEoCzIULmRlc2t0b3AudjEuRmlsZUluZm8iIwoTRG93bmxvYWRGaWxlUmVxdWVzdBIMCgRwYXRoGAEgASgJIlUKFERvd25sb2FkRmlsZVJlc3BvbnNlEiQKBGluZm8YASABKAsyFC5kZXNrdG9wLnYxLkZpbGVJbmZvSAASDwoFY2h1bmsYAiABKAxIAEIGCgRwYXJ0IiAKEExpc3RGaWxlc1JlcXVlc3QSDAoEcGF0aBgBIAEoCSI4ChFMaXN0RmlsZXNSZXNwb25zZRIjCgVmaWxlcxgBIAMoCzIULmRlc2t0b3AudjEuRmlsZUluZm8iqwEKGExhdW5jaEFwcGxpY2F0aW9uUmVxdWVzdBIMCgRhcmd2GAEgAygJEhkKEXdvcmtpbmdfZGlyZWN0b3J5GAIgASgJEjoKA2VudhgDIAMoCzItLmRlc2t0b3AudjEuTGF1bmNoQXBwbGljYXRpb25SZXF1ZXN0LkVudkVudHJ5GioKCEVudkVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiKAoZTGF1bmNoQXBwbGljYXRpb25SZXNwb25zZRILCgNwaWQYASABKAUiOwoSTGlzdFdpbmRvd3NSZXF1ZXN0EiUKC3NjYWxlZF9zaXplGAEgASgLMhAuZGVza3RvcC52MS5TaXplIowBCgZXaW5kb3cSCgoCaWQYASABKA0SDQoFdGl0bGUYAiABKAkSEgoKY2xhc3NfbmFtZRgDIAEoCRILCgNwaWQYBCABKAUSIgoIZ2VvbWV0cnkYBSABKAsyEC5kZXNrdG9wLnYxLlJlY3QSDwoHZm9jdXNlZBgGIAEoCBIRCgltaW5pbWl6ZWQYByABKAgiOgoTTGlzdFdpbmRvd3NSZXNwb25zZRIjCgd3aW5kb3dzGAEgAygLMhIuZGVza3RvcC52MS5XaW5kb3ciIwoVQWN0aXZhdGVXaW5kb3dSZXF1ZXN0EgoKAmlkGAEgASgNIhgKFkFjdGl2YXRlV2luZG93UmVzcG9uc2UiNwoSQ2xvc2VXaW5kb3dSZXF1ZXN0EgoKAmlkGAEgASgNEhUKDWtpbGxfYWZ0ZXJfbXMYAiABKA0iJQoTQ2xvc2VXaW5kb3dSZXNwb25zZRIOCgZraWxsZWQYASABKAgiPwoTR2V0Q2xpcGJvYXJkUmVxdWVzdBIoCglzZWxlY3Rpb24YASABKA4yFS5kZXNrdG9wLnYxLlNlbGVjdGlvbiIkChRHZXRDbGlwYm9hcmRSZXNwb25zZRIMCgR0ZXh0GAEgASgJIk0KE1NldENsaXBib2FyZFJlcXVlc3QSDAoEdGV4dBgBIAEoCRIoCglzZWxlY3Rpb24YAiABKA4yFS5kZXNrdG9wLnYxLlNlbGVjdGlvbiIWChRTZXRDbGlwYm9hcmRSZXNwb25zZSI1CgxSZXNldFJlcXVlc3QSDwoHdW5jbGFpbRgBIAEoCBIUCgxuZXdfeF9zZXJ2ZXIYAiABKAgiVAoMQ2xhaW1SZXF1ZXN0Eg0KBXRva2VuGAEgASgJEg0KBWxhYmVsGAIgASgJEg0KBXJlc2V0GAMgASgIEhcKD2FsbG93ZWRfb3JpZ2lucxgEIAMoCSI5Cg1DbGFpbVJlc3BvbnNlEigKBXJlc2V0GAEgASgLMhkuZGVza3RvcC52MS5SZXNldFJlc3BvbnNlImoKDVJlc2V0UmVzcG9uc2USJAoFc3RlcHMYASADKAsyFS5kZXNrdG9wLnYxLlJlc2V0U3RlcBIQCgh0b3RhbF91cxgCIAEoBBIUCgxuZXdfeF9zZXJ2ZXIYAyABKAgSCwoDd2h5GAQgASgJIj4KCVJlc2V0U3RlcBIMCgRuYW1lGAEgASgJEhMKC2R1cmF0aW9uX3VzGAIgASgEEg4KBmRldGFpbBgDIAEoCSpvCgtJbWFnZUZvcm1hdBIcChhJTUFHRV9GT1JNQVRfVU5TUEVDSUZJRUQQABIUChBJTUFHRV9GT1JNQVRfUE5HEAESFQoRSU1BR0VfRk9STUFUX0pQRUcQAhIVChFJTUFHRV9GT1JNQVRfV0VCUBADKp4BCg9TY3JvbGxEaXJlY3Rpb24SIAocU0NST0xMX0RJUkVDVElPTl9VTlNQRUNJRklFRBAAEhcKE1NDUk9MTF9ESVJFQ1RJT05fVVAQARIZChVTQ1JPTExfRElSRUNUSU9OX0RPV04QAhIZChVTQ1JPTExfRElSRUNUSU9OX0xFRlQQAxIaChZTQ1JPTExfRElSRUNUSU9OX1JJR0hUEAQqfAoSU2NyZWVuQ2hhbmdlU291cmNlEiQKIFNDUkVFTl9DSEFOR0VfU09VUkNFX1VOU1BFQ0lGSUVEEAASHwobU0NSRUVOX0NIQU5HRV9TT1VSQ0VfREFNQUdFEAESHwobU0NSRUVOX0NIQU5HRV9TT1VSQ0VfRlJBTUVTEAIqgQEKCEZpbGVUeXBlEhkKFUZJTEVfVFlQRV9VTlNQRUNJRklFRBAAEhUKEUZJTEVfVFlQRV9SRUdVTEFSEAESFwoTRklMRV9UWVBFX0RJUkVDVE9SWRACEhUKEUZJTEVfVFlQRV9TWU1MSU5LEAMSEwoPRklMRV9UWVBFX09USEVSEAQqVgoJU2VsZWN0aW9uEhkKFVNFTEVDVElPTl9VTlNQRUNJRklFRBAAEhcKE1NFTEVDVElPTl9DTElQQk9BUkQQARIVChFTRUxFQ1RJT05fUFJJTUFSWRACMsUKCg5EZXNrdG9wU2VydmljZRJLCgpHZXREaXNwbGF5Eh0uZGVza3RvcC52MS5HZXREaXNwbGF5UmVxdWVzdBoeLmRlc2t0b3AudjEuR2V0RGlzcGxheVJlc3BvbnNlEj8KBkFjdGlvbhIZLmRlc2t0b3AudjEuQWN0aW9uUmVxdWVzdBoaLmRlc2t0b3AudjEuQWN0aW9uUmVzcG9uc2USTQoKU2NyZWVuc2hvdBIdLmRlc2t0b3AudjEuU2NyZWVuc2hvdFJlcXVlc3QaHi5kZXNrdG9wLnYxLlNjcmVlbnNob3RSZXNwb25zZTABEjoKA1ZuYxIWLmRlc2t0b3AudjEuVm5jUmVxdWVzdBoXLmRlc2t0b3AudjEuVm5jUmVzcG9uc2UoATABElcKDlN0YXJ0UmVjb3JkaW5nEiEuZGVza3RvcC52MS5TdGFydFJlY29yZGluZ1JlcXVlc3QaIi5kZXNrdG9wLnYxLlN0YXJ0UmVjb3JkaW5nUmVzcG9uc2USVgoNU3RvcFJlY29yZGluZxIgLmRlc2t0b3AudjEuU3RvcFJlY29yZGluZ1JlcXVlc3QaIS5kZXNrdG9wLnYxLlN0b3BSZWNvcmRpbmdSZXNwb25zZTABEk0KClVwbG9hZEZpbGUSHS5kZXNrdG9wLnYxLlVwbG9hZEZpbGVSZXF1ZXN0Gh4uZGVza3RvcC52MS5VcGxvYWRGaWxlUmVzcG9uc2UoARJTCgxEb3dubG9hZEZpbGUSHy5kZXNrdG9wLnYxLkRvd25sb2FkRmlsZVJlcXVlc3QaIC5kZXNrdG9wLnYxLkRvd25sb2FkRmlsZVJlc3BvbnNlMAESSAoJTGlzdEZpbGVzEhwuZGVza3RvcC52MS5MaXN0RmlsZXNSZXF1ZXN0Gh0uZGVza3RvcC52MS5MaXN0RmlsZXNSZXNwb25zZRJgChFMYXVuY2hBcHBsaWNhdGlvbhIkLmRlc2t0b3AudjEuTGF1bmNoQXBwbGljYXRpb25SZXF1ZXN0GiUuZGVza3RvcC52MS5MYXVuY2hBcHBsaWNhdGlvblJlc3BvbnNlEk4KC0xpc3RXaW5kb3dzEh4uZGVza3RvcC52MS5MaXN0V2luZG93c1JlcXVlc3QaHy5kZXNrdG9wLnYxLkxpc3RXaW5kb3dzUmVzcG9uc2USVwoOQWN0aXZhdGVXaW5kb3cSIS5kZXNrdG9wLnYxLkFjdGl2YXRlV2luZG93UmVxdWVzdBoiLmRlc2t0b3AudjEuQWN0aXZhdGVXaW5kb3dSZXNwb25zZRJOCgtDbG9zZVdpbmRvdxIeLmRlc2t0b3AudjEuQ2xvc2VXaW5kb3dSZXF1ZXN0Gh8uZGVza3RvcC52MS5DbG9zZVdpbmRvd1Jlc3BvbnNlElEKDEdldENsaXBib2FyZBIfLmRlc2t0b3AudjEuR2V0Q2xpcGJvYXJkUmVxdWVzdBogLmRlc2t0b3AudjEuR2V0Q2xpcGJvYXJkUmVzcG9uc2USUQoMU2V0Q2xpcGJvYXJkEh8uZGVza3RvcC52MS5TZXRDbGlwYm9hcmRSZXF1ZXN0GiAuZGVza3RvcC52MS5TZXRDbGlwYm9hcmRSZXNwb25zZRI8CgVSZXNldBIYLmRlc2t0b3AudjEuUmVzZXRSZXF1ZXN0GhkuZGVza3RvcC52MS5SZXNldFJlc3BvbnNlEjwKBUNsYWltEhguZGVza3RvcC52MS5DbGFpbVJlcXVlc3QaGS5kZXNrdG9wLnYxLkNsYWltUmVzcG9uc2VCJlokZGVza3RvcGQvZ2VuL2dvL2Rlc2t0b3AvdjE7ZGVza3RvcHYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChhkZXNrdG9wL3YxL2Rlc2t0b3AucHJvdG8SCmRlc2t0b3AudjEiHQoFUG9pbnQSCQoBeBgBIAEoBRIJCgF5GAIgASgFIiUKBFNpemUSDQoFd2lkdGgYASABKAUSDgoGaGVpZ2h0GAIgASgFIjsKBFJlY3QSCQoBeBgBIAEoBRIJCgF5GAIgASgFEg0KBXdpZHRoGAMgASgFEg4KBmhlaWdodBgEIAEoBSJdCgVJbWFnZRIMCgRkYXRhGAEgASgMEicKBmZvcm1hdBgCIAEoDjIXLmRlc2t0b3AudjEuSW1hZ2VGb3JtYXQSDQoFd2lkdGgYAyABKAUSDgoGaGVpZ2h0GAQgASgFIhMKEUdldERpc3BsYXlSZXF1ZXN0IrUBChJHZXREaXNwbGF5UmVzcG9uc2USJQoLbmF0aXZlX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoVZGVmYXVsdF9kZWNsYXJlZF9zaXplGAIgASgLMhAuZGVza3RvcC52MS5TaXplEg8KB2JhY2tlbmQYAyABKAkSNgoOc2NyZWVuX2NoYW5nZXMYBCABKA4yHi5kZXNrdG9wLnYxLlNjcmVlbkNoYW5nZVNvdXJjZSIZCglLZXlBY3Rpb24SDAoEdGV4dBgBIAEoCSIpCgpUeXBlQWN0aW9uEgwKBHRleHQYASABKAkSDQoFcGFzdGUYAiABKAgiFgoUQ3Vyc29yUG9zaXRpb25BY3Rpb24iOAoPTW91c2VNb3ZlQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50IkcKC0NsaWNrQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EhEKCW1vZGlmaWVycxgCIAEoCSJgCgpEcmFnQWN0aW9uEisKEHN0YXJ0X2Nvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCmNvb3JkaW5hdGUYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50IjoKEU1vdXNlQnV0dG9uQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50IogBCgxTY3JvbGxBY3Rpb24SJQoKY29vcmRpbmF0ZRgBIAEoCzIRLmRlc2t0b3AudjEuUG9pbnQSLgoJZGlyZWN0aW9uGAIgASgOMhsuZGVza3RvcC52MS5TY3JvbGxEaXJlY3Rpb24SDgoGYW1vdW50GAMgASgFEhEKCW1vZGlmaWVycxgEIAEoCSIyCg1Ib2xkS2V5QWN0aW9uEgwKBHRleHQYASABKAkSEwoLZHVyYXRpb25fbXMYAiABKAUiTAoQU2NyZWVuc2hvdEFjdGlvbhInCgZmb3JtYXQYASABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAiABKAUiIQoKV2FpdEFjdGlvbhITCgtkdXJhdGlvbl9tcxgBIAEoBSIuCgpab29tQWN0aW9uEiAKBnJlZ2lvbhgBIAEoCzIQLmRlc2t0b3AudjEuUmVjdCIuCgZTZXR0bGUSEAoIcXVpZXRfbXMYASABKAUSEgoKdGltZW91dF9tcxgCIAEoBSJiCgxTZXR0bGVSZXN1bHQSDwoHc2V0dGxlZBgBIAEoCBIRCgl3YWl0ZWRfbXMYAiABKAUSLgoGc291cmNlGAMgASgOMh4uZGVza3RvcC52MS5TY3JlZW5DaGFuZ2VTb3VyY2UiWwoMQ2FwdHVyZUFmdGVyEhEKCXNldHRsZV9tcxgBIAEoBRInCgZmb3JtYXQYAiABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAyABKAUiuAgKDUFjdGlvblJlcXVlc3QSJQoLc2NhbGVkX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoNY2FwdHVyZV9hZnRlchgCIAEoCzIYLmRlc2t0b3AudjEuQ2FwdHVyZUFmdGVyEiIKBnNldHRsZRgDIAEoCzISLmRlc2t0b3AudjEuU2V0dGxlEhkKEWNsYW1wX2Nvb3JkaW5hdGVzGAQgASgIEiQKA2tleRgKIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASKQoIa2V5X2Rvd24YCyABKAsyFS5kZXNrdG9wLnYxLktleUFjdGlvbkgAEicKBmtleV91cBgMIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASJgoEdHlwZRgNIAEoCzIWLmRlc2t0b3AudjEuVHlwZUFjdGlvbkgAEjsKD2N1cnNvcl9wb3NpdGlvbhgOIAEoCzIgLmRlc2t0b3AudjEuQ3Vyc29yUG9zaXRpb25BY3Rpb25IABIxCgptb3VzZV9tb3ZlGA8gASgLMhsuZGVza3RvcC52MS5Nb3VzZU1vdmVBY3Rpb25IABItCgpsZWZ0X2NsaWNrGBAgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi4KC3JpZ2h0X2NsaWNrGBEgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi8KDG1pZGRsZV9jbGljaxgSIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIvCgxkb3VibGVfY2xpY2sYEyABKAsyFy5kZXNrdG9wLnYxLkNsaWNrQWN0aW9uSAASLwoMdHJpcGxlX2NsaWNrGBQgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEjEKD2xlZnRfY2xpY2tfZHJhZxgVIAEoCzIWLmRlc2t0b3AudjEuRHJhZ0FjdGlvbkgAEjgKD2xlZnRfbW91c2VfZG93bhgWIAEoCzIdLmRlc2t0b3AudjEuTW91c2VCdXR0b25BY3Rpb25IABI2Cg1sZWZ0X21vdXNlX3VwGBcgASgLMh0uZGVza3RvcC52MS5Nb3VzZUJ1dHRvbkFjdGlvbkgAEioKBnNjcm9sbBgYIAEoCzIYLmRlc2t0b3AudjEuU2Nyb2xsQWN0aW9uSAASLQoIaG9sZF9rZXkYGSABKAsyGS5kZXNrdG9wLnYxLkhvbGRLZXlBY3Rpb25IABIyCgpzY3JlZW5zaG90GBogASgLMhwuZGVza3RvcC52MS5TY3JlZW5zaG90QWN0aW9uSAASJgoEd2FpdBgbIAEoCzIWLmRlc2t0b3AudjEuV2FpdEFjdGlvbkgAEiYKBHpvb20YHCABKAsyFi5kZXNrdG9wLnYxLlpvb21BY3Rpb25IAEIICgZhY3Rpb24ivgEKDkFjdGlvblJlc3BvbnNlEg4KBm91dHB1dBgBIAEoCRIhCgZjdXJzb3IYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCnNjcmVlbnNob3QYAyABKAsyES5kZXNrdG9wLnYxLkltYWdlEigKBnNldHRsZRgEIAEoCzIYLmRlc2t0b3AudjEuU2V0dGxlUmVzdWx0EigKBnBoYXNlcxgFIAEoCzIYLmRlc2t0b3AudjEuQWN0aW9uUGhhc2VzImwKDEFjdGlvblBoYXNlcxIQCghvcmRlcl91cxgBIAEoBBIQCghpbnB1dF91cxgCIAEoBBIRCglzZXR0bGVfdXMYAyABKAQSEgoKY2FwdHVyZV91cxgEIAEoBBIRCgllbmNvZGVfdXMYBSABKAQi1wEKEkFjdGlvbkJhdGNoUmVxdWVzdBIlCgtzY2FsZWRfc2l6ZRgBIAEoCzIQLmRlc2t0b3AudjEuU2l6ZRIZChFjbGFtcF9jb29yZGluYXRlcxgCIAEoCBIqCgdhY3Rpb25zGAMgAygLMhkuZGVza3RvcC52MS5CYXRjaGVkQWN0aW9uEiIKBnNldHRsZRgEIAEoCzISLmRlc2t0b3AudjEuU2V0dGxlEi8KDWNhcHR1cmVfYWZ0ZXIYBSABKAsyGC5kZXNrdG9wLnYxLkNhcHR1cmVBZnRlciKhBwoNQmF0Y2hlZEFjdGlvbhIkCgNrZXkYCiABKAsyFS5kZXNrdG9wLnYxLktleUFjdGlvbkgAEikKCGtleV9kb3duGAsgASgLMhUuZGVza3RvcC52MS5LZXlBY3Rpb25IABInCgZrZXlfdXAYDCABKAsyFS5kZXNrdG9wLnYxLktleUFjdGlvbkgAEiYKBHR5cGUYDSABKAsyFi5kZXNrdG9wLnYxLlR5cGVBY3Rpb25IABI7Cg9jdXJzb3JfcG9zaXRpb24YDiABKAsyIC5kZXNrdG9wLnYxLkN1cnNvclBvc2l0aW9uQWN0aW9uSAASMQoKbW91c2VfbW92ZRgPIAEoCzIbLmRlc2t0b3AudjEuTW91c2VNb3ZlQWN0aW9uSAASLQoKbGVmdF9jbGljaxgQIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIuCgtyaWdodF9jbGljaxgRIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIvCgxtaWRkbGVfY2xpY2sYEiABKAsyFy5kZXNrdG9wLnYxLkNsaWNrQWN0aW9uSAASLwoMZG91YmxlX2NsaWNrGBMgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi8KDHRyaXBsZV9jbGljaxgUIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIxCg9sZWZ0X2NsaWNrX2RyYWcYFSABKAsyFi5kZXNrdG9wLnYxLkRyYWdBY3Rpb25IABI4Cg9sZWZ0X21vdXNlX2Rvd24YFiABKAsyHS5kZXNrdG9wLnYxLk1vdXNlQnV0dG9uQWN0aW9uSAASNgoNbGVmdF9tb3VzZV91cBgXIAEoCzIdLmRlc2t0b3AudjEuTW91c2VCdXR0b25BY3Rpb25IABIqCgZzY3JvbGwYGCABKAsyGC5kZXNrdG9wLnYxLlNjcm9sbEFjdGlvbkgAEi0KCGhvbGRfa2V5GBkgASgLMhkuZGVza3RvcC52MS5Ib2xkS2V5QWN0aW9uSAASMgoKc2NyZWVuc2hvdBgaIAEoCzIcLmRlc2t0b3AudjEuU2NyZWVuc2hvdEFjdGlvbkgAEiYKBHdhaXQYGyABKAsyFi5kZXNrdG9wLnYxLldhaXRBY3Rpb25IABImCgR6b29tGBwgASgLMhYuZGVza3RvcC52MS5ab29tQWN0aW9uSABCCAoGYWN0aW9uIuQBChNCYXRjaGVkQWN0aW9uUmVzdWx0Ei8KBnN0YXR1cxgBIAEoDjIfLmRlc2t0b3AudjEuQmF0Y2hlZEFjdGlvblN0YXR1cxIOCgZvdXRwdXQYAiABKAkSIQoGY3Vyc29yGAMgASgLMhEuZGVza3RvcC52MS5Qb2ludBIgCgVpbWFnZRgEIAEoCzIRLmRlc2t0b3AudjEuSW1hZ2USDAoEY29kZRgFIAEoBRIPCgdtZXNzYWdlGAYgASgJEigKBnBoYXNlcxgHIAEoCzIYLmRlc2t0b3AudjEuQWN0aW9uUGhhc2VzIuUBChNBY3Rpb25CYXRjaFJlc3BvbnNlEjAKB3Jlc3VsdHMYASADKAsyHy5kZXNrdG9wLnYxLkJhdGNoZWRBY3Rpb25SZXN1bHQSIQoGY3Vyc29yGAIgASgLMhEuZGVza3RvcC52MS5Qb2ludBIlCgpzY3JlZW5zaG90GAMgASgLMhEuZGVza3RvcC52MS5JbWFnZRIoCgZzZXR0bGUYBCABKAsyGC5kZXNrdG9wLnYxLlNldHRsZVJlc3VsdBIoCgZwaGFzZXMYBSABKAsyGC5kZXNrdG9wLnYxLkFjdGlvblBoYXNlcyLpAQoRU2NyZWVuc2hvdFJlcXVlc3QSJQoLc2NhbGVkX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSJwoGZm9ybWF0GAIgASgOMhcuZGVza3RvcC52MS5JbWFnZUZvcm1hdBIPCgdxdWFsaXR5GAMgASgFEg8KB21heF9mcHMYBCABKAESFgoOaW5jbHVkZV9jdXJzb3IYBSABKAgSIAoGcmVnaW9uGAYgASgLMhAuZGVza3RvcC52MS5SZWN0EhIKCmFsbF9mcmFtZXMYByABKAgSFAoMa2VlcGFsaXZlX21zGAggASgNIssBChJTY3JlZW5zaG90UmVzcG9uc2USIAoFaW1hZ2UYASABKAsyES5kZXNrdG9wLnYxLkltYWdlEiUKC25hdGl2ZV9zaXplGAIgASgLMhAuZGVza3RvcC52MS5TaXplEhAKCHNlcXVlbmNlGAMgASgEEi8KC2NhcHR1cmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5jdXJzb3Jfb21pdHRlZBgFIAEoCRIRCglrZWVwYWxpdmUYBiABKAgiGgoKVm5jUmVxdWVzdBIMCgRkYXRhGAEgASgMIhsKC1ZuY1Jlc3BvbnNlEgwKBGRhdGEYASABKAwiWQoVU3RhcnRSZWNvcmRpbmdSZXF1ZXN0EhQKDHJlY29yZGluZ19pZBgBIAEoCRIZCgxpZGxlX3NwZWVkdXAYAiABKAhIAIgBAUIPCg1faWRsZV9zcGVlZHVwIhgKFlN0YXJ0UmVjb3JkaW5nUmVzcG9uc2UiLAoUU3RvcFJlY29yZGluZ1JlcXVlc3QSFAoMcmVjb3JkaW5nX2lkGAEgASgJIlUKDVJlY29yZGluZ0luZm8SEgoKdmlkZW9fc2l6ZRgBIAEoAxIWCg50aHVtYm5haWxfc2l6ZRgCIAEoAxIYChBkdXJhdGlvbl9zZWNvbmRzGAMgASgBInwKFVN0b3BSZWNvcmRpbmdSZXNwb25zZRIpCgRpbmZvGAEgASgLMhkuZGVza3RvcC52MS5SZWNvcmRpbmdJbmZvSAASFQoLdmlkZW9fY2h1bmsYAiABKAxIABIZCg90aHVtYm5haWxfY2h1bmsYAyABKAxIAEIGCgRwYXJ0IoYBCghGaWxlSW5mbxIMCgRwYXRoGAEgASgJEgwKBHNpemUYAiABKAMSDAoEbW9kZRgDIAEoDRIsCghtb2RpZmllZBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIgoEdHlwZRgFIAEoDjIULmRlc2t0b3AudjEuRmlsZVR5cGUiPQoRVXBsb2FkRmlsZVJlcXVlc3QSDAoEcGF0aBgBIAEoCRIMCgRkYXRhGAIgASgMEgwKBG1vZGUYAyABKA0iOAoSVXBsb2FkRmlsZVJlc3BvbnNlEiIKBGZpbGUYASABKAsyFC5kZXNrdG9wLnYxLkZpbGVJbmZvIiMKE0Rvd25sb2FkRmlsZVJlcXVlc3QSDAoEcGF0aBgBIAEoCSJVChREb3dubG9hZEZpbGVSZXNwb25zZRIkCgRpbmZvGAEgASgLMhQuZGVza3RvcC52MS5GaWxlSW5mb0gAEg8KBWNodW5rGAIgASgMSABCBgoEcGFydCIgChBMaXN0RmlsZXNSZXF1ZXN0EgwKBHBhdGgYASABKAkiOAoRTGlzdEZpbGVzUmVzcG9uc2USIwoFZmlsZXMYASADKAsyFC5kZXNrdG9wLnYxLkZpbGVJbmZvIqsBChhMYXVuY2hBcHBsaWNhdGlvblJlcXVlc3QSDAoEYXJndhgBIAMoCRIZChF3b3JraW5nX2RpcmVjdG9yeRgCIAEoCRI6CgNlbnYYAyADKAsyLS5kZXNrdG9wLnYxLkxhdW5jaEFwcGxpY2F0aW9uUmVxdWVzdC5FbnZFbnRyeRoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIigKGUxhdW5jaEFwcGxpY2F0aW9uUmVzcG9uc2USCwoDcGlkGAEgASgFIjsKEkxpc3RXaW5kb3dzUmVxdWVzdBIlCgtzY2FsZWRfc2l6ZRgBIAEoCzIQLmRlc2t0b3AudjEuU2l6ZSKMAQoGV2luZG93EgoKAmlkGAEgASgNEg0KBXRpdGxlGAIgASgJEhIKCmNsYXNzX25hbWUYAyABKAkSCwoDcGlkGAQgASgFEiIKCGdlb21ldHJ5GAUgASgLMhAuZGVza3RvcC52MS5SZWN0Eg8KB2ZvY3VzZWQYBiABKAgSEQoJbWluaW1pemVkGAcgASgIIjoKE0xpc3RXaW5kb3dzUmVzcG9uc2USIwoHd2luZG93cxgBIAMoCzISLmRlc2t0b3AudjEuV2luZG93IiMKFUFjdGl2YXRlV2luZG93UmVxdWVzdBIKCgJpZBgBIAEoDSIYChZBY3RpdmF0ZVdpbmRvd1Jlc3BvbnNlIjcKEkNsb3NlV2luZG93UmVxdWVzdBIKCgJpZBgBIAEoDRIVCg1raWxsX2FmdGVyX21zGAIgASgNIiUKE0Nsb3NlV2luZG93UmVzcG9uc2USDgoGa2lsbGVkGAEgASgIIj8KE0dldENsaXBib2FyZFJlcXVlc3QSKAoJc2VsZWN0aW9uGAEgASgOMhUuZGVza3RvcC52MS5TZWxlY3Rpb24iJAoUR2V0Q2xpcGJvYXJkUmVzcG9uc2USDAoEdGV4dBgBIAEoCSJNChNTZXRDbGlwYm9hcmRSZXF1ZXN0EgwKBHRleHQYASABKAkSKAoJc2VsZWN0aW9uGAIgASgOMhUuZGVza3RvcC52MS5TZWxlY3Rpb24iFgoUU2V0Q2xpcGJvYXJkUmVzcG9uc2UiNQoMUmVzZXRSZXF1ZXN0Eg8KB3VuY2xhaW0YASABKAgSFAoMbmV3X3hfc2VydmVyGAIgASgIIlQKDENsYWltUmVxdWVzdBINCgV0b2tlbhgBIAEoCRINCgVsYWJlbBgCIAEoCRINCgVyZXNldBgDIAEoCBIXCg9hbGxvd2VkX29yaWdpbnMYBCADKAkiOQoNQ2xhaW1SZXNwb25zZRIoCgVyZXNldBgBIAEoCzIZLmRlc2t0b3AudjEuUmVzZXRSZXNwb25zZSJqCg1SZXNldFJlc3BvbnNlEiQKBXN0ZXBzGAEgAygLMhUuZGVza3RvcC52MS5SZXNldFN0ZXASEAoIdG90YWxfdXMYAiABKAQSFAoMbmV3X3hfc2VydmVyGAMgASgIEgsKA3doeRgEIAEoCSI+CglSZXNldFN0ZXASDAoEbmFtZRgBIAEoCRITCgtkdXJhdGlvbl91cxgCIAEoBBIOCgZkZXRhaWwYAyABKAkqbwoLSW1hZ2VGb3JtYXQSHAoYSU1BR0VfRk9STUFUX1VOU1BFQ0lGSUVEEAASFAoQSU1BR0VfRk9STUFUX1BORxABEhUKEUlNQUdFX0ZPUk1BVF9KUEVHEAISFQoRSU1BR0VfRk9STUFUX1dFQlAQAyqeAQoPU2Nyb2xsRGlyZWN0aW9uEiAKHFNDUk9MTF9ESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIXChNTQ1JPTExfRElSRUNUSU9OX1VQEAESGQoVU0NST0xMX0RJUkVDVElPTl9ET1dOEAISGQoVU0NST0xMX0RJUkVDVElPTl9MRUZUEAMSGgoWU0NST0xMX0RJUkVDVElPTl9SSUdIVBAEKnwKElNjcmVlbkNoYW5nZVNvdXJjZRIkCiBTQ1JFRU5fQ0hBTkdFX1NPVVJDRV9VTlNQRUNJRklFRBAAEh8KG1NDUkVFTl9DSEFOR0VfU09VUkNFX0RBTUFHRRABEh8KG1NDUkVFTl9DSEFOR0VfU09VUkNFX0ZSQU1FUxACKqYBChNCYXRjaGVkQWN0aW9uU3RhdHVzEiUKIUJBVENIRURfQUNUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEh4KGkJBVENIRURfQUNUSU9OX1NUQVRVU19ET05FEAESIAocQkFUQ0hFRF9BQ1RJT05fU1RBVFVTX0ZBSUxFRBACEiYKIkJBVENIRURfQUNUSU9OX1NUQVRVU19OT1RfRVhFQ1VURUQQAyqBAQoIRmlsZVR5cGUSGQoVRklMRV9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRRklMRV9UWVBFX1JFR1VMQVIQARIXChNGSUxFX1RZUEVfRElSRUNUT1JZEAISFQoRRklMRV9UWVBFX1NZTUxJTksQAxITCg9GSUxFX1RZUEVfT1RIRVIQBCpWCglTZWxlY3Rpb24SGQoVU0VMRUNUSU9OX1VOU1BFQ0lGSUVEEAASFwoTU0VMRUNUSU9OX0NMSVBCT0FSRBABEhUKEVNFTEVDVElPTl9QUklNQVJZEAIylQsKDkRlc2t0b3BTZXJ2aWNlEksKCkdldERpc3BsYXkSHS5kZXNrdG9wLnYxLkdldERpc3BsYXlSZXF1ZXN0Gh4uZGVza3RvcC52MS5HZXREaXNwbGF5UmVzcG9uc2USPwoGQWN0aW9uEhkuZGVza3RvcC52MS5BY3Rpb25SZXF1ZXN0GhouZGVza3RvcC52MS5BY3Rpb25SZXNwb25zZRJOCgtBY3Rpb25CYXRjaBIeLmRlc2t0b3AudjEuQWN0aW9uQmF0Y2hSZXF1ZXN0Gh8uZGVza3RvcC52MS5BY3Rpb25CYXRjaFJlc3BvbnNlEk0KClNjcmVlbnNob3QSHS5kZXNrdG9wLnYxLlNjcmVlbnNob3RSZXF1ZXN0Gh4uZGVza3RvcC52MS5TY3JlZW5zaG90UmVzcG9uc2UwARI6CgNWbmMSFi5kZXNrdG9wLnYxLlZuY1JlcXVlc3QaFy5kZXNrdG9wLnYxLlZuY1Jlc3BvbnNlKAEwARJXCg5TdGFydFJlY29yZGluZxIhLmRlc2t0b3AudjEuU3RhcnRSZWNvcmRpbmdSZXF1ZXN0GiIuZGVza3RvcC52MS5TdGFydFJlY29yZGluZ1Jlc3BvbnNlElYKDVN0b3BSZWNvcmRpbmcSIC5kZXNrdG9wLnYxLlN0b3BSZWNvcmRpbmdSZXF1ZXN0GiEuZGVza3RvcC52MS5TdG9wUmVjb3JkaW5nUmVzcG9uc2UwARJNCgpVcGxvYWRGaWxlEh0uZGVza3RvcC52MS5VcGxvYWRGaWxlUmVxdWVzdBoeLmRlc2t0b3AudjEuVXBsb2FkRmlsZVJlc3BvbnNlKAESUwoMRG93bmxvYWRGaWxlEh8uZGVza3RvcC52MS5Eb3dubG9hZEZpbGVSZXF1ZXN0GiAuZGVza3RvcC52MS5Eb3dubG9hZEZpbGVSZXNwb25zZTABEkgKCUxpc3RGaWxlcxIcLmRlc2t0b3AudjEuTGlzdEZpbGVzUmVxdWVzdBodLmRlc2t0b3AudjEuTGlzdEZpbGVzUmVzcG9uc2USYAoRTGF1bmNoQXBwbGljYXRpb24SJC5kZXNrdG9wLnYxLkxhdW5jaEFwcGxpY2F0aW9uUmVxdWVzdBolLmRlc2t0b3AudjEuTGF1bmNoQXBwbGljYXRpb25SZXNwb25zZRJOCgtMaXN0V2luZG93cxIeLmRlc2t0b3AudjEuTGlzdFdpbmRvd3NSZXF1ZXN0Gh8uZGVza3RvcC52MS5MaXN0V2luZG93c1Jlc3BvbnNlElcKDkFjdGl2YXRlV2luZG93EiEuZGVza3RvcC52MS5BY3RpdmF0ZVdpbmRvd1JlcXVlc3QaIi5kZXNrdG9wLnYxLkFjdGl2YXRlV2luZG93UmVzcG9uc2USTgoLQ2xvc2VXaW5kb3cSHi5kZXNrdG9wLnYxLkNsb3NlV2luZG93UmVxdWVzdBofLmRlc2t0b3AudjEuQ2xvc2VXaW5kb3dSZXNwb25zZRJRCgxHZXRDbGlwYm9hcmQSHy5kZXNrdG9wLnYxLkdldENsaXBib2FyZFJlcXVlc3QaIC5kZXNrdG9wLnYxLkdldENsaXBib2FyZFJlc3BvbnNlElEKDFNldENsaXBib2FyZBIfLmRlc2t0b3AudjEuU2V0Q2xpcGJvYXJkUmVxdWVzdBogLmRlc2t0b3AudjEuU2V0Q2xpcGJvYXJkUmVzcG9uc2USPAoFUmVzZXQSGC5kZXNrdG9wLnYxLlJlc2V0UmVxdWVzdBoZLmRlc2t0b3AudjEuUmVzZXRSZXNwb25zZRI8CgVDbGFpbRIYLmRlc2t0b3AudjEuQ2xhaW1SZXF1ZXN0GhkuZGVza3RvcC52MS5DbGFpbVJlc3BvbnNlQiZaJGRlc2t0b3BkL2dlbi9nby9kZXNrdG9wL3YxO2Rlc2t0b3B2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * A point in pixels; which space (native or declared) is said where it is used.
@@ -874,6 +874,13 @@ export type ActionResponse = Message<"desktop.v1.ActionResponse"> & {
    * @generated from field: desktop.v1.SettleResult settle = 4;
    */
   settle?: SettleResult | undefined;
+
+  /**
+   * Where the action's time went.
+   *
+   * @generated from field: desktop.v1.ActionPhases phases = 5;
+   */
+  phases?: ActionPhases | undefined;
 };
 
 /**
@@ -882,6 +889,397 @@ export type ActionResponse = Message<"desktop.v1.ActionResponse"> & {
  */
 export const ActionResponseSchema: GenMessage<ActionResponse> = /*@__PURE__*/
   messageDesc(file_desktop_v1_desktop, 22);
+
+/**
+ * Where an action's (or a batch's) time went, microseconds; 0 for what did
+ * not run.
+ *
+ * @generated from message desktop.v1.ActionPhases
+ */
+export type ActionPhases = Message<"desktop.v1.ActionPhases"> & {
+  /**
+   * Waiting for the application to take earlier input of the other kind
+   * (pointer after keys, keys after pointer).
+   *
+   * @generated from field: uint64 order_us = 1;
+   */
+  orderUs: bigint;
+
+  /**
+   * Sending the input.
+   *
+   * @generated from field: uint64 input_us = 2;
+   */
+  inputUs: bigint;
+
+  /**
+   * Waiting for the screen to settle.
+   *
+   * @generated from field: uint64 settle_us = 3;
+   */
+  settleUs: bigint;
+
+  /**
+   * Reading the framebuffer.
+   *
+   * @generated from field: uint64 capture_us = 4;
+   */
+  captureUs: bigint;
+
+  /**
+   * Encoding images (PNG, JPEG, WebP).
+   *
+   * @generated from field: uint64 encode_us = 5;
+   */
+  encodeUs: bigint;
+};
+
+/**
+ * Describes the message desktop.v1.ActionPhases.
+ * Use `create(ActionPhasesSchema)` to create a new message.
+ */
+export const ActionPhasesSchema: GenMessage<ActionPhases> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 23);
+
+/**
+ * Actions to run in order, and what to do after them.
+ *
+ * @generated from message desktop.v1.ActionBatchRequest
+ */
+export type ActionBatchRequest = Message<"desktop.v1.ActionBatchRequest"> & {
+  /**
+   * Declared size of every action's coordinates, cursors and images,
+   * 1..8192 per axis. Unset = native.
+   *
+   * @generated from field: desktop.v1.Size scaled_size = 1;
+   */
+  scaledSize?: Size | undefined;
+
+  /**
+   * As ActionRequest.clamp_coordinates, for every action.
+   *
+   * @generated from field: bool clamp_coordinates = 2;
+   */
+  clampCoordinates: boolean;
+
+  /**
+   * 1..64 actions, run in this order.
+   *
+   * @generated from field: repeated desktop.v1.BatchedAction actions = 3;
+   */
+  actions: BatchedAction[];
+
+  /**
+   * When set, the response comes once the screen has settled after the last
+   * action that ran (see Settle).
+   *
+   * @generated from field: desktop.v1.Settle settle = 4;
+   */
+  settle?: Settle | undefined;
+
+  /**
+   * When set, a screenshot after the last action that ran (declared size),
+   * after the settle.
+   *
+   * @generated from field: desktop.v1.CaptureAfter capture_after = 5;
+   */
+  captureAfter?: CaptureAfter | undefined;
+};
+
+/**
+ * Describes the message desktop.v1.ActionBatchRequest.
+ * Use `create(ActionBatchRequestSchema)` to create a new message.
+ */
+export const ActionBatchRequestSchema: GenMessage<ActionBatchRequest> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 24);
+
+/**
+ * One action of a batch: the same choices as ActionRequest.action.
+ *
+ * @generated from message desktop.v1.BatchedAction
+ */
+export type BatchedAction = Message<"desktop.v1.BatchedAction"> & {
+  /**
+   * The action; required.
+   *
+   * @generated from oneof desktop.v1.BatchedAction.action
+   */
+  action: {
+    /**
+     * Presses and releases a combo.
+     *
+     * @generated from field: desktop.v1.KeyAction key = 10;
+     */
+    value: KeyAction;
+    case: "key";
+  } | {
+    /**
+     * Presses and holds a combo.
+     *
+     * @generated from field: desktop.v1.KeyAction key_down = 11;
+     */
+    value: KeyAction;
+    case: "keyDown";
+  } | {
+    /**
+     * Releases a combo.
+     *
+     * @generated from field: desktop.v1.KeyAction key_up = 12;
+     */
+    value: KeyAction;
+    case: "keyUp";
+  } | {
+    /**
+     * Types text.
+     *
+     * @generated from field: desktop.v1.TypeAction type = 13;
+     */
+    value: TypeAction;
+    case: "type";
+  } | {
+    /**
+     * Reports the pointer position.
+     *
+     * @generated from field: desktop.v1.CursorPositionAction cursor_position = 14;
+     */
+    value: CursorPositionAction;
+    case: "cursorPosition";
+  } | {
+    /**
+     * Moves the pointer.
+     *
+     * @generated from field: desktop.v1.MouseMoveAction mouse_move = 15;
+     */
+    value: MouseMoveAction;
+    case: "mouseMove";
+  } | {
+    /**
+     * Left click.
+     *
+     * @generated from field: desktop.v1.ClickAction left_click = 16;
+     */
+    value: ClickAction;
+    case: "leftClick";
+  } | {
+    /**
+     * Right click.
+     *
+     * @generated from field: desktop.v1.ClickAction right_click = 17;
+     */
+    value: ClickAction;
+    case: "rightClick";
+  } | {
+    /**
+     * Middle click.
+     *
+     * @generated from field: desktop.v1.ClickAction middle_click = 18;
+     */
+    value: ClickAction;
+    case: "middleClick";
+  } | {
+    /**
+     * Two left clicks.
+     *
+     * @generated from field: desktop.v1.ClickAction double_click = 19;
+     */
+    value: ClickAction;
+    case: "doubleClick";
+  } | {
+    /**
+     * Three left clicks.
+     *
+     * @generated from field: desktop.v1.ClickAction triple_click = 20;
+     */
+    value: ClickAction;
+    case: "tripleClick";
+  } | {
+    /**
+     * Left-button drag.
+     *
+     * @generated from field: desktop.v1.DragAction left_click_drag = 21;
+     */
+    value: DragAction;
+    case: "leftClickDrag";
+  } | {
+    /**
+     * Left button down.
+     *
+     * @generated from field: desktop.v1.MouseButtonAction left_mouse_down = 22;
+     */
+    value: MouseButtonAction;
+    case: "leftMouseDown";
+  } | {
+    /**
+     * Left button up.
+     *
+     * @generated from field: desktop.v1.MouseButtonAction left_mouse_up = 23;
+     */
+    value: MouseButtonAction;
+    case: "leftMouseUp";
+  } | {
+    /**
+     * Wheel scroll.
+     *
+     * @generated from field: desktop.v1.ScrollAction scroll = 24;
+     */
+    value: ScrollAction;
+    case: "scroll";
+  } | {
+    /**
+     * Hold a key.
+     *
+     * @generated from field: desktop.v1.HoldKeyAction hold_key = 25;
+     */
+    value: HoldKeyAction;
+    case: "holdKey";
+  } | {
+    /**
+     * Screenshot.
+     *
+     * @generated from field: desktop.v1.ScreenshotAction screenshot = 26;
+     */
+    value: ScreenshotAction;
+    case: "screenshot";
+  } | {
+    /**
+     * Wait, settle, then screenshot.
+     *
+     * @generated from field: desktop.v1.WaitAction wait = 27;
+     */
+    value: WaitAction;
+    case: "wait";
+  } | {
+    /**
+     * Full-resolution crop.
+     *
+     * @generated from field: desktop.v1.ZoomAction zoom = 28;
+     */
+    value: ZoomAction;
+    case: "zoom";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message desktop.v1.BatchedAction.
+ * Use `create(BatchedActionSchema)` to create a new message.
+ */
+export const BatchedActionSchema: GenMessage<BatchedAction> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 25);
+
+/**
+ * One action's result, in the order of the request.
+ *
+ * @generated from message desktop.v1.BatchedActionResult
+ */
+export type BatchedActionResult = Message<"desktop.v1.BatchedActionResult"> & {
+  /**
+   * Done, failed or not executed.
+   *
+   * @generated from field: desktop.v1.BatchedActionStatus status = 1;
+   */
+  status: BatchedActionStatus;
+
+  /**
+   * For a done action: as ActionResponse.output.
+   *
+   * @generated from field: string output = 2;
+   */
+  output: string;
+
+  /**
+   * For a done action: the pointer after it, declared space.
+   *
+   * @generated from field: desktop.v1.Point cursor = 3;
+   */
+  cursor?: Point | undefined;
+
+  /**
+   * For a done screenshot, wait or zoom: its image.
+   *
+   * @generated from field: desktop.v1.Image image = 4;
+   */
+  image?: Image | undefined;
+
+  /**
+   * For a failed action: its status code (google.rpc.Code: 3
+   * INVALID_ARGUMENT, 14 UNAVAILABLE, ...).
+   *
+   * @generated from field: int32 code = 5;
+   */
+  code: number;
+
+  /**
+   * For a failed action: the error message.
+   *
+   * @generated from field: string message = 6;
+   */
+  message: string;
+
+  /**
+   * Where this action's time went.
+   *
+   * @generated from field: desktop.v1.ActionPhases phases = 7;
+   */
+  phases?: ActionPhases | undefined;
+};
+
+/**
+ * Describes the message desktop.v1.BatchedActionResult.
+ * Use `create(BatchedActionResultSchema)` to create a new message.
+ */
+export const BatchedActionResultSchema: GenMessage<BatchedActionResult> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 26);
+
+/**
+ * The batch's outcome.
+ *
+ * @generated from message desktop.v1.ActionBatchResponse
+ */
+export type ActionBatchResponse = Message<"desktop.v1.ActionBatchResponse"> & {
+  /**
+   * One result per requested action, in order.
+   *
+   * @generated from field: repeated desktop.v1.BatchedActionResult results = 1;
+   */
+  results: BatchedActionResult[];
+
+  /**
+   * Pointer after the last action that ran, declared space; unset when the
+   * desktop failed.
+   *
+   * @generated from field: desktop.v1.Point cursor = 2;
+   */
+  cursor?: Point | undefined;
+
+  /**
+   * Set when the request asked for capture_after and the desktop answered.
+   *
+   * @generated from field: desktop.v1.Image screenshot = 3;
+   */
+  screenshot?: Image | undefined;
+
+  /**
+   * Set when the request asked to settle and the desktop answered.
+   *
+   * @generated from field: desktop.v1.SettleResult settle = 4;
+   */
+  settle?: SettleResult | undefined;
+
+  /**
+   * The whole batch's time by phase, the final settle and screenshot
+   * included.
+   *
+   * @generated from field: desktop.v1.ActionPhases phases = 5;
+   */
+  phases?: ActionPhases | undefined;
+};
+
+/**
+ * Describes the message desktop.v1.ActionBatchResponse.
+ * Use `create(ActionBatchResponseSchema)` to create a new message.
+ */
+export const ActionBatchResponseSchema: GenMessage<ActionBatchResponse> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 27);
 
 /**
  * Screenshot stream parameters.
@@ -956,7 +1354,7 @@ export type ScreenshotRequest = Message<"desktop.v1.ScreenshotRequest"> & {
  * Use `create(ScreenshotRequestSchema)` to create a new message.
  */
 export const ScreenshotRequestSchema: GenMessage<ScreenshotRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 23);
+  messageDesc(file_desktop_v1_desktop, 28);
 
 /**
  * One frame.
@@ -1014,7 +1412,7 @@ export type ScreenshotResponse = Message<"desktop.v1.ScreenshotResponse"> & {
  * Use `create(ScreenshotResponseSchema)` to create a new message.
  */
 export const ScreenshotResponseSchema: GenMessage<ScreenshotResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 24);
+  messageDesc(file_desktop_v1_desktop, 29);
 
 /**
  * Bytes from the VNC client to the server.
@@ -1035,7 +1433,7 @@ export type VncRequest = Message<"desktop.v1.VncRequest"> & {
  * Use `create(VncRequestSchema)` to create a new message.
  */
 export const VncRequestSchema: GenMessage<VncRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 25);
+  messageDesc(file_desktop_v1_desktop, 30);
 
 /**
  * Bytes from the VNC server to the client.
@@ -1056,7 +1454,7 @@ export type VncResponse = Message<"desktop.v1.VncResponse"> & {
  * Use `create(VncResponseSchema)` to create a new message.
  */
 export const VncResponseSchema: GenMessage<VncResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 26);
+  messageDesc(file_desktop_v1_desktop, 31);
 
 /**
  * Starts a recording.
@@ -1086,7 +1484,7 @@ export type StartRecordingRequest = Message<"desktop.v1.StartRecordingRequest"> 
  * Use `create(StartRecordingRequestSchema)` to create a new message.
  */
 export const StartRecordingRequestSchema: GenMessage<StartRecordingRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 27);
+  messageDesc(file_desktop_v1_desktop, 32);
 
 /**
  * A recording was started (or continues).
@@ -1101,7 +1499,7 @@ export type StartRecordingResponse = Message<"desktop.v1.StartRecordingResponse"
  * Use `create(StartRecordingResponseSchema)` to create a new message.
  */
 export const StartRecordingResponseSchema: GenMessage<StartRecordingResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 28);
+  messageDesc(file_desktop_v1_desktop, 33);
 
 /**
  * Stops a recording.
@@ -1122,7 +1520,7 @@ export type StopRecordingRequest = Message<"desktop.v1.StopRecordingRequest"> & 
  * Use `create(StopRecordingRequestSchema)` to create a new message.
  */
 export const StopRecordingRequestSchema: GenMessage<StopRecordingRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 29);
+  messageDesc(file_desktop_v1_desktop, 34);
 
 /**
  * What a stopped recording holds.
@@ -1157,7 +1555,7 @@ export type RecordingInfo = Message<"desktop.v1.RecordingInfo"> & {
  * Use `create(RecordingInfoSchema)` to create a new message.
  */
 export const RecordingInfoSchema: GenMessage<RecordingInfo> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 30);
+  messageDesc(file_desktop_v1_desktop, 35);
 
 /**
  * One part of a stopped recording: info first, then video chunks, then
@@ -1203,7 +1601,7 @@ export type StopRecordingResponse = Message<"desktop.v1.StopRecordingResponse"> 
  * Use `create(StopRecordingResponseSchema)` to create a new message.
  */
 export const StopRecordingResponseSchema: GenMessage<StopRecordingResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 31);
+  messageDesc(file_desktop_v1_desktop, 36);
 
 /**
  * One file under the file root.
@@ -1252,7 +1650,7 @@ export type FileInfo = Message<"desktop.v1.FileInfo"> & {
  * Use `create(FileInfoSchema)` to create a new message.
  */
 export const FileInfoSchema: GenMessage<FileInfo> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 32);
+  messageDesc(file_desktop_v1_desktop, 37);
 
 /**
  * One message of an upload.
@@ -1288,7 +1686,7 @@ export type UploadFileRequest = Message<"desktop.v1.UploadFileRequest"> & {
  * Use `create(UploadFileRequestSchema)` to create a new message.
  */
 export const UploadFileRequestSchema: GenMessage<UploadFileRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 33);
+  messageDesc(file_desktop_v1_desktop, 38);
 
 /**
  * The uploaded file.
@@ -1309,7 +1707,7 @@ export type UploadFileResponse = Message<"desktop.v1.UploadFileResponse"> & {
  * Use `create(UploadFileResponseSchema)` to create a new message.
  */
 export const UploadFileResponseSchema: GenMessage<UploadFileResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 34);
+  messageDesc(file_desktop_v1_desktop, 39);
 
 /**
  * Which file to download.
@@ -1330,7 +1728,7 @@ export type DownloadFileRequest = Message<"desktop.v1.DownloadFileRequest"> & {
  * Use `create(DownloadFileRequestSchema)` to create a new message.
  */
 export const DownloadFileRequestSchema: GenMessage<DownloadFileRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 35);
+  messageDesc(file_desktop_v1_desktop, 40);
 
 /**
  * One part of a download: `info` first, then chunks.
@@ -1367,7 +1765,7 @@ export type DownloadFileResponse = Message<"desktop.v1.DownloadFileResponse"> & 
  * Use `create(DownloadFileResponseSchema)` to create a new message.
  */
 export const DownloadFileResponseSchema: GenMessage<DownloadFileResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 36);
+  messageDesc(file_desktop_v1_desktop, 41);
 
 /**
  * Which directory to list.
@@ -1388,7 +1786,7 @@ export type ListFilesRequest = Message<"desktop.v1.ListFilesRequest"> & {
  * Use `create(ListFilesRequestSchema)` to create a new message.
  */
 export const ListFilesRequestSchema: GenMessage<ListFilesRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 37);
+  messageDesc(file_desktop_v1_desktop, 42);
 
 /**
  * A directory's entries.
@@ -1409,7 +1807,7 @@ export type ListFilesResponse = Message<"desktop.v1.ListFilesResponse"> & {
  * Use `create(ListFilesResponseSchema)` to create a new message.
  */
 export const ListFilesResponseSchema: GenMessage<ListFilesResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 38);
+  messageDesc(file_desktop_v1_desktop, 43);
 
 /**
  * A program to start on the desktop.
@@ -1444,7 +1842,7 @@ export type LaunchApplicationRequest = Message<"desktop.v1.LaunchApplicationRequ
  * Use `create(LaunchApplicationRequestSchema)` to create a new message.
  */
 export const LaunchApplicationRequestSchema: GenMessage<LaunchApplicationRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 39);
+  messageDesc(file_desktop_v1_desktop, 44);
 
 /**
  * The started program.
@@ -1465,7 +1863,7 @@ export type LaunchApplicationResponse = Message<"desktop.v1.LaunchApplicationRes
  * Use `create(LaunchApplicationResponseSchema)` to create a new message.
  */
 export const LaunchApplicationResponseSchema: GenMessage<LaunchApplicationResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 40);
+  messageDesc(file_desktop_v1_desktop, 45);
 
 /**
  * Which windows to list.
@@ -1486,7 +1884,7 @@ export type ListWindowsRequest = Message<"desktop.v1.ListWindowsRequest"> & {
  * Use `create(ListWindowsRequestSchema)` to create a new message.
  */
 export const ListWindowsRequestSchema: GenMessage<ListWindowsRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 41);
+  messageDesc(file_desktop_v1_desktop, 46);
 
 /**
  * One top-level window.
@@ -1552,7 +1950,7 @@ export type Window = Message<"desktop.v1.Window"> & {
  * Use `create(WindowSchema)` to create a new message.
  */
 export const WindowSchema: GenMessage<Window> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 42);
+  messageDesc(file_desktop_v1_desktop, 47);
 
 /**
  * The managed windows.
@@ -1573,7 +1971,7 @@ export type ListWindowsResponse = Message<"desktop.v1.ListWindowsResponse"> & {
  * Use `create(ListWindowsResponseSchema)` to create a new message.
  */
 export const ListWindowsResponseSchema: GenMessage<ListWindowsResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 43);
+  messageDesc(file_desktop_v1_desktop, 48);
 
 /**
  * Which window to activate.
@@ -1594,7 +1992,7 @@ export type ActivateWindowRequest = Message<"desktop.v1.ActivateWindowRequest"> 
  * Use `create(ActivateWindowRequestSchema)` to create a new message.
  */
 export const ActivateWindowRequestSchema: GenMessage<ActivateWindowRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 44);
+  messageDesc(file_desktop_v1_desktop, 49);
 
 /**
  * Nothing: the request was sent to the window manager.
@@ -1609,7 +2007,7 @@ export type ActivateWindowResponse = Message<"desktop.v1.ActivateWindowResponse"
  * Use `create(ActivateWindowResponseSchema)` to create a new message.
  */
 export const ActivateWindowResponseSchema: GenMessage<ActivateWindowResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 45);
+  messageDesc(file_desktop_v1_desktop, 50);
 
 /**
  * Which window to close.
@@ -1638,7 +2036,7 @@ export type CloseWindowRequest = Message<"desktop.v1.CloseWindowRequest"> & {
  * Use `create(CloseWindowRequestSchema)` to create a new message.
  */
 export const CloseWindowRequestSchema: GenMessage<CloseWindowRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 46);
+  messageDesc(file_desktop_v1_desktop, 51);
 
 /**
  * How the close went.
@@ -1659,7 +2057,7 @@ export type CloseWindowResponse = Message<"desktop.v1.CloseWindowResponse"> & {
  * Use `create(CloseWindowResponseSchema)` to create a new message.
  */
 export const CloseWindowResponseSchema: GenMessage<CloseWindowResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 47);
+  messageDesc(file_desktop_v1_desktop, 52);
 
 /**
  * Which selection to read.
@@ -1680,7 +2078,7 @@ export type GetClipboardRequest = Message<"desktop.v1.GetClipboardRequest"> & {
  * Use `create(GetClipboardRequestSchema)` to create a new message.
  */
 export const GetClipboardRequestSchema: GenMessage<GetClipboardRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 48);
+  messageDesc(file_desktop_v1_desktop, 53);
 
 /**
  * A selection's text.
@@ -1701,7 +2099,7 @@ export type GetClipboardResponse = Message<"desktop.v1.GetClipboardResponse"> & 
  * Use `create(GetClipboardResponseSchema)` to create a new message.
  */
 export const GetClipboardResponseSchema: GenMessage<GetClipboardResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 49);
+  messageDesc(file_desktop_v1_desktop, 54);
 
 /**
  * What to put on which selection.
@@ -1729,7 +2127,7 @@ export type SetClipboardRequest = Message<"desktop.v1.SetClipboardRequest"> & {
  * Use `create(SetClipboardRequestSchema)` to create a new message.
  */
 export const SetClipboardRequestSchema: GenMessage<SetClipboardRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 50);
+  messageDesc(file_desktop_v1_desktop, 55);
 
 /**
  * Nothing: the selection is ours and holds the text.
@@ -1744,7 +2142,7 @@ export type SetClipboardResponse = Message<"desktop.v1.SetClipboardResponse"> & 
  * Use `create(SetClipboardResponseSchema)` to create a new message.
  */
 export const SetClipboardResponseSchema: GenMessage<SetClipboardResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 51);
+  messageDesc(file_desktop_v1_desktop, 56);
 
 /**
  * @generated from message desktop.v1.ResetRequest
@@ -1774,7 +2172,7 @@ export type ResetRequest = Message<"desktop.v1.ResetRequest"> & {
  * Use `create(ResetRequestSchema)` to create a new message.
  */
 export const ResetRequestSchema: GenMessage<ResetRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 52);
+  messageDesc(file_desktop_v1_desktop, 57);
 
 /**
  * @generated from message desktop.v1.ClaimRequest
@@ -1820,7 +2218,7 @@ export type ClaimRequest = Message<"desktop.v1.ClaimRequest"> & {
  * Use `create(ClaimRequestSchema)` to create a new message.
  */
 export const ClaimRequestSchema: GenMessage<ClaimRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 53);
+  messageDesc(file_desktop_v1_desktop, 58);
 
 /**
  * @generated from message desktop.v1.ClaimResponse
@@ -1839,7 +2237,7 @@ export type ClaimResponse = Message<"desktop.v1.ClaimResponse"> & {
  * Use `create(ClaimResponseSchema)` to create a new message.
  */
 export const ClaimResponseSchema: GenMessage<ClaimResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 54);
+  messageDesc(file_desktop_v1_desktop, 59);
 
 /**
  * @generated from message desktop.v1.ResetResponse
@@ -1881,7 +2279,7 @@ export type ResetResponse = Message<"desktop.v1.ResetResponse"> & {
  * Use `create(ResetResponseSchema)` to create a new message.
  */
 export const ResetResponseSchema: GenMessage<ResetResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 55);
+  messageDesc(file_desktop_v1_desktop, 60);
 
 /**
  * One part of a Reset.
@@ -1916,7 +2314,7 @@ export type ResetStep = Message<"desktop.v1.ResetStep"> & {
  * Use `create(ResetStepSchema)` to create a new message.
  */
 export const ResetStepSchema: GenMessage<ResetStep> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 56);
+  messageDesc(file_desktop_v1_desktop, 61);
 
 /**
  * Image encoding of a screenshot.
@@ -2043,6 +2441,45 @@ export const ScreenChangeSourceSchema: GenEnum<ScreenChangeSource> = /*@__PURE__
   enumDesc(file_desktop_v1_desktop, 2);
 
 /**
+ * What became of one action of a batch.
+ *
+ * @generated from enum desktop.v1.BatchedActionStatus
+ */
+export enum BatchedActionStatus {
+  /**
+   * @generated from enum value: BATCHED_ACTION_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * It ran and succeeded.
+   *
+   * @generated from enum value: BATCHED_ACTION_STATUS_DONE = 1;
+   */
+  DONE = 1,
+
+  /**
+   * It ran and failed: `code` and `message` say why; no later action ran.
+   *
+   * @generated from enum value: BATCHED_ACTION_STATUS_FAILED = 2;
+   */
+  FAILED = 2,
+
+  /**
+   * An earlier action failed, so this one did not run.
+   *
+   * @generated from enum value: BATCHED_ACTION_STATUS_NOT_EXECUTED = 3;
+   */
+  NOT_EXECUTED = 3,
+}
+
+/**
+ * Describes the enum desktop.v1.BatchedActionStatus.
+ */
+export const BatchedActionStatusSchema: GenEnum<BatchedActionStatus> = /*@__PURE__*/
+  enumDesc(file_desktop_v1_desktop, 3);
+
+/**
  * What kind of file a FileInfo describes.
  *
  * @generated from enum desktop.v1.FileType
@@ -2088,7 +2525,7 @@ export enum FileType {
  * Describes the enum desktop.v1.FileType.
  */
 export const FileTypeSchema: GenEnum<FileType> = /*@__PURE__*/
-  enumDesc(file_desktop_v1_desktop, 3);
+  enumDesc(file_desktop_v1_desktop, 4);
 
 /**
  * An X selection.
@@ -2122,7 +2559,7 @@ export enum Selection {
  * Describes the enum desktop.v1.Selection.
  */
 export const SelectionSchema: GenEnum<Selection> = /*@__PURE__*/
-  enumDesc(file_desktop_v1_desktop, 4);
+  enumDesc(file_desktop_v1_desktop, 5);
 
 /**
  * DesktopService puts one virtual Linux desktop behind typed RPCs.
@@ -2158,6 +2595,27 @@ export const DesktopService: GenService<{
     methodKind: "unary";
     input: typeof ActionRequestSchema;
     output: typeof ActionResponseSchema;
+  },
+  /**
+   * Runs 1 to 64 actions in order on one desktop session: an agent's turn
+   * of several tool calls in one round trip. Every action is checked before
+   * the first runs: a bad one fails the call with INVALID_ARGUMENT naming it
+   * (`actions[2].left_click.coordinate: ...`) and nothing runs. Execution
+   * stops at the first action that fails; the response says of each action
+   * whether it was done (its output and the pointer after it), failed (its
+   * status code and message) or not executed. Then, when asked, one settle
+   * and one screenshot after the last action that ran (skipped when the
+   * desktop itself failed). Errors of the call itself: INVALID_ARGUMENT (as
+   * above, no action, more than 64), UNAVAILABLE (the desktop cannot
+   * start), CANCELED and DEADLINE_EXCEEDED (the call's own; the actions
+   * done so far stay done).
+   *
+   * @generated from rpc desktop.v1.DesktopService.ActionBatch
+   */
+  actionBatch: {
+    methodKind: "unary";
+    input: typeof ActionBatchRequestSchema;
+    output: typeof ActionBatchResponseSchema;
   },
   /**
    * Streams screenshots. max_fps = 0: one frame, then the stream ends.

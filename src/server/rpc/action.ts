@@ -8,13 +8,16 @@
  */
 import { create } from "@bufbuild/protobuf";
 import {
+  ActionPhasesSchema,
   type ActionRequest,
   ActionRequestSchema,
   type ActionResponse,
   ActionResponseSchema,
   type ClickAction,
   type Point as PbPoint,
+  PointSchema,
   ScrollDirection,
+  type SettleResult,
 } from "../../../gen/desktop/v1/desktop_pb.js";
 import { type DesktopHost, type DesktopSession, MAX_CLIPBOARD_BYTES, type MouseButton } from "../../desktop/desktop.js";
 import { InvalidInputError } from "../../desktop/errors.js";
@@ -22,6 +25,7 @@ import { Geometry, type Point } from "../../desktop/geometry.js";
 import { type Encoded, type EncodeOptions, encodeFrame } from "../../desktop/image.js";
 import type { InputKind } from "../../desktop/input-order.js";
 import { parseCombo, parseKeySequence } from "../../desktop/keys.js";
+import type { SettleOptions } from "../../desktop/screen-changes.js";
 import { toPbImage } from "./convert.js";
 import { Phases } from "./phases.js";
 import { SETTLE_DEFAULTS, settleOptions, toSettleResult } from "./settle.js";
@@ -100,10 +104,7 @@ function click(button: MouseButton, count: number): Handler<ClickAction> {
 }
 
 /** A screenshot of the whole screen at the declared size. */
-async function declaredScreenshot(c: Ctx, enc: Omit<EncodeOptions, "size">): Promise<Encoded> {
-  const frame = await c.phases.time("capture", () => c.session.capture());
-  return c.phases.time("encode", () => encodeFrame(frame, { ...enc, size: c.geo.declared }));
-}
+const declaredScreenshot = (c: Ctx, enc: Omit<EncodeOptions, "size">): Promise<Encoded> => screenshotAfter(c.session, c.geo, enc, c.phases);
 
 const PNG = { format: "png", quality: 0 } as const;
 
@@ -196,35 +197,69 @@ const INPUT: { [C in ActionCase]: InputKind | undefined } = {
   zoom: undefined,
 };
 
+/** Thrown by the stand-in session of a check (`checkAction`): the handler got as far as the desktop, so its fields are good. */
+const REACHED_DESKTOP = Symbol("reached the desktop");
+
+/** A session whose every method, however deep, throws REACHED_DESKTOP. */
+const standIn: DesktopSession = (() => {
+  const deep: object = new Proxy(() => undefined, {
+    get: () => deep,
+    apply: () => {
+      throw REACHED_DESKTOP;
+    },
+  });
+  return deep as DesktopSession;
+})();
+
 /**
- * Runs one action on one session: waits for the application to catch up
- * with earlier input of the other kind (the session's input order), acts,
- * settles when asked (always for `wait`), then takes the screenshots.
- * Throws InvalidInputError for bad fields (checked before the desktop is
- * touched where possible) and desktop errors as they come; when the desktop
- * dies mid-call, the rest fails UNAVAILABLE and reaches no other desktop.
+ * Checks `action` as its handler would run it, without touching a desktop:
+ * every handler validates its fields before its first desktop call (the rule
+ * of the ACTIONS table), so running it against a stand-in session that
+ * throws at the first call checks it completely. Throws InvalidInputError
+ * naming `prefix` + the field ("actions[2].left_click.coordinate").
  */
-export async function runAction(
-  host: DesktopHost,
-  req: ActionRequest,
-  signal: AbortSignal,
-  phases = new Phases(),
-): Promise<ActionResponse> {
-  const actionCase = req.action.case;
-  if (!actionCase) throw new InvalidInputError("action", "is required (one of key, type, left_click, ...)");
-  const declared = scaledSize(req.scaledSize, "scaled_size");
-  const after = req.captureAfter;
-  const afterOpts = after ? imageFormat(after.format, after.quality, "capture_after") : undefined;
-  if (after) intInRange(after.settleMs, "capture_after.settle_ms", 0, MAX_SETTLE_MS);
-  const settle = settleOptions(req.settle, "settle") ?? (actionCase === "wait" ? SETTLE_DEFAULTS : undefined);
-  const input = INPUT[actionCase];
-  const session = await host.session(signal);
-  const geo = new Geometry(session.native, declared ?? session.native);
-  // The proto field name ("left_click"), used in outputs and errors.
-  const field = ActionRequestSchema.field[actionCase].name;
-  const ctx: Ctx = { session, geo, signal, field, clamp: req.clampCoordinates, phases };
+export async function checkAction(action: ActionRequest["action"], geo: Geometry, clamp: boolean, prefix = ""): Promise<void> {
+  if (!action.case) throw new InvalidInputError(`${prefix}action`, "is required (one of key, type, left_click, ...)");
+  const field = prefix + ActionRequestSchema.field[action.case].name;
+  const ctx: Ctx = { session: standIn, geo, signal: new AbortController().signal, field, clamp, phases: new Phases() };
+  try {
+    await (ACTIONS[action.case] as Handler<unknown>)(action.value, ctx);
+  } catch (err) {
+    if (err !== REACHED_DESKTOP) throw err;
+  }
+}
+
+/** One action done on a session. */
+export interface Performed {
+  /** "<action> action performed", "screenshot", "x=..,y=..". */
+  output: string;
+  /** The pointer after it, declared space. */
+  cursor: PbPoint;
+  /** A screenshot, wait or zoom's image. */
+  image?: Encoded;
+  settled?: SettleResult;
+}
+
+/**
+ * Runs `action` on `session`: waits for the application to catch up with
+ * earlier input of the other kind (the session's input order), acts,
+ * settles when `settle` asks (always for `wait`), takes the action's own
+ * screenshot, and reads the pointer. Throws InvalidInputError for bad
+ * fields (named with `prefix`) and desktop errors as they come.
+ */
+export async function perform(
+  session: DesktopSession,
+  action: ActionRequest["action"],
+  opts: { geo: Geometry; clamp: boolean; signal: AbortSignal; phases: Phases; settle?: SettleOptions; prefix?: string },
+): Promise<Performed> {
+  const actionCase = action.case;
+  if (!actionCase) throw new InvalidInputError(`${opts.prefix ?? ""}action`, "is required (one of key, type, left_click, ...)");
+  const { geo, signal, phases } = opts;
+  const name = ActionRequestSchema.field[actionCase].name;
+  const ctx: Ctx = { session, geo, signal, field: (opts.prefix ?? "") + name, clamp: opts.clamp, phases };
   const handler = ACTIONS[actionCase] as Handler<unknown>;
-  const act = async () => (await handler(req.action.value, ctx)) ?? {};
+  const act = async () => (await handler(action.value, ctx)) ?? {};
+  const input = INPUT[actionCase];
   let result: Result;
   if (input) {
     const t0 = performance.now();
@@ -233,19 +268,68 @@ export async function runAction(
       return phases.time("input", act);
     });
   } else result = await act();
+  const settle = opts.settle ?? (actionCase === "wait" ? SETTLE_DEFAULTS : undefined);
   const settled = settle
     ? toSettleResult(await phases.time("settle", () => session.settle({ ...settle, signal })), session.changes.source)
     : undefined;
-  let image = result.screenshotLast ? await declaredScreenshot(ctx, result.screenshotLast) : result.image;
+  const image = result.screenshotLast ? await declaredScreenshot(ctx, result.screenshotLast) : result.image;
+  const cursor = geo.toDeclared(result.cursor ?? (await session.cursorPosition()));
+  return { output: result.output ?? `${name} action performed`, cursor: create(PointSchema, cursor), image, settled };
+}
+
+/** Phases as the proto's ActionPhases. */
+export const toPbPhases = (p: Phases) =>
+  create(ActionPhasesSchema, {
+    orderUs: BigInt(p.us.order),
+    inputUs: BigInt(p.us.input),
+    settleUs: BigInt(p.us.settle),
+    captureUs: BigInt(p.us.capture),
+    encodeUs: BigInt(p.us.encode),
+  });
+
+/**
+ * The Action RPC: checks the request, takes one session, performs the
+ * action (see `perform`), then takes the capture_after screenshot. Throws
+ * InvalidInputError for bad fields (checked before the desktop is touched
+ * where possible) and desktop errors as they come; when the desktop dies
+ * mid-call, the rest fails UNAVAILABLE and reaches no other desktop.
+ */
+export async function runAction(
+  host: DesktopHost,
+  req: ActionRequest,
+  signal: AbortSignal,
+  phases = new Phases(),
+): Promise<ActionResponse> {
+  if (!req.action.case) throw new InvalidInputError("action", "is required (one of key, type, left_click, ...)");
+  const declared = scaledSize(req.scaledSize, "scaled_size");
+  const after = req.captureAfter;
+  const afterOpts = after ? imageFormat(after.format, after.quality, "capture_after") : undefined;
+  if (after) intInRange(after.settleMs, "capture_after.settle_ms", 0, MAX_SETTLE_MS);
+  const settle = settleOptions(req.settle, "settle");
+  const session = await host.session(signal);
+  const geo = new Geometry(session.native, declared ?? session.native);
+  const done = await perform(session, req.action, { geo, clamp: req.clampCoordinates, signal, phases, settle });
+  let image = done.image;
   if (after && afterOpts) {
     await session.changes.clock.sleep(after.settleMs, signal);
-    image = await declaredScreenshot(ctx, afterOpts);
+    image = await screenshotAfter(session, geo, afterOpts, phases);
   }
-  const cursor = geo.toDeclared(result.cursor ?? (await session.cursorPosition()));
   return create(ActionResponseSchema, {
-    output: result.output ?? `${field} action performed`,
-    cursor,
+    output: done.output,
+    cursor: done.cursor,
     screenshot: image && toPbImage(image),
-    settle: settled,
+    settle: done.settled,
+    phases: toPbPhases(phases),
   });
+}
+
+/** A screenshot of the whole screen at `geo`'s declared size, timed into `phases`. */
+export async function screenshotAfter(
+  session: DesktopSession,
+  geo: Geometry,
+  enc: Omit<EncodeOptions, "size">,
+  phases: Phases,
+): Promise<Encoded> {
+  const frame = await phases.time("capture", () => session.capture());
+  return phases.time("encode", () => encodeFrame(frame, { ...enc, size: geo.declared }));
 }

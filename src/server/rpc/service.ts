@@ -15,6 +15,7 @@ import type { Recordings } from "../../recordings/recordings.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { Credentials } from "../transport/credentials.js";
 import { runAction } from "./action.js";
+import { runActionBatch } from "./action-batch.js";
 import { claimDesktop } from "./claim.js";
 import { getClipboard, setClipboard } from "./clipboard.js";
 import { downloadFile, listFiles, uploadFile } from "./files.js";
@@ -66,6 +67,15 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
       const phases = new Phases();
       try {
         return await runAction(host, req, ctx.signal, phases);
+      } finally {
+        if (metrics) for (const [phase, us] of Object.entries(phases.us)) if (us > 0) metrics.actionPhases.observe({ phase }, us / 1e6);
+      }
+    },
+    async actionBatch(req, ctx) {
+      recordings.activity();
+      const phases = new Phases();
+      try {
+        return await runActionBatch(host, req, ctx.signal, phases);
       } finally {
         if (metrics) for (const [phase, us] of Object.entries(phases.us)) if (us > 0) metrics.actionPhases.observe({ phase }, us / 1e6);
       }
