@@ -2,8 +2,8 @@
  * `npm run bench:density`: what one desktop costs, so how many fit on this
  * machine. Starts DENSITY_N desktops (default 4) one after another as users
  * run them in a warm pool (the built `desktopd serve` with a bootstrap
- * secret, built-in backend, `--open xterm`), each measured from spawn to
- * ready (cold start), then claimed (over the pool's open connection) and
+ * secret, built-in backend, `--open xterm`, DENSITY_GEOMETRY or 1920x1080),
+ * each measured from spawn to ready (cold start), then claimed (over the pool's open connection) and
  * timed to its first Action OK (over the task's new connection). Once all
  * run: one screenshot each, then the memory of every desktop all in (the
  * service and every process under it: RSS summed; PSS, which splits shared
@@ -29,6 +29,8 @@ import { descendants, quantile, rss, shares } from "./processes.js";
 const N = Number(process.env.DENSITY_N ?? 4);
 const RESETS = Number(process.env.DENSITY_RESETS ?? 5);
 const BUSY = process.env.DENSITY_BUSY !== "0";
+/** The desktops' native size, WxH. */
+const GEOMETRY = process.env.DENSITY_GEOMETRY ?? "1920x1080";
 const MiB = 2 ** 20;
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -49,7 +51,7 @@ async function start(): Promise<Desktop> {
   const home = await mkdtemp(join(tmpdir(), "desktopd-density-"));
   const bootstrap = randomBytes(16).toString("hex");
   const t0 = performance.now();
-  const serve = execa(join(root, "dist/src/cli/main.js"), ["serve", "--open", "xterm"], {
+  const serve = execa(join(root, "dist/src/cli/main.js"), ["serve", "--open", "xterm", "--geometry", GEOMETRY], {
     env: {
       HOME: home,
       DESKTOPD_BOOTSTRAP_SECRET: bootstrap,
@@ -185,7 +187,7 @@ try {
     idle.map((f) => f.all),
     0.5,
   );
-  console.log(`\n${N} desktops (built-in, 1920x1080, --open xterm) on this machine (${(memTotal / 1024).toFixed(1)} GiB):\n`);
+  console.log(`\n${N} desktops (built-in, ${GEOMETRY}, --open xterm) on this machine (${(memTotal / 1024).toFixed(1)} GiB):\n`);
   console.log(
     `cold start, spawn to ready (/readyz 200): ${fmt(
       desktops.map((d) => d.coldMs),
