@@ -3,7 +3,8 @@
  * the X server in order and in native pixels (a test window records the
  * events), with their results, phases and one screenshot after the last;
  * a batch with a bad action is refused whole, and the X server sees none of
- * it, not even the good actions before the bad one. (Stopping at an action
+ * it, not even the good actions before the bad one; an action naming a
+ * frame from before a Reset is refused and nothing moves. (Stopping at an action
  * that fails while running is specified in memory, where failures can be
  * injected: test/unit/action-batch.test.ts.)
  */
@@ -66,6 +67,36 @@ for (const backend of contractBackends())
       assert.ok(
         res.phases && res.phases.inputUs > 0n && res.phases.captureUs > 0n && res.phases.encodeUs > 0n,
         JSON.stringify(res.phases, (_, v) => (typeof v === "bigint" ? Number(v) : v)),
+      );
+    });
+
+    it("a stale frame id is refused and nothing moves; a fresh one maps its own declared space", async () => {
+      const shot = await client.action({ scaledSize: scaled, action: { case: "screenshot", value: {} } });
+      const frame = shot.screenshot?.frame;
+      assert.deepEqual([frame?.declaredSize?.width, frame?.nativeSize?.width], [1280, 1920]);
+      await client.actionBatch({ frameId: frame?.id, actions: [click(320, 180)] });
+      let evs = await w.waitFor((e) => presses(e, "ButtonRelease").length === 1);
+      assert.deepEqual(
+        presses(evs).map((e) => [e.rootX, e.rootY]),
+        [[480, 270]],
+      );
+      await client.reset({});
+      const ep = t().x11();
+      w.close();
+      w = await TestWindows.open(ep.display, ep.cookie);
+      await w.window(0, 0, 1920, 1080, 0x202020, { record: true, focus: true, grabKeyboard: true });
+      for (const call of [
+        () => client.action({ frameId: frame?.id, action: click(700, 500).action }),
+        () => client.actionBatch({ frameId: frame?.id, actions: [click(700, 500)] }),
+      ]) {
+        await assert.rejects(call(), (e) => ConnectError.from(e).code === Code.FailedPrecondition && /since frame/.test(String(e)));
+      }
+      await client.action({ action: click(2, 2).action });
+      evs = await w.waitFor((e) => presses(e, "ButtonRelease").length === 1);
+      assert.deepEqual(
+        presses(evs).map((e) => [e.rootX, e.rootY]),
+        [[2, 2]],
+        "only the click after the refused ones arrived",
       );
     });
 

@@ -142,3 +142,70 @@ describe("ActionBatch, in memory", () => {
     assert.deepEqual(effects(), []);
   });
 });
+
+describe("frame ids, in memory", () => {
+  const service = useInMemory();
+  const effects = () =>
+    service()
+      .desktop.calls.filter((c) => !["cursorPosition", "capture", "close", "start"].includes(c.method))
+      .map((c) => c.method);
+  before(() => service().host.session());
+  beforeEach(() => {
+    service().desktop.calls.length = 0;
+  });
+  const screenshot = async (scaledSize?: { width: number; height: number }) => {
+    const res = await service().client.action({ scaledSize, action: { case: "screenshot", value: {} } });
+    const frame = res.screenshot?.frame;
+    assert.ok(frame?.id);
+    return frame;
+  };
+
+  it("every image names its frame: id, declared size and native size", async () => {
+    const frame = await screenshot({ width: 1280, height: 720 });
+    assert.deepEqual(
+      [frame.declaredSize?.width, frame.declaredSize?.height, frame.nativeSize?.width, frame.nativeSize?.height],
+      [1280, 720, 1920, 1080],
+    );
+    const batch = await service().client.actionBatch({ actions: [{ action: { case: "screenshot", value: {} } }], captureAfter: {} });
+    const ids = [frame.id, batch.results[0].image?.frame?.id, batch.screenshot?.frame?.id];
+    assert.equal(new Set(ids).size, 3, "a new id per image");
+    for await (const shot of service().client.screenshot({ maxFps: 0 })) assert.ok(shot.image?.frame?.id);
+  });
+
+  it("an action naming its frame runs in that frame's declared space", async () => {
+    const frame = await screenshot({ width: 1280, height: 720 });
+    await service().client.action({ frameId: frame.id, action: { case: "leftClick", value: { coordinate: { x: 640, y: 360 } } } });
+    assert.deepEqual(service().desktop.argsOf("click").at(-1)?.[2], { x: 960, y: 540 });
+    await assert.rejects(
+      service().client.action({ frameId: frame.id, scaledSize: { width: 800, height: 600 }, action: { case: "leftClick", value: {} } }),
+      (e) => code(e) === Code.InvalidArgument && /scaled_size: 800x600 differs from frame/.test(String(e)),
+    );
+  });
+
+  it("a frame that no longer holds is FAILED_PRECONDITION and nothing runs: unknown, another session, another geometry", async () => {
+    const click = { case: "leftClick" as const, value: { coordinate: { x: 1, y: 1 } } };
+    await assert.rejects(
+      service().client.action({ frameId: "0000-1", action: click }),
+      (e) => code(e) === Code.FailedPrecondition && /frame 0000-1 is unknown/.test(String(e)),
+    );
+    const old = await screenshot();
+    const desktop = service().desktop;
+    Object.defineProperty(desktop, "native", { value: { width: 1280, height: 800 }, configurable: true });
+    try {
+      await assert.rejects(
+        service().client.actionBatch({ frameId: old.id, actions: [{ action: click }, { action: click }] }),
+        (e) =>
+          code(e) === Code.FailedPrecondition &&
+          /geometry changed since frame .*: it showed a 1920x1080 screen, now 1280x800/.test(String(e)),
+      );
+    } finally {
+      Object.defineProperty(desktop, "native", { value: { width: 1920, height: 1080 }, configurable: true });
+    }
+    await service().host.reset();
+    await assert.rejects(
+      service().client.action({ frameId: old.id, action: click }),
+      (e) => code(e) === Code.FailedPrecondition && /was reset or replaced since frame/.test(String(e)),
+    );
+    assert.deepEqual(effects(), []);
+  });
+});

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file desktop/v1/desktop.proto.
  */
 export const file_desktop_v1_desktop: GenFile = /*@__PURE__*/
-  fileDesc("ChhkZXNrdG9wL3YxL2Rlc2t0b3AucHJvdG8SCmRlc2t0b3AudjEiHQoFUG9pbnQSCQoBeBgBIAEoBRIJCgF5GAIgASgFIiUKBFNpemUSDQoFd2lkdGgYASABKAUSDgoGaGVpZ2h0GAIgASgFIjsKBFJlY3QSCQoBeBgBIAEoBRIJCgF5GAIgASgFEg0KBXdpZHRoGAMgASgFEg4KBmhlaWdodBgEIAEoBSJdCgVJbWFnZRIMCgRkYXRhGAEgASgMEicKBmZvcm1hdBgCIAEoDjIXLmRlc2t0b3AudjEuSW1hZ2VGb3JtYXQSDQoFd2lkdGgYAyABKAUSDgoGaGVpZ2h0GAQgASgFIhMKEUdldERpc3BsYXlSZXF1ZXN0IrUBChJHZXREaXNwbGF5UmVzcG9uc2USJQoLbmF0aXZlX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoVZGVmYXVsdF9kZWNsYXJlZF9zaXplGAIgASgLMhAuZGVza3RvcC52MS5TaXplEg8KB2JhY2tlbmQYAyABKAkSNgoOc2NyZWVuX2NoYW5nZXMYBCABKA4yHi5kZXNrdG9wLnYxLlNjcmVlbkNoYW5nZVNvdXJjZSIZCglLZXlBY3Rpb24SDAoEdGV4dBgBIAEoCSIpCgpUeXBlQWN0aW9uEgwKBHRleHQYASABKAkSDQoFcGFzdGUYAiABKAgiFgoUQ3Vyc29yUG9zaXRpb25BY3Rpb24iOAoPTW91c2VNb3ZlQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50IkcKC0NsaWNrQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EhEKCW1vZGlmaWVycxgCIAEoCSJgCgpEcmFnQWN0aW9uEisKEHN0YXJ0X2Nvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCmNvb3JkaW5hdGUYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50IjoKEU1vdXNlQnV0dG9uQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50IogBCgxTY3JvbGxBY3Rpb24SJQoKY29vcmRpbmF0ZRgBIAEoCzIRLmRlc2t0b3AudjEuUG9pbnQSLgoJZGlyZWN0aW9uGAIgASgOMhsuZGVza3RvcC52MS5TY3JvbGxEaXJlY3Rpb24SDgoGYW1vdW50GAMgASgFEhEKCW1vZGlmaWVycxgEIAEoCSIyCg1Ib2xkS2V5QWN0aW9uEgwKBHRleHQYASABKAkSEwoLZHVyYXRpb25fbXMYAiABKAUiTAoQU2NyZWVuc2hvdEFjdGlvbhInCgZmb3JtYXQYASABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAiABKAUiIQoKV2FpdEFjdGlvbhITCgtkdXJhdGlvbl9tcxgBIAEoBSIuCgpab29tQWN0aW9uEiAKBnJlZ2lvbhgBIAEoCzIQLmRlc2t0b3AudjEuUmVjdCIuCgZTZXR0bGUSEAoIcXVpZXRfbXMYASABKAUSEgoKdGltZW91dF9tcxgCIAEoBSJiCgxTZXR0bGVSZXN1bHQSDwoHc2V0dGxlZBgBIAEoCBIRCgl3YWl0ZWRfbXMYAiABKAUSLgoGc291cmNlGAMgASgOMh4uZGVza3RvcC52MS5TY3JlZW5DaGFuZ2VTb3VyY2UiWwoMQ2FwdHVyZUFmdGVyEhEKCXNldHRsZV9tcxgBIAEoBRInCgZmb3JtYXQYAiABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAyABKAUiuAgKDUFjdGlvblJlcXVlc3QSJQoLc2NhbGVkX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoNY2FwdHVyZV9hZnRlchgCIAEoCzIYLmRlc2t0b3AudjEuQ2FwdHVyZUFmdGVyEiIKBnNldHRsZRgDIAEoCzISLmRlc2t0b3AudjEuU2V0dGxlEhkKEWNsYW1wX2Nvb3JkaW5hdGVzGAQgASgIEiQKA2tleRgKIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASKQoIa2V5X2Rvd24YCyABKAsyFS5kZXNrdG9wLnYxLktleUFjdGlvbkgAEicKBmtleV91cBgMIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASJgoEdHlwZRgNIAEoCzIWLmRlc2t0b3AudjEuVHlwZUFjdGlvbkgAEjsKD2N1cnNvcl9wb3NpdGlvbhgOIAEoCzIgLmRlc2t0b3AudjEuQ3Vyc29yUG9zaXRpb25BY3Rpb25IABIxCgptb3VzZV9tb3ZlGA8gASgLMhsuZGVza3RvcC52MS5Nb3VzZU1vdmVBY3Rpb25IABItCgpsZWZ0X2NsaWNrGBAgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi4KC3JpZ2h0X2NsaWNrGBEgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi8KDG1pZGRsZV9jbGljaxgSIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIvCgxkb3VibGVfY2xpY2sYEyABKAsyFy5kZXNrdG9wLnYxLkNsaWNrQWN0aW9uSAASLwoMdHJpcGxlX2NsaWNrGBQgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEjEKD2xlZnRfY2xpY2tfZHJhZxgVIAEoCzIWLmRlc2t0b3AudjEuRHJhZ0FjdGlvbkgAEjgKD2xlZnRfbW91c2VfZG93bhgWIAEoCzIdLmRlc2t0b3AudjEuTW91c2VCdXR0b25BY3Rpb25IABI2Cg1sZWZ0X21vdXNlX3VwGBcgASgLMh0uZGVza3RvcC52MS5Nb3VzZUJ1dHRvbkFjdGlvbkgAEioKBnNjcm9sbBgYIAEoCzIYLmRlc2t0b3AudjEuU2Nyb2xsQWN0aW9uSAASLQoIaG9sZF9rZXkYGSABKAsyGS5kZXNrdG9wLnYxLkhvbGRLZXlBY3Rpb25IABIyCgpzY3JlZW5zaG90GBogASgLMhwuZGVza3RvcC52MS5TY3JlZW5zaG90QWN0aW9uSAASJgoEd2FpdBgbIAEoCzIWLmRlc2t0b3AudjEuV2FpdEFjdGlvbkgAEiYKBHpvb20YHCABKAsyFi5kZXNrdG9wLnYxLlpvb21BY3Rpb25IAEIICgZhY3Rpb24ivgEKDkFjdGlvblJlc3BvbnNlEg4KBm91dHB1dBgBIAEoCRIhCgZjdXJzb3IYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCnNjcmVlbnNob3QYAyABKAsyES5kZXNrdG9wLnYxLkltYWdlEigKBnNldHRsZRgEIAEoCzIYLmRlc2t0b3AudjEuU2V0dGxlUmVzdWx0EigKBnBoYXNlcxgFIAEoCzIYLmRlc2t0b3AudjEuQWN0aW9uUGhhc2VzImwKDEFjdGlvblBoYXNlcxIQCghvcmRlcl91cxgBIAEoBBIQCghpbnB1dF91cxgCIAEoBBIRCglzZXR0bGVfdXMYAyABKAQSEgoKY2FwdHVyZV91cxgEIAEoBBIRCgllbmNvZGVfdXMYBSABKAQi1wEKEkFjdGlvbkJhdGNoUmVxdWVzdBIlCgtzY2FsZWRfc2l6ZRgBIAEoCzIQLmRlc2t0b3AudjEuU2l6ZRIZChFjbGFtcF9jb29yZGluYXRlcxgCIAEoCBIqCgdhY3Rpb25zGAMgAygLMhkuZGVza3RvcC52MS5CYXRjaGVkQWN0aW9uEiIKBnNldHRsZRgEIAEoCzISLmRlc2t0b3AudjEuU2V0dGxlEi8KDWNhcHR1cmVfYWZ0ZXIYBSABKAsyGC5kZXNrdG9wLnYxLkNhcHR1cmVBZnRlciKhBwoNQmF0Y2hlZEFjdGlvbhIkCgNrZXkYCiABKAsyFS5kZXNrdG9wLnYxLktleUFjdGlvbkgAEikKCGtleV9kb3duGAsgASgLMhUuZGVza3RvcC52MS5LZXlBY3Rpb25IABInCgZrZXlfdXAYDCABKAsyFS5kZXNrdG9wLnYxLktleUFjdGlvbkgAEiYKBHR5cGUYDSABKAsyFi5kZXNrdG9wLnYxLlR5cGVBY3Rpb25IABI7Cg9jdXJzb3JfcG9zaXRpb24YDiABKAsyIC5kZXNrdG9wLnYxLkN1cnNvclBvc2l0aW9uQWN0aW9uSAASMQoKbW91c2VfbW92ZRgPIAEoCzIbLmRlc2t0b3AudjEuTW91c2VNb3ZlQWN0aW9uSAASLQoKbGVmdF9jbGljaxgQIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIuCgtyaWdodF9jbGljaxgRIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIvCgxtaWRkbGVfY2xpY2sYEiABKAsyFy5kZXNrdG9wLnYxLkNsaWNrQWN0aW9uSAASLwoMZG91YmxlX2NsaWNrGBMgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi8KDHRyaXBsZV9jbGljaxgUIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIxCg9sZWZ0X2NsaWNrX2RyYWcYFSABKAsyFi5kZXNrdG9wLnYxLkRyYWdBY3Rpb25IABI4Cg9sZWZ0X21vdXNlX2Rvd24YFiABKAsyHS5kZXNrdG9wLnYxLk1vdXNlQnV0dG9uQWN0aW9uSAASNgoNbGVmdF9tb3VzZV91cBgXIAEoCzIdLmRlc2t0b3AudjEuTW91c2VCdXR0b25BY3Rpb25IABIqCgZzY3JvbGwYGCABKAsyGC5kZXNrdG9wLnYxLlNjcm9sbEFjdGlvbkgAEi0KCGhvbGRfa2V5GBkgASgLMhkuZGVza3RvcC52MS5Ib2xkS2V5QWN0aW9uSAASMgoKc2NyZWVuc2hvdBgaIAEoCzIcLmRlc2t0b3AudjEuU2NyZWVuc2hvdEFjdGlvbkgAEiYKBHdhaXQYGyABKAsyFi5kZXNrdG9wLnYxLldhaXRBY3Rpb25IABImCgR6b29tGBwgASgLMhYuZGVza3RvcC52MS5ab29tQWN0aW9uSABCCAoGYWN0aW9uIuQBChNCYXRjaGVkQWN0aW9uUmVzdWx0Ei8KBnN0YXR1cxgBIAEoDjIfLmRlc2t0b3AudjEuQmF0Y2hlZEFjdGlvblN0YXR1cxIOCgZvdXRwdXQYAiABKAkSIQoGY3Vyc29yGAMgASgLMhEuZGVza3RvcC52MS5Qb2ludBIgCgVpbWFnZRgEIAEoCzIRLmRlc2t0b3AudjEuSW1hZ2USDAoEY29kZRgFIAEoBRIPCgdtZXNzYWdlGAYgASgJEigKBnBoYXNlcxgHIAEoCzIYLmRlc2t0b3AudjEuQWN0aW9uUGhhc2VzIuUBChNBY3Rpb25CYXRjaFJlc3BvbnNlEjAKB3Jlc3VsdHMYASADKAsyHy5kZXNrdG9wLnYxLkJhdGNoZWRBY3Rpb25SZXN1bHQSIQoGY3Vyc29yGAIgASgLMhEuZGVza3RvcC52MS5Qb2ludBIlCgpzY3JlZW5zaG90GAMgASgLMhEuZGVza3RvcC52MS5JbWFnZRIoCgZzZXR0bGUYBCABKAsyGC5kZXNrdG9wLnYxLlNldHRsZVJlc3VsdBIoCgZwaGFzZXMYBSABKAsyGC5kZXNrdG9wLnYxLkFjdGlvblBoYXNlcyLpAQoRU2NyZWVuc2hvdFJlcXVlc3QSJQoLc2NhbGVkX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSJwoGZm9ybWF0GAIgASgOMhcuZGVza3RvcC52MS5JbWFnZUZvcm1hdBIPCgdxdWFsaXR5GAMgASgFEg8KB21heF9mcHMYBCABKAESFgoOaW5jbHVkZV9jdXJzb3IYBSABKAgSIAoGcmVnaW9uGAYgASgLMhAuZGVza3RvcC52MS5SZWN0EhIKCmFsbF9mcmFtZXMYByABKAgSFAoMa2VlcGFsaXZlX21zGAggASgNIssBChJTY3JlZW5zaG90UmVzcG9uc2USIAoFaW1hZ2UYASABKAsyES5kZXNrdG9wLnYxLkltYWdlEiUKC25hdGl2ZV9zaXplGAIgASgLMhAuZGVza3RvcC52MS5TaXplEhAKCHNlcXVlbmNlGAMgASgEEi8KC2NhcHR1cmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5jdXJzb3Jfb21pdHRlZBgFIAEoCRIRCglrZWVwYWxpdmUYBiABKAgiGgoKVm5jUmVxdWVzdBIMCgRkYXRhGAEgASgMIhsKC1ZuY1Jlc3BvbnNlEgwKBGRhdGEYASABKAwiWQoVU3RhcnRSZWNvcmRpbmdSZXF1ZXN0EhQKDHJlY29yZGluZ19pZBgBIAEoCRIZCgxpZGxlX3NwZWVkdXAYAiABKAhIAIgBAUIPCg1faWRsZV9zcGVlZHVwIhgKFlN0YXJ0UmVjb3JkaW5nUmVzcG9uc2UiLAoUU3RvcFJlY29yZGluZ1JlcXVlc3QSFAoMcmVjb3JkaW5nX2lkGAEgASgJIlUKDVJlY29yZGluZ0luZm8SEgoKdmlkZW9fc2l6ZRgBIAEoAxIWCg50aHVtYm5haWxfc2l6ZRgCIAEoAxIYChBkdXJhdGlvbl9zZWNvbmRzGAMgASgBInwKFVN0b3BSZWNvcmRpbmdSZXNwb25zZRIpCgRpbmZvGAEgASgLMhkuZGVza3RvcC52MS5SZWNvcmRpbmdJbmZvSAASFQoLdmlkZW9fY2h1bmsYAiABKAxIABIZCg90aHVtYm5haWxfY2h1bmsYAyABKAxIAEIGCgRwYXJ0IoYBCghGaWxlSW5mbxIMCgRwYXRoGAEgASgJEgwKBHNpemUYAiABKAMSDAoEbW9kZRgDIAEoDRIsCghtb2RpZmllZBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIgoEdHlwZRgFIAEoDjIULmRlc2t0b3AudjEuRmlsZVR5cGUiPQoRVXBsb2FkRmlsZVJlcXVlc3QSDAoEcGF0aBgBIAEoCRIMCgRkYXRhGAIgASgMEgwKBG1vZGUYAyABKA0iOAoSVXBsb2FkRmlsZVJlc3BvbnNlEiIKBGZpbGUYASABKAsyFC5kZXNrdG9wLnYxLkZpbGVJbmZvIiMKE0Rvd25sb2FkRmlsZVJlcXVlc3QSDAoEcGF0aBgBIAEoCSJVChREb3dubG9hZEZpbGVSZXNwb25zZRIkCgRpbmZvGAEgASgLMhQuZGVza3RvcC52MS5GaWxlSW5mb0gAEg8KBWNodW5rGAIgASgMSABCBgoEcGFydCIgChBMaXN0RmlsZXNSZXF1ZXN0EgwKBHBhdGgYASABKAkiOAoRTGlzdEZpbGVzUmVzcG9uc2USIwoFZmlsZXMYASADKAsyFC5kZXNrdG9wLnYxLkZpbGVJbmZvIqsBChhMYXVuY2hBcHBsaWNhdGlvblJlcXVlc3QSDAoEYXJndhgBIAMoCRIZChF3b3JraW5nX2RpcmVjdG9yeRgCIAEoCRI6CgNlbnYYAyADKAsyLS5kZXNrdG9wLnYxLkxhdW5jaEFwcGxpY2F0aW9uUmVxdWVzdC5FbnZFbnRyeRoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIigKGUxhdW5jaEFwcGxpY2F0aW9uUmVzcG9uc2USCwoDcGlkGAEgASgFIjsKEkxpc3RXaW5kb3dzUmVxdWVzdBIlCgtzY2FsZWRfc2l6ZRgBIAEoCzIQLmRlc2t0b3AudjEuU2l6ZSKMAQoGV2luZG93EgoKAmlkGAEgASgNEg0KBXRpdGxlGAIgASgJEhIKCmNsYXNzX25hbWUYAyABKAkSCwoDcGlkGAQgASgFEiIKCGdlb21ldHJ5GAUgASgLMhAuZGVza3RvcC52MS5SZWN0Eg8KB2ZvY3VzZWQYBiABKAgSEQoJbWluaW1pemVkGAcgASgIIjoKE0xpc3RXaW5kb3dzUmVzcG9uc2USIwoHd2luZG93cxgBIAMoCzISLmRlc2t0b3AudjEuV2luZG93IiMKFUFjdGl2YXRlV2luZG93UmVxdWVzdBIKCgJpZBgBIAEoDSIYChZBY3RpdmF0ZVdpbmRvd1Jlc3BvbnNlIjcKEkNsb3NlV2luZG93UmVxdWVzdBIKCgJpZBgBIAEoDRIVCg1raWxsX2FmdGVyX21zGAIgASgNIiUKE0Nsb3NlV2luZG93UmVzcG9uc2USDgoGa2lsbGVkGAEgASgIIj8KE0dldENsaXBib2FyZFJlcXVlc3QSKAoJc2VsZWN0aW9uGAEgASgOMhUuZGVza3RvcC52MS5TZWxlY3Rpb24iJAoUR2V0Q2xpcGJvYXJkUmVzcG9uc2USDAoEdGV4dBgBIAEoCSJNChNTZXRDbGlwYm9hcmRSZXF1ZXN0EgwKBHRleHQYASABKAkSKAoJc2VsZWN0aW9uGAIgASgOMhUuZGVza3RvcC52MS5TZWxlY3Rpb24iFgoUU2V0Q2xpcGJvYXJkUmVzcG9uc2UiNQoMUmVzZXRSZXF1ZXN0Eg8KB3VuY2xhaW0YASABKAgSFAoMbmV3X3hfc2VydmVyGAIgASgIIlQKDENsYWltUmVxdWVzdBINCgV0b2tlbhgBIAEoCRINCgVsYWJlbBgCIAEoCRINCgVyZXNldBgDIAEoCBIXCg9hbGxvd2VkX29yaWdpbnMYBCADKAkiOQoNQ2xhaW1SZXNwb25zZRIoCgVyZXNldBgBIAEoCzIZLmRlc2t0b3AudjEuUmVzZXRSZXNwb25zZSJqCg1SZXNldFJlc3BvbnNlEiQKBXN0ZXBzGAEgAygLMhUuZGVza3RvcC52MS5SZXNldFN0ZXASEAoIdG90YWxfdXMYAiABKAQSFAoMbmV3X3hfc2VydmVyGAMgASgIEgsKA3doeRgEIAEoCSI+CglSZXNldFN0ZXASDAoEbmFtZRgBIAEoCRITCgtkdXJhdGlvbl91cxgCIAEoBBIOCgZkZXRhaWwYAyABKAkqbwoLSW1hZ2VGb3JtYXQSHAoYSU1BR0VfRk9STUFUX1VOU1BFQ0lGSUVEEAASFAoQSU1BR0VfRk9STUFUX1BORxABEhUKEUlNQUdFX0ZPUk1BVF9KUEVHEAISFQoRSU1BR0VfRk9STUFUX1dFQlAQAyqeAQoPU2Nyb2xsRGlyZWN0aW9uEiAKHFNDUk9MTF9ESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIXChNTQ1JPTExfRElSRUNUSU9OX1VQEAESGQoVU0NST0xMX0RJUkVDVElPTl9ET1dOEAISGQoVU0NST0xMX0RJUkVDVElPTl9MRUZUEAMSGgoWU0NST0xMX0RJUkVDVElPTl9SSUdIVBAEKnwKElNjcmVlbkNoYW5nZVNvdXJjZRIkCiBTQ1JFRU5fQ0hBTkdFX1NPVVJDRV9VTlNQRUNJRklFRBAAEh8KG1NDUkVFTl9DSEFOR0VfU09VUkNFX0RBTUFHRRABEh8KG1NDUkVFTl9DSEFOR0VfU09VUkNFX0ZSQU1FUxACKqYBChNCYXRjaGVkQWN0aW9uU3RhdHVzEiUKIUJBVENIRURfQUNUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEh4KGkJBVENIRURfQUNUSU9OX1NUQVRVU19ET05FEAESIAocQkFUQ0hFRF9BQ1RJT05fU1RBVFVTX0ZBSUxFRBACEiYKIkJBVENIRURfQUNUSU9OX1NUQVRVU19OT1RfRVhFQ1VURUQQAyqBAQoIRmlsZVR5cGUSGQoVRklMRV9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRRklMRV9UWVBFX1JFR1VMQVIQARIXChNGSUxFX1RZUEVfRElSRUNUT1JZEAISFQoRRklMRV9UWVBFX1NZTUxJTksQAxITCg9GSUxFX1RZUEVfT1RIRVIQBCpWCglTZWxlY3Rpb24SGQoVU0VMRUNUSU9OX1VOU1BFQ0lGSUVEEAASFwoTU0VMRUNUSU9OX0NMSVBCT0FSRBABEhUKEVNFTEVDVElPTl9QUklNQVJZEAIylQsKDkRlc2t0b3BTZXJ2aWNlEksKCkdldERpc3BsYXkSHS5kZXNrdG9wLnYxLkdldERpc3BsYXlSZXF1ZXN0Gh4uZGVza3RvcC52MS5HZXREaXNwbGF5UmVzcG9uc2USPwoGQWN0aW9uEhkuZGVza3RvcC52MS5BY3Rpb25SZXF1ZXN0GhouZGVza3RvcC52MS5BY3Rpb25SZXNwb25zZRJOCgtBY3Rpb25CYXRjaBIeLmRlc2t0b3AudjEuQWN0aW9uQmF0Y2hSZXF1ZXN0Gh8uZGVza3RvcC52MS5BY3Rpb25CYXRjaFJlc3BvbnNlEk0KClNjcmVlbnNob3QSHS5kZXNrdG9wLnYxLlNjcmVlbnNob3RSZXF1ZXN0Gh4uZGVza3RvcC52MS5TY3JlZW5zaG90UmVzcG9uc2UwARI6CgNWbmMSFi5kZXNrdG9wLnYxLlZuY1JlcXVlc3QaFy5kZXNrdG9wLnYxLlZuY1Jlc3BvbnNlKAEwARJXCg5TdGFydFJlY29yZGluZxIhLmRlc2t0b3AudjEuU3RhcnRSZWNvcmRpbmdSZXF1ZXN0GiIuZGVza3RvcC52MS5TdGFydFJlY29yZGluZ1Jlc3BvbnNlElYKDVN0b3BSZWNvcmRpbmcSIC5kZXNrdG9wLnYxLlN0b3BSZWNvcmRpbmdSZXF1ZXN0GiEuZGVza3RvcC52MS5TdG9wUmVjb3JkaW5nUmVzcG9uc2UwARJNCgpVcGxvYWRGaWxlEh0uZGVza3RvcC52MS5VcGxvYWRGaWxlUmVxdWVzdBoeLmRlc2t0b3AudjEuVXBsb2FkRmlsZVJlc3BvbnNlKAESUwoMRG93bmxvYWRGaWxlEh8uZGVza3RvcC52MS5Eb3dubG9hZEZpbGVSZXF1ZXN0GiAuZGVza3RvcC52MS5Eb3dubG9hZEZpbGVSZXNwb25zZTABEkgKCUxpc3RGaWxlcxIcLmRlc2t0b3AudjEuTGlzdEZpbGVzUmVxdWVzdBodLmRlc2t0b3AudjEuTGlzdEZpbGVzUmVzcG9uc2USYAoRTGF1bmNoQXBwbGljYXRpb24SJC5kZXNrdG9wLnYxLkxhdW5jaEFwcGxpY2F0aW9uUmVxdWVzdBolLmRlc2t0b3AudjEuTGF1bmNoQXBwbGljYXRpb25SZXNwb25zZRJOCgtMaXN0V2luZG93cxIeLmRlc2t0b3AudjEuTGlzdFdpbmRvd3NSZXF1ZXN0Gh8uZGVza3RvcC52MS5MaXN0V2luZG93c1Jlc3BvbnNlElcKDkFjdGl2YXRlV2luZG93EiEuZGVza3RvcC52MS5BY3RpdmF0ZVdpbmRvd1JlcXVlc3QaIi5kZXNrdG9wLnYxLkFjdGl2YXRlV2luZG93UmVzcG9uc2USTgoLQ2xvc2VXaW5kb3cSHi5kZXNrdG9wLnYxLkNsb3NlV2luZG93UmVxdWVzdBofLmRlc2t0b3AudjEuQ2xvc2VXaW5kb3dSZXNwb25zZRJRCgxHZXRDbGlwYm9hcmQSHy5kZXNrdG9wLnYxLkdldENsaXBib2FyZFJlcXVlc3QaIC5kZXNrdG9wLnYxLkdldENsaXBib2FyZFJlc3BvbnNlElEKDFNldENsaXBib2FyZBIfLmRlc2t0b3AudjEuU2V0Q2xpcGJvYXJkUmVxdWVzdBogLmRlc2t0b3AudjEuU2V0Q2xpcGJvYXJkUmVzcG9uc2USPAoFUmVzZXQSGC5kZXNrdG9wLnYxLlJlc2V0UmVxdWVzdBoZLmRlc2t0b3AudjEuUmVzZXRSZXNwb25zZRI8CgVDbGFpbRIYLmRlc2t0b3AudjEuQ2xhaW1SZXF1ZXN0GhkuZGVza3RvcC52MS5DbGFpbVJlc3BvbnNlQiZaJGRlc2t0b3BkL2dlbi9nby9kZXNrdG9wL3YxO2Rlc2t0b3B2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChhkZXNrdG9wL3YxL2Rlc2t0b3AucHJvdG8SCmRlc2t0b3AudjEiHQoFUG9pbnQSCQoBeBgBIAEoBRIJCgF5GAIgASgFIiUKBFNpemUSDQoFd2lkdGgYASABKAUSDgoGaGVpZ2h0GAIgASgFIjsKBFJlY3QSCQoBeBgBIAEoBRIJCgF5GAIgASgFEg0KBXdpZHRoGAMgASgFEg4KBmhlaWdodBgEIAEoBSKDAQoFSW1hZ2USDAoEZGF0YRgBIAEoDBInCgZmb3JtYXQYAiABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg0KBXdpZHRoGAMgASgFEg4KBmhlaWdodBgEIAEoBRIkCgVmcmFtZRgFIAEoCzIVLmRlc2t0b3AudjEuRnJhbWVJbmZvImcKCUZyYW1lSW5mbxIKCgJpZBgBIAEoCRInCg1kZWNsYXJlZF9zaXplGAIgASgLMhAuZGVza3RvcC52MS5TaXplEiUKC25hdGl2ZV9zaXplGAMgASgLMhAuZGVza3RvcC52MS5TaXplIhMKEUdldERpc3BsYXlSZXF1ZXN0IrUBChJHZXREaXNwbGF5UmVzcG9uc2USJQoLbmF0aXZlX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoVZGVmYXVsdF9kZWNsYXJlZF9zaXplGAIgASgLMhAuZGVza3RvcC52MS5TaXplEg8KB2JhY2tlbmQYAyABKAkSNgoOc2NyZWVuX2NoYW5nZXMYBCABKA4yHi5kZXNrdG9wLnYxLlNjcmVlbkNoYW5nZVNvdXJjZSIZCglLZXlBY3Rpb24SDAoEdGV4dBgBIAEoCSIpCgpUeXBlQWN0aW9uEgwKBHRleHQYASABKAkSDQoFcGFzdGUYAiABKAgiFgoUQ3Vyc29yUG9zaXRpb25BY3Rpb24iOAoPTW91c2VNb3ZlQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50IkcKC0NsaWNrQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EhEKCW1vZGlmaWVycxgCIAEoCSJgCgpEcmFnQWN0aW9uEisKEHN0YXJ0X2Nvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCmNvb3JkaW5hdGUYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50IjoKEU1vdXNlQnV0dG9uQWN0aW9uEiUKCmNvb3JkaW5hdGUYASABKAsyES5kZXNrdG9wLnYxLlBvaW50IogBCgxTY3JvbGxBY3Rpb24SJQoKY29vcmRpbmF0ZRgBIAEoCzIRLmRlc2t0b3AudjEuUG9pbnQSLgoJZGlyZWN0aW9uGAIgASgOMhsuZGVza3RvcC52MS5TY3JvbGxEaXJlY3Rpb24SDgoGYW1vdW50GAMgASgFEhEKCW1vZGlmaWVycxgEIAEoCSIyCg1Ib2xkS2V5QWN0aW9uEgwKBHRleHQYASABKAkSEwoLZHVyYXRpb25fbXMYAiABKAUiTAoQU2NyZWVuc2hvdEFjdGlvbhInCgZmb3JtYXQYASABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAiABKAUiIQoKV2FpdEFjdGlvbhITCgtkdXJhdGlvbl9tcxgBIAEoBSIuCgpab29tQWN0aW9uEiAKBnJlZ2lvbhgBIAEoCzIQLmRlc2t0b3AudjEuUmVjdCIuCgZTZXR0bGUSEAoIcXVpZXRfbXMYASABKAUSEgoKdGltZW91dF9tcxgCIAEoBSJiCgxTZXR0bGVSZXN1bHQSDwoHc2V0dGxlZBgBIAEoCBIRCgl3YWl0ZWRfbXMYAiABKAUSLgoGc291cmNlGAMgASgOMh4uZGVza3RvcC52MS5TY3JlZW5DaGFuZ2VTb3VyY2UiWwoMQ2FwdHVyZUFmdGVyEhEKCXNldHRsZV9tcxgBIAEoBRInCgZmb3JtYXQYAiABKA4yFy5kZXNrdG9wLnYxLkltYWdlRm9ybWF0Eg8KB3F1YWxpdHkYAyABKAUiyggKDUFjdGlvblJlcXVlc3QSJQoLc2NhbGVkX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSLwoNY2FwdHVyZV9hZnRlchgCIAEoCzIYLmRlc2t0b3AudjEuQ2FwdHVyZUFmdGVyEiIKBnNldHRsZRgDIAEoCzISLmRlc2t0b3AudjEuU2V0dGxlEhkKEWNsYW1wX2Nvb3JkaW5hdGVzGAQgASgIEhAKCGZyYW1lX2lkGAUgASgJEiQKA2tleRgKIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASKQoIa2V5X2Rvd24YCyABKAsyFS5kZXNrdG9wLnYxLktleUFjdGlvbkgAEicKBmtleV91cBgMIAEoCzIVLmRlc2t0b3AudjEuS2V5QWN0aW9uSAASJgoEdHlwZRgNIAEoCzIWLmRlc2t0b3AudjEuVHlwZUFjdGlvbkgAEjsKD2N1cnNvcl9wb3NpdGlvbhgOIAEoCzIgLmRlc2t0b3AudjEuQ3Vyc29yUG9zaXRpb25BY3Rpb25IABIxCgptb3VzZV9tb3ZlGA8gASgLMhsuZGVza3RvcC52MS5Nb3VzZU1vdmVBY3Rpb25IABItCgpsZWZ0X2NsaWNrGBAgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi4KC3JpZ2h0X2NsaWNrGBEgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi8KDG1pZGRsZV9jbGljaxgSIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIvCgxkb3VibGVfY2xpY2sYEyABKAsyFy5kZXNrdG9wLnYxLkNsaWNrQWN0aW9uSAASLwoMdHJpcGxlX2NsaWNrGBQgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEjEKD2xlZnRfY2xpY2tfZHJhZxgVIAEoCzIWLmRlc2t0b3AudjEuRHJhZ0FjdGlvbkgAEjgKD2xlZnRfbW91c2VfZG93bhgWIAEoCzIdLmRlc2t0b3AudjEuTW91c2VCdXR0b25BY3Rpb25IABI2Cg1sZWZ0X21vdXNlX3VwGBcgASgLMh0uZGVza3RvcC52MS5Nb3VzZUJ1dHRvbkFjdGlvbkgAEioKBnNjcm9sbBgYIAEoCzIYLmRlc2t0b3AudjEuU2Nyb2xsQWN0aW9uSAASLQoIaG9sZF9rZXkYGSABKAsyGS5kZXNrdG9wLnYxLkhvbGRLZXlBY3Rpb25IABIyCgpzY3JlZW5zaG90GBogASgLMhwuZGVza3RvcC52MS5TY3JlZW5zaG90QWN0aW9uSAASJgoEd2FpdBgbIAEoCzIWLmRlc2t0b3AudjEuV2FpdEFjdGlvbkgAEiYKBHpvb20YHCABKAsyFi5kZXNrdG9wLnYxLlpvb21BY3Rpb25IAEIICgZhY3Rpb24ivgEKDkFjdGlvblJlc3BvbnNlEg4KBm91dHB1dBgBIAEoCRIhCgZjdXJzb3IYAiABKAsyES5kZXNrdG9wLnYxLlBvaW50EiUKCnNjcmVlbnNob3QYAyABKAsyES5kZXNrdG9wLnYxLkltYWdlEigKBnNldHRsZRgEIAEoCzIYLmRlc2t0b3AudjEuU2V0dGxlUmVzdWx0EigKBnBoYXNlcxgFIAEoCzIYLmRlc2t0b3AudjEuQWN0aW9uUGhhc2VzImwKDEFjdGlvblBoYXNlcxIQCghvcmRlcl91cxgBIAEoBBIQCghpbnB1dF91cxgCIAEoBBIRCglzZXR0bGVfdXMYAyABKAQSEgoKY2FwdHVyZV91cxgEIAEoBBIRCgllbmNvZGVfdXMYBSABKAQi6QEKEkFjdGlvbkJhdGNoUmVxdWVzdBIlCgtzY2FsZWRfc2l6ZRgBIAEoCzIQLmRlc2t0b3AudjEuU2l6ZRIZChFjbGFtcF9jb29yZGluYXRlcxgCIAEoCBIqCgdhY3Rpb25zGAMgAygLMhkuZGVza3RvcC52MS5CYXRjaGVkQWN0aW9uEiIKBnNldHRsZRgEIAEoCzISLmRlc2t0b3AudjEuU2V0dGxlEi8KDWNhcHR1cmVfYWZ0ZXIYBSABKAsyGC5kZXNrdG9wLnYxLkNhcHR1cmVBZnRlchIQCghmcmFtZV9pZBgGIAEoCSKhBwoNQmF0Y2hlZEFjdGlvbhIkCgNrZXkYCiABKAsyFS5kZXNrdG9wLnYxLktleUFjdGlvbkgAEikKCGtleV9kb3duGAsgASgLMhUuZGVza3RvcC52MS5LZXlBY3Rpb25IABInCgZrZXlfdXAYDCABKAsyFS5kZXNrdG9wLnYxLktleUFjdGlvbkgAEiYKBHR5cGUYDSABKAsyFi5kZXNrdG9wLnYxLlR5cGVBY3Rpb25IABI7Cg9jdXJzb3JfcG9zaXRpb24YDiABKAsyIC5kZXNrdG9wLnYxLkN1cnNvclBvc2l0aW9uQWN0aW9uSAASMQoKbW91c2VfbW92ZRgPIAEoCzIbLmRlc2t0b3AudjEuTW91c2VNb3ZlQWN0aW9uSAASLQoKbGVmdF9jbGljaxgQIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIuCgtyaWdodF9jbGljaxgRIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIvCgxtaWRkbGVfY2xpY2sYEiABKAsyFy5kZXNrdG9wLnYxLkNsaWNrQWN0aW9uSAASLwoMZG91YmxlX2NsaWNrGBMgASgLMhcuZGVza3RvcC52MS5DbGlja0FjdGlvbkgAEi8KDHRyaXBsZV9jbGljaxgUIAEoCzIXLmRlc2t0b3AudjEuQ2xpY2tBY3Rpb25IABIxCg9sZWZ0X2NsaWNrX2RyYWcYFSABKAsyFi5kZXNrdG9wLnYxLkRyYWdBY3Rpb25IABI4Cg9sZWZ0X21vdXNlX2Rvd24YFiABKAsyHS5kZXNrdG9wLnYxLk1vdXNlQnV0dG9uQWN0aW9uSAASNgoNbGVmdF9tb3VzZV91cBgXIAEoCzIdLmRlc2t0b3AudjEuTW91c2VCdXR0b25BY3Rpb25IABIqCgZzY3JvbGwYGCABKAsyGC5kZXNrdG9wLnYxLlNjcm9sbEFjdGlvbkgAEi0KCGhvbGRfa2V5GBkgASgLMhkuZGVza3RvcC52MS5Ib2xkS2V5QWN0aW9uSAASMgoKc2NyZWVuc2hvdBgaIAEoCzIcLmRlc2t0b3AudjEuU2NyZWVuc2hvdEFjdGlvbkgAEiYKBHdhaXQYGyABKAsyFi5kZXNrdG9wLnYxLldhaXRBY3Rpb25IABImCgR6b29tGBwgASgLMhYuZGVza3RvcC52MS5ab29tQWN0aW9uSABCCAoGYWN0aW9uIuQBChNCYXRjaGVkQWN0aW9uUmVzdWx0Ei8KBnN0YXR1cxgBIAEoDjIfLmRlc2t0b3AudjEuQmF0Y2hlZEFjdGlvblN0YXR1cxIOCgZvdXRwdXQYAiABKAkSIQoGY3Vyc29yGAMgASgLMhEuZGVza3RvcC52MS5Qb2ludBIgCgVpbWFnZRgEIAEoCzIRLmRlc2t0b3AudjEuSW1hZ2USDAoEY29kZRgFIAEoBRIPCgdtZXNzYWdlGAYgASgJEigKBnBoYXNlcxgHIAEoCzIYLmRlc2t0b3AudjEuQWN0aW9uUGhhc2VzIuUBChNBY3Rpb25CYXRjaFJlc3BvbnNlEjAKB3Jlc3VsdHMYASADKAsyHy5kZXNrdG9wLnYxLkJhdGNoZWRBY3Rpb25SZXN1bHQSIQoGY3Vyc29yGAIgASgLMhEuZGVza3RvcC52MS5Qb2ludBIlCgpzY3JlZW5zaG90GAMgASgLMhEuZGVza3RvcC52MS5JbWFnZRIoCgZzZXR0bGUYBCABKAsyGC5kZXNrdG9wLnYxLlNldHRsZVJlc3VsdBIoCgZwaGFzZXMYBSABKAsyGC5kZXNrdG9wLnYxLkFjdGlvblBoYXNlcyLpAQoRU2NyZWVuc2hvdFJlcXVlc3QSJQoLc2NhbGVkX3NpemUYASABKAsyEC5kZXNrdG9wLnYxLlNpemUSJwoGZm9ybWF0GAIgASgOMhcuZGVza3RvcC52MS5JbWFnZUZvcm1hdBIPCgdxdWFsaXR5GAMgASgFEg8KB21heF9mcHMYBCABKAESFgoOaW5jbHVkZV9jdXJzb3IYBSABKAgSIAoGcmVnaW9uGAYgASgLMhAuZGVza3RvcC52MS5SZWN0EhIKCmFsbF9mcmFtZXMYByABKAgSFAoMa2VlcGFsaXZlX21zGAggASgNIssBChJTY3JlZW5zaG90UmVzcG9uc2USIAoFaW1hZ2UYASABKAsyES5kZXNrdG9wLnYxLkltYWdlEiUKC25hdGl2ZV9zaXplGAIgASgLMhAuZGVza3RvcC52MS5TaXplEhAKCHNlcXVlbmNlGAMgASgEEi8KC2NhcHR1cmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5jdXJzb3Jfb21pdHRlZBgFIAEoCRIRCglrZWVwYWxpdmUYBiABKAgiGgoKVm5jUmVxdWVzdBIMCgRkYXRhGAEgASgMIhsKC1ZuY1Jlc3BvbnNlEgwKBGRhdGEYASABKAwiWQoVU3RhcnRSZWNvcmRpbmdSZXF1ZXN0EhQKDHJlY29yZGluZ19pZBgBIAEoCRIZCgxpZGxlX3NwZWVkdXAYAiABKAhIAIgBAUIPCg1faWRsZV9zcGVlZHVwIhgKFlN0YXJ0UmVjb3JkaW5nUmVzcG9uc2UiLAoUU3RvcFJlY29yZGluZ1JlcXVlc3QSFAoMcmVjb3JkaW5nX2lkGAEgASgJIlUKDVJlY29yZGluZ0luZm8SEgoKdmlkZW9fc2l6ZRgBIAEoAxIWCg50aHVtYm5haWxfc2l6ZRgCIAEoAxIYChBkdXJhdGlvbl9zZWNvbmRzGAMgASgBInwKFVN0b3BSZWNvcmRpbmdSZXNwb25zZRIpCgRpbmZvGAEgASgLMhkuZGVza3RvcC52MS5SZWNvcmRpbmdJbmZvSAASFQoLdmlkZW9fY2h1bmsYAiABKAxIABIZCg90aHVtYm5haWxfY2h1bmsYAyABKAxIAEIGCgRwYXJ0IoYBCghGaWxlSW5mbxIMCgRwYXRoGAEgASgJEgwKBHNpemUYAiABKAMSDAoEbW9kZRgDIAEoDRIsCghtb2RpZmllZBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIgoEdHlwZRgFIAEoDjIULmRlc2t0b3AudjEuRmlsZVR5cGUiPQoRVXBsb2FkRmlsZVJlcXVlc3QSDAoEcGF0aBgBIAEoCRIMCgRkYXRhGAIgASgMEgwKBG1vZGUYAyABKA0iOAoSVXBsb2FkRmlsZVJlc3BvbnNlEiIKBGZpbGUYASABKAsyFC5kZXNrdG9wLnYxLkZpbGVJbmZvIiMKE0Rvd25sb2FkRmlsZVJlcXVlc3QSDAoEcGF0aBgBIAEoCSJVChREb3dubG9hZEZpbGVSZXNwb25zZRIkCgRpbmZvGAEgASgLMhQuZGVza3RvcC52MS5GaWxlSW5mb0gAEg8KBWNodW5rGAIgASgMSABCBgoEcGFydCIgChBMaXN0RmlsZXNSZXF1ZXN0EgwKBHBhdGgYASABKAkiOAoRTGlzdEZpbGVzUmVzcG9uc2USIwoFZmlsZXMYASADKAsyFC5kZXNrdG9wLnYxLkZpbGVJbmZvIqsBChhMYXVuY2hBcHBsaWNhdGlvblJlcXVlc3QSDAoEYXJndhgBIAMoCRIZChF3b3JraW5nX2RpcmVjdG9yeRgCIAEoCRI6CgNlbnYYAyADKAsyLS5kZXNrdG9wLnYxLkxhdW5jaEFwcGxpY2F0aW9uUmVxdWVzdC5FbnZFbnRyeRoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIigKGUxhdW5jaEFwcGxpY2F0aW9uUmVzcG9uc2USCwoDcGlkGAEgASgFIjsKEkxpc3RXaW5kb3dzUmVxdWVzdBIlCgtzY2FsZWRfc2l6ZRgBIAEoCzIQLmRlc2t0b3AudjEuU2l6ZSKMAQoGV2luZG93EgoKAmlkGAEgASgNEg0KBXRpdGxlGAIgASgJEhIKCmNsYXNzX25hbWUYAyABKAkSCwoDcGlkGAQgASgFEiIKCGdlb21ldHJ5GAUgASgLMhAuZGVza3RvcC52MS5SZWN0Eg8KB2ZvY3VzZWQYBiABKAgSEQoJbWluaW1pemVkGAcgASgIIjoKE0xpc3RXaW5kb3dzUmVzcG9uc2USIwoHd2luZG93cxgBIAMoCzISLmRlc2t0b3AudjEuV2luZG93IiMKFUFjdGl2YXRlV2luZG93UmVxdWVzdBIKCgJpZBgBIAEoDSIYChZBY3RpdmF0ZVdpbmRvd1Jlc3BvbnNlIjcKEkNsb3NlV2luZG93UmVxdWVzdBIKCgJpZBgBIAEoDRIVCg1raWxsX2FmdGVyX21zGAIgASgNIiUKE0Nsb3NlV2luZG93UmVzcG9uc2USDgoGa2lsbGVkGAEgASgIIj8KE0dldENsaXBib2FyZFJlcXVlc3QSKAoJc2VsZWN0aW9uGAEgASgOMhUuZGVza3RvcC52MS5TZWxlY3Rpb24iJAoUR2V0Q2xpcGJvYXJkUmVzcG9uc2USDAoEdGV4dBgBIAEoCSJNChNTZXRDbGlwYm9hcmRSZXF1ZXN0EgwKBHRleHQYASABKAkSKAoJc2VsZWN0aW9uGAIgASgOMhUuZGVza3RvcC52MS5TZWxlY3Rpb24iFgoUU2V0Q2xpcGJvYXJkUmVzcG9uc2UiNQoMUmVzZXRSZXF1ZXN0Eg8KB3VuY2xhaW0YASABKAgSFAoMbmV3X3hfc2VydmVyGAIgASgIIlQKDENsYWltUmVxdWVzdBINCgV0b2tlbhgBIAEoCRINCgVsYWJlbBgCIAEoCRINCgVyZXNldBgDIAEoCBIXCg9hbGxvd2VkX29yaWdpbnMYBCADKAkiOQoNQ2xhaW1SZXNwb25zZRIoCgVyZXNldBgBIAEoCzIZLmRlc2t0b3AudjEuUmVzZXRSZXNwb25zZSJqCg1SZXNldFJlc3BvbnNlEiQKBXN0ZXBzGAEgAygLMhUuZGVza3RvcC52MS5SZXNldFN0ZXASEAoIdG90YWxfdXMYAiABKAQSFAoMbmV3X3hfc2VydmVyGAMgASgIEgsKA3doeRgEIAEoCSI+CglSZXNldFN0ZXASDAoEbmFtZRgBIAEoCRITCgtkdXJhdGlvbl91cxgCIAEoBBIOCgZkZXRhaWwYAyABKAkqbwoLSW1hZ2VGb3JtYXQSHAoYSU1BR0VfRk9STUFUX1VOU1BFQ0lGSUVEEAASFAoQSU1BR0VfRk9STUFUX1BORxABEhUKEUlNQUdFX0ZPUk1BVF9KUEVHEAISFQoRSU1BR0VfRk9STUFUX1dFQlAQAyqeAQoPU2Nyb2xsRGlyZWN0aW9uEiAKHFNDUk9MTF9ESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIXChNTQ1JPTExfRElSRUNUSU9OX1VQEAESGQoVU0NST0xMX0RJUkVDVElPTl9ET1dOEAISGQoVU0NST0xMX0RJUkVDVElPTl9MRUZUEAMSGgoWU0NST0xMX0RJUkVDVElPTl9SSUdIVBAEKnwKElNjcmVlbkNoYW5nZVNvdXJjZRIkCiBTQ1JFRU5fQ0hBTkdFX1NPVVJDRV9VTlNQRUNJRklFRBAAEh8KG1NDUkVFTl9DSEFOR0VfU09VUkNFX0RBTUFHRRABEh8KG1NDUkVFTl9DSEFOR0VfU09VUkNFX0ZSQU1FUxACKqYBChNCYXRjaGVkQWN0aW9uU3RhdHVzEiUKIUJBVENIRURfQUNUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEh4KGkJBVENIRURfQUNUSU9OX1NUQVRVU19ET05FEAESIAocQkFUQ0hFRF9BQ1RJT05fU1RBVFVTX0ZBSUxFRBACEiYKIkJBVENIRURfQUNUSU9OX1NUQVRVU19OT1RfRVhFQ1VURUQQAyqBAQoIRmlsZVR5cGUSGQoVRklMRV9UWVBFX1VOU1BFQ0lGSUVEEAASFQoRRklMRV9UWVBFX1JFR1VMQVIQARIXChNGSUxFX1RZUEVfRElSRUNUT1JZEAISFQoRRklMRV9UWVBFX1NZTUxJTksQAxITCg9GSUxFX1RZUEVfT1RIRVIQBCpWCglTZWxlY3Rpb24SGQoVU0VMRUNUSU9OX1VOU1BFQ0lGSUVEEAASFwoTU0VMRUNUSU9OX0NMSVBCT0FSRBABEhUKEVNFTEVDVElPTl9QUklNQVJZEAIylQsKDkRlc2t0b3BTZXJ2aWNlEksKCkdldERpc3BsYXkSHS5kZXNrdG9wLnYxLkdldERpc3BsYXlSZXF1ZXN0Gh4uZGVza3RvcC52MS5HZXREaXNwbGF5UmVzcG9uc2USPwoGQWN0aW9uEhkuZGVza3RvcC52MS5BY3Rpb25SZXF1ZXN0GhouZGVza3RvcC52MS5BY3Rpb25SZXNwb25zZRJOCgtBY3Rpb25CYXRjaBIeLmRlc2t0b3AudjEuQWN0aW9uQmF0Y2hSZXF1ZXN0Gh8uZGVza3RvcC52MS5BY3Rpb25CYXRjaFJlc3BvbnNlEk0KClNjcmVlbnNob3QSHS5kZXNrdG9wLnYxLlNjcmVlbnNob3RSZXF1ZXN0Gh4uZGVza3RvcC52MS5TY3JlZW5zaG90UmVzcG9uc2UwARI6CgNWbmMSFi5kZXNrdG9wLnYxLlZuY1JlcXVlc3QaFy5kZXNrdG9wLnYxLlZuY1Jlc3BvbnNlKAEwARJXCg5TdGFydFJlY29yZGluZxIhLmRlc2t0b3AudjEuU3RhcnRSZWNvcmRpbmdSZXF1ZXN0GiIuZGVza3RvcC52MS5TdGFydFJlY29yZGluZ1Jlc3BvbnNlElYKDVN0b3BSZWNvcmRpbmcSIC5kZXNrdG9wLnYxLlN0b3BSZWNvcmRpbmdSZXF1ZXN0GiEuZGVza3RvcC52MS5TdG9wUmVjb3JkaW5nUmVzcG9uc2UwARJNCgpVcGxvYWRGaWxlEh0uZGVza3RvcC52MS5VcGxvYWRGaWxlUmVxdWVzdBoeLmRlc2t0b3AudjEuVXBsb2FkRmlsZVJlc3BvbnNlKAESUwoMRG93bmxvYWRGaWxlEh8uZGVza3RvcC52MS5Eb3dubG9hZEZpbGVSZXF1ZXN0GiAuZGVza3RvcC52MS5Eb3dubG9hZEZpbGVSZXNwb25zZTABEkgKCUxpc3RGaWxlcxIcLmRlc2t0b3AudjEuTGlzdEZpbGVzUmVxdWVzdBodLmRlc2t0b3AudjEuTGlzdEZpbGVzUmVzcG9uc2USYAoRTGF1bmNoQXBwbGljYXRpb24SJC5kZXNrdG9wLnYxLkxhdW5jaEFwcGxpY2F0aW9uUmVxdWVzdBolLmRlc2t0b3AudjEuTGF1bmNoQXBwbGljYXRpb25SZXNwb25zZRJOCgtMaXN0V2luZG93cxIeLmRlc2t0b3AudjEuTGlzdFdpbmRvd3NSZXF1ZXN0Gh8uZGVza3RvcC52MS5MaXN0V2luZG93c1Jlc3BvbnNlElcKDkFjdGl2YXRlV2luZG93EiEuZGVza3RvcC52MS5BY3RpdmF0ZVdpbmRvd1JlcXVlc3QaIi5kZXNrdG9wLnYxLkFjdGl2YXRlV2luZG93UmVzcG9uc2USTgoLQ2xvc2VXaW5kb3cSHi5kZXNrdG9wLnYxLkNsb3NlV2luZG93UmVxdWVzdBofLmRlc2t0b3AudjEuQ2xvc2VXaW5kb3dSZXNwb25zZRJRCgxHZXRDbGlwYm9hcmQSHy5kZXNrdG9wLnYxLkdldENsaXBib2FyZFJlcXVlc3QaIC5kZXNrdG9wLnYxLkdldENsaXBib2FyZFJlc3BvbnNlElEKDFNldENsaXBib2FyZBIfLmRlc2t0b3AudjEuU2V0Q2xpcGJvYXJkUmVxdWVzdBogLmRlc2t0b3AudjEuU2V0Q2xpcGJvYXJkUmVzcG9uc2USPAoFUmVzZXQSGC5kZXNrdG9wLnYxLlJlc2V0UmVxdWVzdBoZLmRlc2t0b3AudjEuUmVzZXRSZXNwb25zZRI8CgVDbGFpbRIYLmRlc2t0b3AudjEuQ2xhaW1SZXF1ZXN0GhkuZGVza3RvcC52MS5DbGFpbVJlc3BvbnNlQiZaJGRlc2t0b3BkL2dlbi9nby9kZXNrdG9wL3YxO2Rlc2t0b3B2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * A point in pixels; which space (native or declared) is said where it is used.
@@ -145,6 +145,13 @@ export type Image = Message<"desktop.v1.Image"> & {
    * @generated from field: int32 height = 4;
    */
   height: number;
+
+  /**
+   * The frame this image shows, for actions to name (ActionRequest.frame_id).
+   *
+   * @generated from field: desktop.v1.FrameInfo frame = 5;
+   */
+  frame?: FrameInfo | undefined;
 };
 
 /**
@@ -153,6 +160,43 @@ export type Image = Message<"desktop.v1.Image"> & {
  */
 export const ImageSchema: GenMessage<Image> = /*@__PURE__*/
   messageDesc(file_desktop_v1_desktop, 3);
+
+/**
+ * A frame the service returned: what its coordinates mean.
+ *
+ * @generated from message desktop.v1.FrameInfo
+ */
+export type FrameInfo = Message<"desktop.v1.FrameInfo"> & {
+  /**
+   * Names the frame in ActionRequest.frame_id and ActionBatchRequest.frame_id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The space the frame's coordinates are in, pixels: the screenshot's
+   * declared size (the request's declared size for a zoom; native for a
+   * Screenshot stream's region).
+   *
+   * @generated from field: desktop.v1.Size declared_size = 2;
+   */
+  declaredSize?: Size | undefined;
+
+  /**
+   * The screen's native size when the frame was taken, pixels.
+   *
+   * @generated from field: desktop.v1.Size native_size = 3;
+   */
+  nativeSize?: Size | undefined;
+};
+
+/**
+ * Describes the message desktop.v1.FrameInfo.
+ * Use `create(FrameInfoSchema)` to create a new message.
+ */
+export const FrameInfoSchema: GenMessage<FrameInfo> = /*@__PURE__*/
+  messageDesc(file_desktop_v1_desktop, 4);
 
 /**
  * Asks for the display; starts the desktop when needed.
@@ -167,7 +211,7 @@ export type GetDisplayRequest = Message<"desktop.v1.GetDisplayRequest"> & {
  * Use `create(GetDisplayRequestSchema)` to create a new message.
  */
 export const GetDisplayRequestSchema: GenMessage<GetDisplayRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 4);
+  messageDesc(file_desktop_v1_desktop, 5);
 
 /**
  * The running desktop.
@@ -210,7 +254,7 @@ export type GetDisplayResponse = Message<"desktop.v1.GetDisplayResponse"> & {
  * Use `create(GetDisplayResponseSchema)` to create a new message.
  */
 export const GetDisplayResponseSchema: GenMessage<GetDisplayResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 5);
+  messageDesc(file_desktop_v1_desktop, 6);
 
 /**
  * A key combo or keysym name.
@@ -237,7 +281,7 @@ export type KeyAction = Message<"desktop.v1.KeyAction"> & {
  * Use `create(KeyActionSchema)` to create a new message.
  */
 export const KeyActionSchema: GenMessage<KeyAction> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 6);
+  messageDesc(file_desktop_v1_desktop, 7);
 
 /**
  * Text to type.
@@ -269,7 +313,7 @@ export type TypeAction = Message<"desktop.v1.TypeAction"> & {
  * Use `create(TypeActionSchema)` to create a new message.
  */
 export const TypeActionSchema: GenMessage<TypeAction> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 7);
+  messageDesc(file_desktop_v1_desktop, 8);
 
 /**
  * Reports the pointer position (declared space) as "x=<x>,y=<y>".
@@ -284,7 +328,7 @@ export type CursorPositionAction = Message<"desktop.v1.CursorPositionAction"> & 
  * Use `create(CursorPositionActionSchema)` to create a new message.
  */
 export const CursorPositionActionSchema: GenMessage<CursorPositionAction> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 8);
+  messageDesc(file_desktop_v1_desktop, 9);
 
 /**
  * Moves the pointer.
@@ -305,7 +349,7 @@ export type MouseMoveAction = Message<"desktop.v1.MouseMoveAction"> & {
  * Use `create(MouseMoveActionSchema)` to create a new message.
  */
 export const MouseMoveActionSchema: GenMessage<MouseMoveAction> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 9);
+  messageDesc(file_desktop_v1_desktop, 10);
 
 /**
  * A click of one button, one or more times.
@@ -334,7 +378,7 @@ export type ClickAction = Message<"desktop.v1.ClickAction"> & {
  * Use `create(ClickActionSchema)` to create a new message.
  */
 export const ClickActionSchema: GenMessage<ClickAction> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 10);
+  messageDesc(file_desktop_v1_desktop, 11);
 
 /**
  * Left-button drag.
@@ -362,7 +406,7 @@ export type DragAction = Message<"desktop.v1.DragAction"> & {
  * Use `create(DragActionSchema)` to create a new message.
  */
 export const DragActionSchema: GenMessage<DragAction> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 11);
+  messageDesc(file_desktop_v1_desktop, 12);
 
 /**
  * Presses or releases the left button.
@@ -384,7 +428,7 @@ export type MouseButtonAction = Message<"desktop.v1.MouseButtonAction"> & {
  * Use `create(MouseButtonActionSchema)` to create a new message.
  */
 export const MouseButtonActionSchema: GenMessage<MouseButtonAction> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 12);
+  messageDesc(file_desktop_v1_desktop, 13);
 
 /**
  * Scrolls by wheel notches.
@@ -426,7 +470,7 @@ export type ScrollAction = Message<"desktop.v1.ScrollAction"> & {
  * Use `create(ScrollActionSchema)` to create a new message.
  */
 export const ScrollActionSchema: GenMessage<ScrollAction> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 13);
+  messageDesc(file_desktop_v1_desktop, 14);
 
 /**
  * Holds a key (or combo) down for a while, then releases it.
@@ -455,7 +499,7 @@ export type HoldKeyAction = Message<"desktop.v1.HoldKeyAction"> & {
  * Use `create(HoldKeyActionSchema)` to create a new message.
  */
 export const HoldKeyActionSchema: GenMessage<HoldKeyAction> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 14);
+  messageDesc(file_desktop_v1_desktop, 15);
 
 /**
  * Takes a screenshot at the request's declared size.
@@ -483,7 +527,7 @@ export type ScreenshotAction = Message<"desktop.v1.ScreenshotAction"> & {
  * Use `create(ScreenshotActionSchema)` to create a new message.
  */
 export const ScreenshotActionSchema: GenMessage<ScreenshotAction> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 15);
+  messageDesc(file_desktop_v1_desktop, 16);
 
 /**
  * Waits, then takes a screenshot at the declared size.
@@ -505,7 +549,7 @@ export type WaitAction = Message<"desktop.v1.WaitAction"> & {
  * Use `create(WaitActionSchema)` to create a new message.
  */
 export const WaitActionSchema: GenMessage<WaitAction> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 16);
+  messageDesc(file_desktop_v1_desktop, 17);
 
 /**
  * A full-resolution crop of a region.
@@ -527,7 +571,7 @@ export type ZoomAction = Message<"desktop.v1.ZoomAction"> & {
  * Use `create(ZoomActionSchema)` to create a new message.
  */
 export const ZoomActionSchema: GenMessage<ZoomAction> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 17);
+  messageDesc(file_desktop_v1_desktop, 18);
 
 /**
  * Waiting, after an action, until the screen stops changing: until it has
@@ -560,7 +604,7 @@ export type Settle = Message<"desktop.v1.Settle"> & {
  * Use `create(SettleSchema)` to create a new message.
  */
 export const SettleSchema: GenMessage<Settle> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 18);
+  messageDesc(file_desktop_v1_desktop, 19);
 
 /**
  * How a settle went.
@@ -596,7 +640,7 @@ export type SettleResult = Message<"desktop.v1.SettleResult"> & {
  * Use `create(SettleResultSchema)` to create a new message.
  */
 export const SettleResultSchema: GenMessage<SettleResult> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 19);
+  messageDesc(file_desktop_v1_desktop, 20);
 
 /**
  * A screenshot taken after the action, returned in the same round trip.
@@ -632,7 +676,7 @@ export type CaptureAfter = Message<"desktop.v1.CaptureAfter"> & {
  * Use `create(CaptureAfterSchema)` to create a new message.
  */
 export const CaptureAfterSchema: GenMessage<CaptureAfter> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 20);
+  messageDesc(file_desktop_v1_desktop, 21);
 
 /**
  * One computer-use action.
@@ -672,6 +716,18 @@ export type ActionRequest = Message<"desktop.v1.ActionRequest"> & {
    * @generated from field: bool clamp_coordinates = 4;
    */
   clampCoordinates: boolean;
+
+  /**
+   * The frame (Image.frame.id) the coordinates were read from: the action
+   * runs only while they mean the same place, on the same desktop session at
+   * the same native size; otherwise FAILED_PRECONDITION ("geometry changed
+   * since frame ...", "... was reset or replaced since frame ...", unknown
+   * frame) and nothing runs. `scaled_size` may then be left unset (the
+   * frame's declared size is used); set, it must equal it.
+   *
+   * @generated from field: string frame_id = 5;
+   */
+  frameId: string;
 
   /**
    * The action; required.
@@ -838,7 +894,7 @@ export type ActionRequest = Message<"desktop.v1.ActionRequest"> & {
  * Use `create(ActionRequestSchema)` to create a new message.
  */
 export const ActionRequestSchema: GenMessage<ActionRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 21);
+  messageDesc(file_desktop_v1_desktop, 22);
 
 /**
  * The result of an action.
@@ -888,7 +944,7 @@ export type ActionResponse = Message<"desktop.v1.ActionResponse"> & {
  * Use `create(ActionResponseSchema)` to create a new message.
  */
 export const ActionResponseSchema: GenMessage<ActionResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 22);
+  messageDesc(file_desktop_v1_desktop, 23);
 
 /**
  * Where an action's (or a batch's) time went, microseconds; 0 for what did
@@ -939,7 +995,7 @@ export type ActionPhases = Message<"desktop.v1.ActionPhases"> & {
  * Use `create(ActionPhasesSchema)` to create a new message.
  */
 export const ActionPhasesSchema: GenMessage<ActionPhases> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 23);
+  messageDesc(file_desktop_v1_desktop, 24);
 
 /**
  * Actions to run in order, and what to do after them.
@@ -984,6 +1040,14 @@ export type ActionBatchRequest = Message<"desktop.v1.ActionBatchRequest"> & {
    * @generated from field: desktop.v1.CaptureAfter capture_after = 5;
    */
   captureAfter?: CaptureAfter | undefined;
+
+  /**
+   * As ActionRequest.frame_id, for every action: checked before the first
+   * runs.
+   *
+   * @generated from field: string frame_id = 6;
+   */
+  frameId: string;
 };
 
 /**
@@ -991,7 +1055,7 @@ export type ActionBatchRequest = Message<"desktop.v1.ActionBatchRequest"> & {
  * Use `create(ActionBatchRequestSchema)` to create a new message.
  */
 export const ActionBatchRequestSchema: GenMessage<ActionBatchRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 24);
+  messageDesc(file_desktop_v1_desktop, 25);
 
 /**
  * One action of a batch: the same choices as ActionRequest.action.
@@ -1164,7 +1228,7 @@ export type BatchedAction = Message<"desktop.v1.BatchedAction"> & {
  * Use `create(BatchedActionSchema)` to create a new message.
  */
 export const BatchedActionSchema: GenMessage<BatchedAction> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 25);
+  messageDesc(file_desktop_v1_desktop, 26);
 
 /**
  * One action's result, in the order of the request.
@@ -1228,7 +1292,7 @@ export type BatchedActionResult = Message<"desktop.v1.BatchedActionResult"> & {
  * Use `create(BatchedActionResultSchema)` to create a new message.
  */
 export const BatchedActionResultSchema: GenMessage<BatchedActionResult> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 26);
+  messageDesc(file_desktop_v1_desktop, 27);
 
 /**
  * The batch's outcome.
@@ -1279,7 +1343,7 @@ export type ActionBatchResponse = Message<"desktop.v1.ActionBatchResponse"> & {
  * Use `create(ActionBatchResponseSchema)` to create a new message.
  */
 export const ActionBatchResponseSchema: GenMessage<ActionBatchResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 27);
+  messageDesc(file_desktop_v1_desktop, 28);
 
 /**
  * Screenshot stream parameters.
@@ -1354,7 +1418,7 @@ export type ScreenshotRequest = Message<"desktop.v1.ScreenshotRequest"> & {
  * Use `create(ScreenshotRequestSchema)` to create a new message.
  */
 export const ScreenshotRequestSchema: GenMessage<ScreenshotRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 28);
+  messageDesc(file_desktop_v1_desktop, 29);
 
 /**
  * One frame.
@@ -1412,7 +1476,7 @@ export type ScreenshotResponse = Message<"desktop.v1.ScreenshotResponse"> & {
  * Use `create(ScreenshotResponseSchema)` to create a new message.
  */
 export const ScreenshotResponseSchema: GenMessage<ScreenshotResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 29);
+  messageDesc(file_desktop_v1_desktop, 30);
 
 /**
  * Bytes from the VNC client to the server.
@@ -1433,7 +1497,7 @@ export type VncRequest = Message<"desktop.v1.VncRequest"> & {
  * Use `create(VncRequestSchema)` to create a new message.
  */
 export const VncRequestSchema: GenMessage<VncRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 30);
+  messageDesc(file_desktop_v1_desktop, 31);
 
 /**
  * Bytes from the VNC server to the client.
@@ -1454,7 +1518,7 @@ export type VncResponse = Message<"desktop.v1.VncResponse"> & {
  * Use `create(VncResponseSchema)` to create a new message.
  */
 export const VncResponseSchema: GenMessage<VncResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 31);
+  messageDesc(file_desktop_v1_desktop, 32);
 
 /**
  * Starts a recording.
@@ -1484,7 +1548,7 @@ export type StartRecordingRequest = Message<"desktop.v1.StartRecordingRequest"> 
  * Use `create(StartRecordingRequestSchema)` to create a new message.
  */
 export const StartRecordingRequestSchema: GenMessage<StartRecordingRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 32);
+  messageDesc(file_desktop_v1_desktop, 33);
 
 /**
  * A recording was started (or continues).
@@ -1499,7 +1563,7 @@ export type StartRecordingResponse = Message<"desktop.v1.StartRecordingResponse"
  * Use `create(StartRecordingResponseSchema)` to create a new message.
  */
 export const StartRecordingResponseSchema: GenMessage<StartRecordingResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 33);
+  messageDesc(file_desktop_v1_desktop, 34);
 
 /**
  * Stops a recording.
@@ -1520,7 +1584,7 @@ export type StopRecordingRequest = Message<"desktop.v1.StopRecordingRequest"> & 
  * Use `create(StopRecordingRequestSchema)` to create a new message.
  */
 export const StopRecordingRequestSchema: GenMessage<StopRecordingRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 34);
+  messageDesc(file_desktop_v1_desktop, 35);
 
 /**
  * What a stopped recording holds.
@@ -1555,7 +1619,7 @@ export type RecordingInfo = Message<"desktop.v1.RecordingInfo"> & {
  * Use `create(RecordingInfoSchema)` to create a new message.
  */
 export const RecordingInfoSchema: GenMessage<RecordingInfo> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 35);
+  messageDesc(file_desktop_v1_desktop, 36);
 
 /**
  * One part of a stopped recording: info first, then video chunks, then
@@ -1601,7 +1665,7 @@ export type StopRecordingResponse = Message<"desktop.v1.StopRecordingResponse"> 
  * Use `create(StopRecordingResponseSchema)` to create a new message.
  */
 export const StopRecordingResponseSchema: GenMessage<StopRecordingResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 36);
+  messageDesc(file_desktop_v1_desktop, 37);
 
 /**
  * One file under the file root.
@@ -1650,7 +1714,7 @@ export type FileInfo = Message<"desktop.v1.FileInfo"> & {
  * Use `create(FileInfoSchema)` to create a new message.
  */
 export const FileInfoSchema: GenMessage<FileInfo> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 37);
+  messageDesc(file_desktop_v1_desktop, 38);
 
 /**
  * One message of an upload.
@@ -1686,7 +1750,7 @@ export type UploadFileRequest = Message<"desktop.v1.UploadFileRequest"> & {
  * Use `create(UploadFileRequestSchema)` to create a new message.
  */
 export const UploadFileRequestSchema: GenMessage<UploadFileRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 38);
+  messageDesc(file_desktop_v1_desktop, 39);
 
 /**
  * The uploaded file.
@@ -1707,7 +1771,7 @@ export type UploadFileResponse = Message<"desktop.v1.UploadFileResponse"> & {
  * Use `create(UploadFileResponseSchema)` to create a new message.
  */
 export const UploadFileResponseSchema: GenMessage<UploadFileResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 39);
+  messageDesc(file_desktop_v1_desktop, 40);
 
 /**
  * Which file to download.
@@ -1728,7 +1792,7 @@ export type DownloadFileRequest = Message<"desktop.v1.DownloadFileRequest"> & {
  * Use `create(DownloadFileRequestSchema)` to create a new message.
  */
 export const DownloadFileRequestSchema: GenMessage<DownloadFileRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 40);
+  messageDesc(file_desktop_v1_desktop, 41);
 
 /**
  * One part of a download: `info` first, then chunks.
@@ -1765,7 +1829,7 @@ export type DownloadFileResponse = Message<"desktop.v1.DownloadFileResponse"> & 
  * Use `create(DownloadFileResponseSchema)` to create a new message.
  */
 export const DownloadFileResponseSchema: GenMessage<DownloadFileResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 41);
+  messageDesc(file_desktop_v1_desktop, 42);
 
 /**
  * Which directory to list.
@@ -1786,7 +1850,7 @@ export type ListFilesRequest = Message<"desktop.v1.ListFilesRequest"> & {
  * Use `create(ListFilesRequestSchema)` to create a new message.
  */
 export const ListFilesRequestSchema: GenMessage<ListFilesRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 42);
+  messageDesc(file_desktop_v1_desktop, 43);
 
 /**
  * A directory's entries.
@@ -1807,7 +1871,7 @@ export type ListFilesResponse = Message<"desktop.v1.ListFilesResponse"> & {
  * Use `create(ListFilesResponseSchema)` to create a new message.
  */
 export const ListFilesResponseSchema: GenMessage<ListFilesResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 43);
+  messageDesc(file_desktop_v1_desktop, 44);
 
 /**
  * A program to start on the desktop.
@@ -1842,7 +1906,7 @@ export type LaunchApplicationRequest = Message<"desktop.v1.LaunchApplicationRequ
  * Use `create(LaunchApplicationRequestSchema)` to create a new message.
  */
 export const LaunchApplicationRequestSchema: GenMessage<LaunchApplicationRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 44);
+  messageDesc(file_desktop_v1_desktop, 45);
 
 /**
  * The started program.
@@ -1863,7 +1927,7 @@ export type LaunchApplicationResponse = Message<"desktop.v1.LaunchApplicationRes
  * Use `create(LaunchApplicationResponseSchema)` to create a new message.
  */
 export const LaunchApplicationResponseSchema: GenMessage<LaunchApplicationResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 45);
+  messageDesc(file_desktop_v1_desktop, 46);
 
 /**
  * Which windows to list.
@@ -1884,7 +1948,7 @@ export type ListWindowsRequest = Message<"desktop.v1.ListWindowsRequest"> & {
  * Use `create(ListWindowsRequestSchema)` to create a new message.
  */
 export const ListWindowsRequestSchema: GenMessage<ListWindowsRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 46);
+  messageDesc(file_desktop_v1_desktop, 47);
 
 /**
  * One top-level window.
@@ -1950,7 +2014,7 @@ export type Window = Message<"desktop.v1.Window"> & {
  * Use `create(WindowSchema)` to create a new message.
  */
 export const WindowSchema: GenMessage<Window> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 47);
+  messageDesc(file_desktop_v1_desktop, 48);
 
 /**
  * The managed windows.
@@ -1971,7 +2035,7 @@ export type ListWindowsResponse = Message<"desktop.v1.ListWindowsResponse"> & {
  * Use `create(ListWindowsResponseSchema)` to create a new message.
  */
 export const ListWindowsResponseSchema: GenMessage<ListWindowsResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 48);
+  messageDesc(file_desktop_v1_desktop, 49);
 
 /**
  * Which window to activate.
@@ -1992,7 +2056,7 @@ export type ActivateWindowRequest = Message<"desktop.v1.ActivateWindowRequest"> 
  * Use `create(ActivateWindowRequestSchema)` to create a new message.
  */
 export const ActivateWindowRequestSchema: GenMessage<ActivateWindowRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 49);
+  messageDesc(file_desktop_v1_desktop, 50);
 
 /**
  * Nothing: the request was sent to the window manager.
@@ -2007,7 +2071,7 @@ export type ActivateWindowResponse = Message<"desktop.v1.ActivateWindowResponse"
  * Use `create(ActivateWindowResponseSchema)` to create a new message.
  */
 export const ActivateWindowResponseSchema: GenMessage<ActivateWindowResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 50);
+  messageDesc(file_desktop_v1_desktop, 51);
 
 /**
  * Which window to close.
@@ -2036,7 +2100,7 @@ export type CloseWindowRequest = Message<"desktop.v1.CloseWindowRequest"> & {
  * Use `create(CloseWindowRequestSchema)` to create a new message.
  */
 export const CloseWindowRequestSchema: GenMessage<CloseWindowRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 51);
+  messageDesc(file_desktop_v1_desktop, 52);
 
 /**
  * How the close went.
@@ -2057,7 +2121,7 @@ export type CloseWindowResponse = Message<"desktop.v1.CloseWindowResponse"> & {
  * Use `create(CloseWindowResponseSchema)` to create a new message.
  */
 export const CloseWindowResponseSchema: GenMessage<CloseWindowResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 52);
+  messageDesc(file_desktop_v1_desktop, 53);
 
 /**
  * Which selection to read.
@@ -2078,7 +2142,7 @@ export type GetClipboardRequest = Message<"desktop.v1.GetClipboardRequest"> & {
  * Use `create(GetClipboardRequestSchema)` to create a new message.
  */
 export const GetClipboardRequestSchema: GenMessage<GetClipboardRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 53);
+  messageDesc(file_desktop_v1_desktop, 54);
 
 /**
  * A selection's text.
@@ -2099,7 +2163,7 @@ export type GetClipboardResponse = Message<"desktop.v1.GetClipboardResponse"> & 
  * Use `create(GetClipboardResponseSchema)` to create a new message.
  */
 export const GetClipboardResponseSchema: GenMessage<GetClipboardResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 54);
+  messageDesc(file_desktop_v1_desktop, 55);
 
 /**
  * What to put on which selection.
@@ -2127,7 +2191,7 @@ export type SetClipboardRequest = Message<"desktop.v1.SetClipboardRequest"> & {
  * Use `create(SetClipboardRequestSchema)` to create a new message.
  */
 export const SetClipboardRequestSchema: GenMessage<SetClipboardRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 55);
+  messageDesc(file_desktop_v1_desktop, 56);
 
 /**
  * Nothing: the selection is ours and holds the text.
@@ -2142,7 +2206,7 @@ export type SetClipboardResponse = Message<"desktop.v1.SetClipboardResponse"> & 
  * Use `create(SetClipboardResponseSchema)` to create a new message.
  */
 export const SetClipboardResponseSchema: GenMessage<SetClipboardResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 56);
+  messageDesc(file_desktop_v1_desktop, 57);
 
 /**
  * @generated from message desktop.v1.ResetRequest
@@ -2172,7 +2236,7 @@ export type ResetRequest = Message<"desktop.v1.ResetRequest"> & {
  * Use `create(ResetRequestSchema)` to create a new message.
  */
 export const ResetRequestSchema: GenMessage<ResetRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 57);
+  messageDesc(file_desktop_v1_desktop, 58);
 
 /**
  * @generated from message desktop.v1.ClaimRequest
@@ -2218,7 +2282,7 @@ export type ClaimRequest = Message<"desktop.v1.ClaimRequest"> & {
  * Use `create(ClaimRequestSchema)` to create a new message.
  */
 export const ClaimRequestSchema: GenMessage<ClaimRequest> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 58);
+  messageDesc(file_desktop_v1_desktop, 59);
 
 /**
  * @generated from message desktop.v1.ClaimResponse
@@ -2237,7 +2301,7 @@ export type ClaimResponse = Message<"desktop.v1.ClaimResponse"> & {
  * Use `create(ClaimResponseSchema)` to create a new message.
  */
 export const ClaimResponseSchema: GenMessage<ClaimResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 59);
+  messageDesc(file_desktop_v1_desktop, 60);
 
 /**
  * @generated from message desktop.v1.ResetResponse
@@ -2279,7 +2343,7 @@ export type ResetResponse = Message<"desktop.v1.ResetResponse"> & {
  * Use `create(ResetResponseSchema)` to create a new message.
  */
 export const ResetResponseSchema: GenMessage<ResetResponse> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 60);
+  messageDesc(file_desktop_v1_desktop, 61);
 
 /**
  * One part of a Reset.
@@ -2314,7 +2378,7 @@ export type ResetStep = Message<"desktop.v1.ResetStep"> & {
  * Use `create(ResetStepSchema)` to create a new message.
  */
 export const ResetStepSchema: GenMessage<ResetStep> = /*@__PURE__*/
-  messageDesc(file_desktop_v1_desktop, 61);
+  messageDesc(file_desktop_v1_desktop, 62);
 
 /**
  * Image encoding of a screenshot.
@@ -2588,6 +2652,9 @@ export const DesktopService: GenService<{
   },
   /**
    * Performs one computer-use action and reports the pointer afterwards.
+   * Errors: INVALID_ARGUMENT (a field, named), FAILED_PRECONDITION
+   * (`frame_id` names a frame whose coordinates no longer hold), UNAVAILABLE
+   * (the desktop cannot start or died).
    *
    * @generated from rpc desktop.v1.DesktopService.Action
    */
@@ -2606,9 +2673,10 @@ export const DesktopService: GenService<{
    * status code and message) or not executed. Then, when asked, one settle
    * and one screenshot after the last action that ran (skipped when the
    * desktop itself failed). Errors of the call itself: INVALID_ARGUMENT (as
-   * above, no action, more than 64), UNAVAILABLE (the desktop cannot
-   * start), CANCELED and DEADLINE_EXCEEDED (the call's own; the actions
-   * done so far stay done).
+   * above, no action, more than 64), FAILED_PRECONDITION (`frame_id` names
+   * a frame whose coordinates no longer hold: nothing runs), UNAVAILABLE
+   * (the desktop cannot start), CANCELED and DEADLINE_EXCEEDED (the call's
+   * own; the actions done so far stay done).
    *
    * @generated from rpc desktop.v1.DesktopService.ActionBatch
    */

@@ -23,6 +23,7 @@ import type { Encoded } from "../../desktop/image.js";
 import { checkAction, perform, screenshotAfter, toPbPhases } from "./action.js";
 import { toPbImage } from "./convert.js";
 import { toConnectError } from "./errors.js";
+import { FrameIds } from "./frame-ids.js";
 import { Phases } from "./phases.js";
 import { settleOptions, toSettleResult } from "./settle.js";
 import { imageFormat, intInRange, scaledSize } from "./validate.js";
@@ -41,6 +42,7 @@ export async function runActionBatch(
   req: ActionBatchRequest,
   signal: AbortSignal,
   phases = new Phases(),
+  frames = new FrameIds(),
 ): Promise<ActionBatchResponse> {
   const n = req.actions.length;
   if (n === 0 || n > MAX_BATCH) throw new InvalidInputError("actions", `must hold 1 to ${MAX_BATCH} actions, not ${n}`);
@@ -50,7 +52,8 @@ export async function runActionBatch(
   if (after) intInRange(after.settleMs, "capture_after.settle_ms", 0, MAX_SETTLE_MS);
   const settle = settleOptions(req.settle, "settle");
   const session = await host.session(signal);
-  const geo = new Geometry(session.native, declared ?? session.native);
+  const frameSize = req.frameId ? frames.declaredFor(req.frameId, session, declared, "frame_id") : undefined;
+  const geo = new Geometry(session.native, frameSize ?? declared ?? session.native);
   const clamp = req.clampCoordinates;
   for (const [k, a] of req.actions.entries()) await checkAction(a.action, geo, clamp, `actions[${k}].`);
 
@@ -71,7 +74,7 @@ export async function runActionBatch(
           status: BatchedActionStatus.DONE,
           output: done.output,
           cursor: done.cursor,
-          image: done.image && toPbImage(done.image),
+          image: done.image && toPbImage(done.image, frames.register(session, geo.declared)),
           phases: toPbPhases(own),
         }),
       );
@@ -101,7 +104,7 @@ export async function runActionBatch(
       await session.changes.clock.sleep(after.settleMs, signal);
       image = await screenshotAfter(session, geo, afterOpts, phases);
     }
-    res.screenshot = image && toPbImage(image);
+    res.screenshot = image && toPbImage(image, frames.register(session, geo.declared));
   }
   res.phases = toPbPhases(phases);
   return res;

@@ -27,6 +27,7 @@ import type { InputKind } from "../../desktop/input-order.js";
 import { parseCombo, parseKeySequence } from "../../desktop/keys.js";
 import type { SettleOptions } from "../../desktop/screen-changes.js";
 import { toPbImage } from "./convert.js";
+import { FrameIds } from "./frame-ids.js";
 import { Phases } from "./phases.js";
 import { SETTLE_DEFAULTS, settleOptions, toSettleResult } from "./settle.js";
 import { imageFormat, intInRange, MAX_TYPE_BYTES, modifiers, requiredPoint, requiredRect, requiredText, scaledSize } from "./validate.js";
@@ -299,6 +300,7 @@ export async function runAction(
   req: ActionRequest,
   signal: AbortSignal,
   phases = new Phases(),
+  frames = new FrameIds(),
 ): Promise<ActionResponse> {
   if (!req.action.case) throw new InvalidInputError("action", "is required (one of key, type, left_click, ...)");
   const declared = scaledSize(req.scaledSize, "scaled_size");
@@ -307,7 +309,8 @@ export async function runAction(
   if (after) intInRange(after.settleMs, "capture_after.settle_ms", 0, MAX_SETTLE_MS);
   const settle = settleOptions(req.settle, "settle");
   const session = await host.session(signal);
-  const geo = new Geometry(session.native, declared ?? session.native);
+  const frameSize = req.frameId ? frames.declaredFor(req.frameId, session, declared, "frame_id") : undefined;
+  const geo = new Geometry(session.native, frameSize ?? declared ?? session.native);
   const done = await perform(session, req.action, { geo, clamp: req.clampCoordinates, signal, phases, settle });
   let image = done.image;
   if (after && afterOpts) {
@@ -317,7 +320,7 @@ export async function runAction(
   return create(ActionResponseSchema, {
     output: done.output,
     cursor: done.cursor,
-    screenshot: image && toPbImage(image),
+    screenshot: image && toPbImage(image, frames.register(session, geo.declared)),
     settle: done.settled,
     phases: toPbPhases(phases),
   });

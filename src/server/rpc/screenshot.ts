@@ -11,6 +11,7 @@ import { InvalidInputError } from "../../desktop/errors.js";
 import type { Point, Rect } from "../../desktop/geometry.js";
 import type { ScreenChanges } from "../../desktop/screen-changes.js";
 import { toPbImage } from "./convert.js";
+import { FrameIds } from "./frame-ids.js";
 import { withKeepalive } from "./keepalive.js";
 import type { SharedFrames } from "./shared-frames.js";
 import { imageFormat, requiredRect, scaledSize } from "./validate.js";
@@ -32,6 +33,7 @@ export async function* screenshotStream(
   frames: SharedFrames,
   req: ScreenshotRequest,
   signal: AbortSignal,
+  frameIds = new FrameIds(),
 ): AsyncGenerator<ScreenshotResponse> {
   const size = scaledSize(req.scaledSize, "scaled_size");
   const enc = imageFormat(req.format, req.quality, "screenshot");
@@ -55,6 +57,8 @@ export async function* screenshotStream(
       throw new InvalidInputError("region", `must lie within the ${native.width}x${native.height} screen`);
     }
   }
+  // A whole-screen frame's coordinates are in its own size; a region's in native pixels.
+  const frameSpace = region ? native : (size ?? native);
   const intervalMs = req.maxFps > 0 ? 1000 / req.maxFps : 0;
   // With DAMAGE a still screen is never captured; all_frames and compared frames capture every interval.
   const onChange = !req.allFrames && changes.source === "damage";
@@ -80,7 +84,7 @@ export async function* screenshotStream(
           sent = shot.version;
           sequence++;
           yield create(ScreenshotResponseSchema, {
-            image: toPbImage(shot.image),
+            image: toPbImage(shot.image, frameIds.register(session, frameSpace)),
             nativeSize: native,
             sequence,
             capturedAt: timestampFromDate(shot.capturedAt),

@@ -19,6 +19,7 @@ import { runActionBatch } from "./action-batch.js";
 import { claimDesktop } from "./claim.js";
 import { getClipboard, setClipboard } from "./clipboard.js";
 import { downloadFile, listFiles, uploadFile } from "./files.js";
+import { FrameIds } from "./frame-ids.js";
 import { Phases } from "./phases.js";
 import { resetRpc } from "./reset.js";
 import { screenshotStream } from "./screenshot.js";
@@ -52,6 +53,7 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
   const resetOpts = { host, recordings, files: opts.files, resetFiles: opts.resetFiles, fileTemplate: opts.fileTemplate, logger };
   const limits = opts.recordingLimits ?? DEFAULT_RECORDING_LIMITS;
   const frames = new SharedFrames();
+  const frameIds = new FrameIds();
   return {
     async getDisplay(_req, ctx) {
       const s = await host.session(ctx.signal);
@@ -66,7 +68,7 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
       recordings.activity();
       const phases = new Phases();
       try {
-        return await runAction(host, req, ctx.signal, phases);
+        return await runAction(host, req, ctx.signal, phases, frameIds);
       } finally {
         if (metrics) for (const [phase, us] of Object.entries(phases.us)) if (us > 0) metrics.actionPhases.observe({ phase }, us / 1e6);
       }
@@ -75,12 +77,12 @@ export function desktopService(opts: ServiceOptions): ServiceImpl<typeof Desktop
       recordings.activity();
       const phases = new Phases();
       try {
-        return await runActionBatch(host, req, ctx.signal, phases);
+        return await runActionBatch(host, req, ctx.signal, phases, frameIds);
       } finally {
         if (metrics) for (const [phase, us] of Object.entries(phases.us)) if (us > 0) metrics.actionPhases.observe({ phase }, us / 1e6);
       }
     },
-    screenshot: (req, ctx) => screenshotStream(host, frames, req, ctx.signal),
+    screenshot: (req, ctx) => screenshotStream(host, frames, req, ctx.signal, frameIds),
     vnc: (reqs, ctx) => vncBridge(host, reqs, ctx.signal, metrics && (() => metrics.vncRelay("rpc"))),
     async startRecording(req) {
       await recordings.start(req.recordingId, { idleSpeedup: req.idleSpeedup });
