@@ -65,6 +65,7 @@ describe("MCP endpoint (/mcp, Streamable HTTP, the official SDK's client)", () =
       "activate_window",
       "close_window",
       "computer",
+      "computer_batch",
       "get_clipboard",
       "launch_application",
       "list_files",
@@ -91,6 +92,49 @@ describe("MCP endpoint (/mcp, Streamable HTTP, the official SDK's client)", () =
     const image = r.content.find((c) => c.type === "image");
     assert.equal(image?.mimeType, "image/png");
     assert.deepEqual(pngSize(Buffer.from(image!.data!, "base64")), [1280, 720]);
+  });
+
+  it("computer takes every member name of Anthropic's computer_toolset_20260801", async () => {
+    const { tools } = await mcp.listTools();
+    const action = (tools.find((tool) => tool.name === "computer")!.inputSchema.properties as Record<string, { enum?: string[] }>).action;
+    const members = ["key", "hold_key", "type", "cursor_position", "mouse_move", "left_mouse_down", "left_mouse_up", "left_click"];
+    members.push("left_click_drag", "right_click", "middle_click", "double_click", "triple_click", "scroll", "wait", "screenshot", "zoom");
+    assert.deepEqual(
+      members.filter((m) => !action?.enum?.includes(m)),
+      [],
+    );
+  });
+
+  it("computer_batch runs its actions in order, stops at the first failure, and answers a line each and one screenshot", async () => {
+    const ok = await call("computer_batch", {
+      actions: [
+        { action: "left_click", coordinate: [100, 100] },
+        { action: "left_click", coordinate: [200, 100] },
+      ],
+    });
+    assert.equal(ok.isError, undefined, textOf(ok));
+    assert.equal(textOf(ok), "1. left_click: done: left_click action performed\n2. left_click: done: left_click action performed");
+    const image = ok.content.find((c) => c.type === "image");
+    assert.deepEqual(pngSize(Buffer.from(image!.data!, "base64")), [1280, 720]);
+    const evs = await w.waitFor((e) => e.filter((ev) => ev.type === "ButtonRelease").length === 2);
+    assert.deepEqual(
+      evs.filter((ev) => ev.type === "ButtonPress").map((ev) => [ev.rootX, ev.rootY]),
+      [
+        [150, 150],
+        [300, 150],
+      ],
+    );
+    w.clear();
+    const bad = await call("computer_batch", {
+      actions: [
+        { action: "left_click", coordinate: [10, 10] },
+        { action: "left_click", coordinate: [5000, 10] },
+      ],
+    });
+    assert.equal(bad.isError, true);
+    assert.match(textOf(bad), /^\[invalid_argument\] actions\[1\]\.left_click\.coordinate/);
+    await quietFor(200);
+    assert.equal(w.events.filter((ev) => ev.type === "ButtonPress").length, 0, "a refused batch runs nothing");
   });
 
   it("computer screenshot answers a 1280x720 PNG of the screen", async () => {

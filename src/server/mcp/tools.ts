@@ -14,10 +14,10 @@
  * correct itself; nothing is retried.
  */
 import { create } from "@bufbuild/protobuf";
-import { ConnectError } from "@connectrpc/connect";
+import { type Code, ConnectError } from "@connectrpc/connect";
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { FileType, ImageFormat, type Size, UploadFileRequestSchema } from "../../../gen/desktop/v1/desktop_pb.js";
+import { BatchedActionStatus, FileType, ImageFormat, type Size, UploadFileRequestSchema } from "../../../gen/desktop/v1/desktop_pb.js";
 import type { DesktopClient } from "../../client/client.js";
 import { COMPUTER_USE_ACTIONS, LOOK_ONLY_ACTIONS, toActionRequest, toToolResult } from "../../client/computer-use.js";
 
@@ -61,6 +61,32 @@ const UINT32 = z
 const pair = z.tuple([INT32, INT32]);
 const FILE_TYPES: Record<number, string> = { [FileType.REGULAR]: "file", [FileType.DIRECTORY]: "directory", [FileType.SYMLINK]: "symlink" };
 
+/** One computer action, as the `computer` tool takes it (Anthropic's computer_20251124 and computer_toolset_20260801 member names). */
+const COMPUTER_INPUT = {
+  action: z.enum(COMPUTER_USE_ACTIONS),
+  coordinate: pair.optional().describe("[x, y], pixels"),
+  start_coordinate: pair.optional().describe("left_click_drag: where the drag starts, [x, y]"),
+  text: z.string().optional().describe("type: the text; key, hold_key: the keys; clicks and scroll: modifiers held"),
+  duration: z
+    .number()
+    .min(0)
+    .max((2 ** 32 - 1) / 1000)
+    .optional()
+    .describe("hold_key, wait: seconds"),
+  scroll_direction: z.enum(["up", "down", "left", "right"]).optional(),
+  scroll_amount: UINT32.optional().describe("scroll: wheel clicks"),
+  region: z.tuple([INT32, INT32, INT32, INT32]).optional().describe("zoom: [x0, y0, x1, y1]"),
+};
+
+/** Most actions one computer_batch call takes (the ActionBatch RPC's limit). */
+const MAX_BATCH = 64;
+
+const STATUS: Record<number, string> = {
+  [BatchedActionStatus.DONE]: "done",
+  [BatchedActionStatus.FAILED]: "failed",
+  [BatchedActionStatus.NOT_EXECUTED]: "not executed: an earlier action failed",
+};
+
 export const TOOLS = {
   computer: tool({
     description: (d) =>
@@ -69,21 +95,7 @@ export const TOOLS = {
       "key takes xdotool-style combos separated by spaces (ctrl+a BackSpace); duration is seconds; zoom's region is " +
       "[x0, y0, x1, y1]. Every action but screenshot, zoom and cursor_position waits until the screen has settled and " +
       "answers with a screenshot.",
-    input: {
-      action: z.enum(COMPUTER_USE_ACTIONS),
-      coordinate: pair.optional().describe("[x, y], pixels"),
-      start_coordinate: pair.optional().describe("left_click_drag: where the drag starts, [x, y]"),
-      text: z.string().optional().describe("type: the text; key, hold_key: the keys; clicks and scroll: modifiers held"),
-      duration: z
-        .number()
-        .min(0)
-        .max((2 ** 32 - 1) / 1000)
-        .optional()
-        .describe("hold_key, wait: seconds"),
-      scroll_direction: z.enum(["up", "down", "left", "right"]).optional(),
-      scroll_amount: UINT32.optional().describe("scroll: wheel clicks"),
-      region: z.tuple([INT32, INT32, INT32, INT32]).optional().describe("zoom: [x0, y0, x1, y1]"),
-    },
+    input: COMPUTER_INPUT,
     annotations: { title: "Computer", destructiveHint: true, openWorldHint: false },
     run: async (args, c) => {
       const req = toActionRequest(args, {
@@ -97,6 +109,43 @@ export const TOOLS = {
             ? { type: "text" as const, text: b.text }
             : { type: "image" as const, data: b.source.data, mimeType: b.source.media_type },
         ),
+      };
+    },
+  }),
+  computer_batch: tool({
+    description: (d) =>
+      `Run several computer actions in order in one call, then see the screen once. The screen is ${d.width}x${d.height} pixels. ` +
+      "Each action takes the computer tool's arguments. All are checked before the first runs (a bad one runs nothing); " +
+      `the first that fails stops the rest. Answers with a line per action and one screenshot after the screen settled. At most ${MAX_BATCH} actions.`,
+    input: { actions: z.array(z.object(COMPUTER_INPUT)).min(1).max(MAX_BATCH) },
+    annotations: { title: "Computer, several actions", destructiveHint: true, openWorldHint: false },
+    run: async (args, c) => {
+      const actions = args.actions.map((a, k) => {
+        try {
+          return { action: toActionRequest(a, { settle: false }).action };
+        } catch (err) {
+          const e = ConnectError.from(err);
+          throw new ConnectError(`actions[${k}].${e.rawMessage}`, e.code);
+        }
+      });
+      const res = await c.client.actionBatch(
+        { scaledSize: c.declared, actions, settle: {}, captureAfter: { format: ImageFormat.PNG } },
+        options(c),
+      );
+      const lines = res.results.map((r, k) => {
+        const what = `${k + 1}. ${args.actions[k].action}: ${STATUS[r.status] ?? "unknown"}`;
+        if (r.status === BatchedActionStatus.DONE) return `${what}: ${r.output}`;
+        if (r.status === BatchedActionStatus.FAILED) return `${what}: ${new ConnectError(r.message, r.code as Code).message}`;
+        return what;
+      });
+      const failed = res.results.some((r) => r.status === BatchedActionStatus.FAILED);
+      const shot = res.screenshot;
+      return {
+        ...(failed ? { isError: true } : {}),
+        content: [
+          { type: "text" as const, text: lines.join("\n") },
+          ...(shot ? [{ type: "image" as const, data: Buffer.from(shot.data).toString("base64"), mimeType: "image/png" }] : []),
+        ],
       };
     },
   }),
