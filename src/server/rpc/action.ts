@@ -170,8 +170,9 @@ const ACTIONS: { [C in ActionCase]: Handler<ActionValue<C>> } = {
   zoom: async (v, c) => {
     const region = c.geo.rectToNative(requiredRect(v.region, `${c.field}.region`));
     if (!region) throw new InvalidInputError(`${c.field}.region`, "lies outside the screen");
+    const size = scaledSize(v.scaledSize, `${c.field}.scaled_size`);
     const frame = await c.phases.time("capture", () => c.session.capture({ region }));
-    return { image: await c.phases.time("encode", () => encodeFrame(frame, PNG)) };
+    return { image: await c.phases.time("encode", () => encodeFrame(frame, size ? { ...PNG, size } : PNG)) };
   },
 };
 
