@@ -64,7 +64,9 @@ describe("DesktopService contract", () => {
       JSON.stringify({ scaledSize: { width: 1280, height: 720 }, mouseMove: { coordinate: { x: 640, y: 360 } } }),
       `${t().url}/desktop.v1.DesktopService/Action`,
     ]);
-    assert.deepEqual(JSON.parse(act.stdout), { output: "mouse_move action performed", cursor: { x: 640, y: 360 } });
+    const { phases, ...rest } = JSON.parse(act.stdout) as { phases?: Record<string, string> };
+    assert.deepEqual(rest, { output: "mouse_move action performed", cursor: { x: 640, y: 360 } });
+    assert.ok(Number(phases?.inputUs) > 0, "the input phase's time, microseconds (int64 as a JSON string)");
     const denied = await execa("node_modules/.bin/buf", ["curl", "--schema", "proto", `${t().url}/desktop.v1.DesktopService/GetDisplay`], {
       reject: false,
     });
