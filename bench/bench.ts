@@ -4,6 +4,8 @@
  * screenshot) on the same desktop in the same run. The service runs in its own
  * process (bench/service.ts), as it does in production; every operation is
  * warmed up before it is timed, so p50/p95 are steady-state figures. Then
+ * an agent's step and turn (bench/agent.ts, bench/agent-turn.ts: a batch of
+ * 5 actions on a Firefox page against 5 Actions and OSWorld's sleeps), then
  * the Vnc relay's throughput on each path against the VNC server's own
  * socket (bench/vnc-relay.ts), and the RPC floor under this Node and Node 24
  * (bench/node-runtime.ts). Not a test: it prints.
@@ -13,6 +15,7 @@ import { ImageFormat } from "../gen/desktop/v1/desktop_pb.js";
 import { createDesktopClient } from "../src/client/client.js";
 import { TestWindows } from "../test/helpers/xwindow.js";
 import { agentBench } from "./agent.js";
+import { agentTurnBench } from "./agent-turn.js";
 import { nodeRuntimeBench } from "./node-runtime.js";
 import { startService } from "./start-service.js";
 import { vncRelayBench } from "./vnc-relay.js";
@@ -154,6 +157,7 @@ async function main(): Promise<void> {
     ffmpegJpeg720: () => ffmpegShot("1280:720", "mjpeg"),
     timeIt,
   });
+  const turn = await agentTurnBench({ client: c, display: ep.display, xauthority: ep.xauthority, timeIt });
   const relay = await vncRelayBench(ep, Number(process.env.BENCH_RELAY_ROUNDS ?? 5), 2000);
   service.send("memory");
   const mem = await next<{ rss: number; heapUsed: number }>("memory");
@@ -177,6 +181,7 @@ async function main(): Promise<void> {
   console.log(`\nstream, JPEG 1280x720, changing screen: ${fps.toFixed(1)} fps`);
   console.log(`service process: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB\n`);
   console.log(`${agent.join("\n")}\n`);
+  console.log(`${turn.join("\n")}\n`);
   console.log(`${relay.join("\n")}\n`);
   console.log(`${runtime.join("\n")}\n`);
 }
