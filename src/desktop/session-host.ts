@@ -179,7 +179,11 @@ export class SessionHost<D extends SessionDriver = SessionDriver> implements Des
       if (old && alive && clean && !opts.newServer) {
         try {
           const parts = await clean(old.driver as D, once);
-          if (this.closing) throw new DesktopClosedError();
+          if (this.closing) {
+            // close() found no running desktop to stop: this one is ours to stop.
+            await this.launcher.stop(old.driver as D, "closed");
+            throw new DesktopClosedError();
+          }
           return { session: this.adopt(old.driver as D), newServer: false, ...parts };
         } catch (err) {
           if (err instanceof DesktopClosedError) throw err;

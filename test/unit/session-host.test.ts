@@ -2,8 +2,10 @@
  * The host's rules (src/desktop/session-host.ts) with fake desktops: one
  * launch shared by concurrent callers, a dead desktop replaced once, a failed
  * probe counts as death, close final and idempotent, a launch that ends after
- * close is stopped and its callers rejected; and the session's rule that a
- * lost desktop takes no more input. The real-process specs
+ * close is stopped and its callers rejected; reset in place (a new session
+ * over the same desktop, its death still reported) or on a new desktop (asked
+ * for, or when cleaning fails), and close during a reset; and the session's
+ * rule that a lost desktop takes no more input. The real-process specs
  * (test/lifecycle.test.ts, test/portable.test.ts, test/replacement.test.ts)
  * show the same on Xvnc.
  */
@@ -214,5 +216,91 @@ describe("SessionHost", () => {
     launched[0].events.lost("Xvnc exited");
     await host.session();
     assert.deepEqual(seen, ["failed: Xvnc is not installed", "started replacement=false", "lost: Xvnc exited", "started replacement=true"]);
+  });
+});
+
+/** A host whose launcher can clean a desktop in place; `cleaning` decides how each clean goes. */
+function cleanable(cleaning: (d: FakeDriver, whileStopped: () => Promise<void>) => Promise<void> = (_, w) => w()) {
+  const launched: FakeDriver[] = [];
+  const cleaned: number[] = [];
+  const host = new SessionHost<FakeDriver>(
+    "fake",
+    {
+      launch: async (events) => {
+        const d = Object.assign(new FakeDesktop(), { id: launched.length + 1, events }) as FakeDriver;
+        launched.push(d);
+        return d;
+      },
+      stop: async (d, why) => {
+        d.stopped = why;
+      },
+      clean: async (d, whileStopped) => {
+        await cleaning(d, whileStopped);
+        cleaned.push(d.id);
+        return { before: [{ name: "stop programs", ms: 1, detail: "" }], after: [{ name: "start apps", ms: 1, detail: "" }] };
+      },
+    },
+    { logger: testLogger() },
+  );
+  return { host, launched, cleaned };
+}
+
+describe("SessionHost.reset", () => {
+  it("in place: a new session over the same desktop; the old one is lost 'was reset'; nothing stopped; whileStopped once", async () => {
+    const { host, launched, cleaned } = cleanable();
+    const old = await host.session();
+    let files = 0;
+    const r = await host.reset(async () => {
+      files++;
+    });
+    assert.equal(r.newServer, false);
+    assert.notEqual(r.session, old);
+    assert.equal((r.session as typeof old).driver, old.driver);
+    assert.match(String(old.lost.reason), /was reset/);
+    assert.deepEqual([launched.length, cleaned, launched[0].stopped, files], [1, [1], undefined, 1]);
+    assert.equal(await host.session(), r.session);
+  });
+
+  it("the desktop's death after an in-place reset reaches the new session, which is then replaced", async () => {
+    const { host, launched } = cleanable();
+    await host.session();
+    const { session } = await host.reset();
+    launched[0].events.lost("Xvnc exited");
+    assert.match(String(session.lost.reason), /died: Xvnc exited/);
+    const next = await host.session();
+    assert.notEqual(next, session);
+    assert.equal(launched.length, 2);
+  });
+
+  it("new_x_server, or a clean that fails: the desktop is stopped and a new one launched, saying why; whileStopped once", async () => {
+    const { host, launched } = cleanable(async (_, whileStopped) => {
+      await whileStopped();
+      throw new Error("a client has no window");
+    });
+    await host.session();
+    let files = 0;
+    const failed = await host.reset(async () => {
+      files++;
+    });
+    assert.deepEqual(
+      [failed.newServer, failed.why, launched[0].stopped, launched.length, files],
+      [true, "it could not be cleaned in place: a client has no window", "replaced", 2, 1],
+    );
+    const asked = await host.reset(undefined, { newServer: true });
+    assert.deepEqual([asked.newServer, asked.why, launched[1].stopped, launched.length], [true, "asked for", "replaced", 3]);
+  });
+
+  it("close() while cleaning in place stops the desktop, and the reset fails DesktopClosedError", async () => {
+    let release!: () => void;
+    const { host, launched } = cleanable(() => new Promise<void>((r) => (release = r)));
+    await host.session();
+    const resetting = host.reset();
+    await new Promise((r) => setImmediate(r));
+    const closing = host.close();
+    release();
+    await assert.rejects(resetting, DesktopClosedError);
+    await closing;
+    assert.equal(launched[0].stopped, "closed");
+    await assert.rejects(host.session(), DesktopClosedError);
   });
 });
