@@ -38,7 +38,8 @@ for (const backend of backends) {
       const dir = await mkdtemp(join(tmpdir(), "desktopd-launch-"));
       try {
         const res = await t().grpc.launchApplication({
-          argv: ["sh", "-c", 'printf "%s" "$GREETING" > out.txt'],
+          // Written aside and renamed: out.txt appears whole, never empty while printf runs.
+          argv: ["sh", "-c", 'printf "%s" "$GREETING" > out.tmp && mv out.tmp out.txt'],
           workingDirectory: dir,
           env: { GREETING: "hé there" },
         });
