@@ -118,10 +118,12 @@ for (const backend of contractBackends())
       let evs = await w.waitFor((e) => of(e, "KeyRelease").length >= 5);
       assert.deepEqual(await keysyms(evs), [0x61, 0x61, 0x61, 0x68, 0x69]);
       w.clear();
+      const held = performance.now();
       await ok("hold_key", { text: "b", duration: 0.2 });
+      // The service holds the key for the duration before it answers (event arrival times would measure the machine's load).
+      assert.ok(performance.now() - held >= 200, `answered after ${performance.now() - held} ms`);
       evs = await w.waitFor((e) => of(e, "KeyRelease").length === 1);
-      const [down, up] = [of(evs, "KeyPress")[0], of(evs, "KeyRelease")[0]];
-      assert.ok(up.at - down.at >= 150, `held ${up.at - down.at} ms`);
+      assert.deepEqual(await keysyms(evs), [0x62]);
     });
 
     it("mouse_move, cursor_position, the clicks, the button members, drag and scroll act in screenshot pixels", async () => {
