@@ -9,12 +9,12 @@
  * injected: test/unit/action-batch.test.ts.)
  */
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BatchedActionStatus, ImageFormat } from "../gen/desktop/v1/desktop_pb.js";
 import type { DesktopClient } from "../src/client/client.js";
 import { contractBackends, useServer } from "./helpers/server.js";
-import { type RecordedEvent, TestWindows } from "./helpers/xwindow.js";
+import { type RecordedEvent, useRecordingScreen } from "./helpers/xwindow.js";
 
 const scaled = { width: 1280, height: 720 };
 const presses = (evs: RecordedEvent[], type: RecordedEvent["type"] = "ButtonPress") => evs.filter((e) => e.type === type);
@@ -23,17 +23,12 @@ const click = (x: number, y: number) => ({ action: { case: "leftClick" as const,
 for (const backend of contractBackends())
   describe(`ActionBatch on a real desktop: ${backend.name}`, () => {
     const t = useServer(() => backend.start());
-    let w: TestWindows;
+    const w = useRecordingScreen(() => t().x11());
     let client: DesktopClient;
 
     before(async () => {
       client = t().grpc;
-      const ep = t().x11();
-      w = await TestWindows.open(ep.display, ep.cookie);
-      await w.window(0, 0, 1920, 1080, 0x202020, { record: true, focus: true, grabKeyboard: true });
     });
-    after(() => w.close());
-    beforeEach(() => w.clear());
 
     it("runs the actions in order at native pixels, reports each, and ends with one declared-size screenshot", async () => {
       const res = await client.actionBatch({
@@ -49,7 +44,7 @@ for (const backend of contractBackends())
           [BatchedActionStatus.DONE, "left_click action performed"],
         ],
       );
-      const evs = await w.waitFor((e) => presses(e, "ButtonRelease").length === 2 && presses(e, "KeyRelease").length === 2);
+      const evs = await w().waitFor((e) => presses(e, "ButtonRelease").length === 2 && presses(e, "KeyRelease").length === 2);
       const order = evs.filter((e) => e.type === "ButtonPress" || e.type === "KeyPress").map((e) => [e.type, e.rootX, e.rootY]);
       assert.deepEqual(
         order.map(([type]) => type),
@@ -75,16 +70,13 @@ for (const backend of contractBackends())
       const frame = shot.screenshot?.frame;
       assert.deepEqual([frame?.declaredSize?.width, frame?.nativeSize?.width], [1280, 1920]);
       await client.actionBatch({ frameId: frame?.id, actions: [click(320, 180)] });
-      let evs = await w.waitFor((e) => presses(e, "ButtonRelease").length === 1);
+      let evs = await w().waitFor((e) => presses(e, "ButtonRelease").length === 1);
       assert.deepEqual(
         presses(evs).map((e) => [e.rootX, e.rootY]),
         [[480, 270]],
       );
       await client.reset({});
-      const ep = t().x11();
-      w.close();
-      w = await TestWindows.open(ep.display, ep.cookie);
-      await w.window(0, 0, 1920, 1080, 0x202020, { record: true, focus: true, grabKeyboard: true });
+      await w.reopen();
       for (const call of [
         () => client.action({ frameId: frame?.id, action: click(700, 500).action }),
         () => client.actionBatch({ frameId: frame?.id, actions: [click(700, 500)] }),
@@ -92,7 +84,7 @@ for (const backend of contractBackends())
         await assert.rejects(call(), (e) => ConnectError.from(e).code === Code.FailedPrecondition && /since frame/.test(String(e)));
       }
       await client.action({ action: click(2, 2).action });
-      evs = await w.waitFor((e) => presses(e, "ButtonRelease").length === 1);
+      evs = await w().waitFor((e) => presses(e, "ButtonRelease").length === 1);
       assert.deepEqual(
         presses(evs).map((e) => [e.rootX, e.rootY]),
         [[2, 2]],
@@ -109,7 +101,7 @@ for (const backend of contractBackends())
       );
       // A click after it: once it arrives, anything the refused batch had sent would have arrived before it.
       await client.actionBatch({ actions: [click(1, 1)] });
-      const evs = await w.waitFor((e) => presses(e, "ButtonRelease").length === 1);
+      const evs = await w().waitFor((e) => presses(e, "ButtonRelease").length === 1);
       assert.deepEqual(
         presses(evs).map((e) => [e.rootX, e.rootY]),
         [[1, 1]],

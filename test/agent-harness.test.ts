@@ -6,12 +6,12 @@
  * toToolResult.
  */
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { DesktopClient } from "../src/client/client.js";
 import { type ComputerUseInput, toActionRequest, toToolResult } from "../src/client/computer-use.js";
 import { contractBackends, useServer } from "./helpers/server.js";
-import { CONTROL_MASK, type RecordedEvent, TestWindows } from "./helpers/xwindow.js";
+import { CONTROL_MASK, type RecordedEvent, useRecordingScreen } from "./helpers/xwindow.js";
 
 const scaledSize = { width: 1280, height: 720 };
 const presses = (evs: RecordedEvent[], type: RecordedEvent["type"]) => evs.filter((e) => e.type === type);
@@ -19,24 +19,19 @@ const presses = (evs: RecordedEvent[], type: RecordedEvent["type"]) => evs.filte
 for (const backend of contractBackends())
   describe(`agent harness on a real desktop: ${backend.name}`, () => {
     const t = useServer(() => backend.start());
-    let w: TestWindows;
+    const w = useRecordingScreen(() => t().x11());
     let client: DesktopClient;
     const act = (input: ComputerUseInput, clampCoordinates = false) =>
       client.action(toActionRequest(input, { scaledSize, settle: false, clampCoordinates }));
 
     before(async () => {
       client = t().grpc;
-      const ep = t().x11();
-      w = await TestWindows.open(ep.display, ep.cookie);
-      await w.window(0, 0, 1920, 1080, 0x202020, { record: true, focus: true, grabKeyboard: true });
     });
-    after(() => w.close());
-    beforeEach(() => w.clear());
 
     it("left_click_drag answers cursor = the end point, where the pointer is", async () => {
       const res = await act({ action: "left_click_drag", start_coordinate: [10, 20], coordinate: [400, 300] });
       assert.deepEqual([res.cursor?.x, res.cursor?.y], [400, 300]);
-      const evs = await w.waitFor((e) => presses(e, "ButtonRelease").length === 1);
+      const evs = await w().waitFor((e) => presses(e, "ButtonRelease").length === 1);
       const up = presses(evs, "ButtonRelease")[0];
       assert.deepEqual([up.rootX, up.rootY], [600, 450]);
       const where = await act({ action: "cursor_position" });
@@ -45,10 +40,10 @@ for (const backend of contractBackends())
 
     it('key "ctrl+a BackSpace" presses the two combos in order, as xdotool key does', async () => {
       await act({ action: "key", text: "ctrl+a BackSpace" });
-      const evs = await w.waitFor((e) => presses(e, "KeyRelease").length === 3);
+      const evs = await w().waitFor((e) => presses(e, "KeyRelease").length === 3);
       const down = presses(evs, "KeyPress");
       const keysyms = [];
-      for (const e of down) keysyms.push(await w.keysym({ ...e, state: 0 }));
+      for (const e of down) keysyms.push(await w().keysym({ ...e, state: 0 }));
       assert.deepEqual(keysyms, [0xffe3 /* Control_L */, 0x61 /* a */, 0xff08 /* BackSpace */]);
       assert.equal(down[1].state & CONTROL_MASK, CONTROL_MASK, "a with ctrl held");
       assert.equal(down[2].state & CONTROL_MASK, 0, "BackSpace after ctrl was released");
@@ -60,7 +55,7 @@ for (const backend of contractBackends())
       assert.equal(err.code, Code.InvalidArgument);
       assert.match(err.rawMessage, /key\.text.*NoSuchKey/);
       await new Promise((r) => setTimeout(r, 200));
-      assert.equal(presses(w.events, "KeyPress").length, 0);
+      assert.equal(presses(w().events, "KeyPress").length, 0);
     });
 
     it("coordinates off the declared screen are INVALID_ARGUMENT naming the field and the screen size; nothing moves or clicks", async () => {
@@ -78,21 +73,21 @@ for (const backend of contractBackends())
         assert.ok(err.rawMessage.includes(field) && err.rawMessage.includes("1280x720"), err.rawMessage);
       }
       await new Promise((r) => setTimeout(r, 200));
-      assert.equal(presses(w.events, "ButtonPress").length, 0, "nothing clicked");
+      assert.equal(presses(w().events, "ButtonPress").length, 0, "nothing clicked");
       assert.equal((await act({ action: "cursor_position" })).output, before.output, "nothing moved");
     });
 
     it("clamp_coordinates keeps the old behaviour: clamped to the edge pixel and clicked", async () => {
       const res = await act({ action: "left_click", coordinate: [5000, 100] }, true);
       assert.deepEqual([res.cursor?.x, res.cursor?.y], [1279, 100]);
-      const evs = await w.waitFor((e) => presses(e, "ButtonRelease").length === 1);
+      const evs = await w().waitFor((e) => presses(e, "ButtonRelease").length === 1);
       assert.equal(presses(evs, "ButtonPress")[0].rootX, 1919);
     });
 
     it("left_mouse_down and left_mouse_up with a coordinate move there first: a drag in three calls", async () => {
       await act({ action: "left_mouse_down", coordinate: [100, 100] });
       await act({ action: "left_mouse_up", coordinate: [200, 150] });
-      const evs = await w.waitFor((e) => presses(e, "ButtonRelease").length === 1);
+      const evs = await w().waitFor((e) => presses(e, "ButtonRelease").length === 1);
       const [down] = presses(evs, "ButtonPress");
       const [up] = presses(evs, "ButtonRelease");
       assert.deepEqual([down.rootX, down.rootY, up.rootX, up.rootY], [150, 150, 300, 225]);

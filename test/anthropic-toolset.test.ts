@@ -15,13 +15,13 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import Anthropic from "@anthropic-ai/sdk";
 import sharp from "sharp";
 import { DesktopComputerToolset } from "../src/client/anthropic.js";
 import type { DesktopClient } from "../src/client/client.js";
 import { contractBackends, useServer } from "./helpers/server.js";
-import { type RecordedEvent, SHIFT_MASK, TestWindows } from "./helpers/xwindow.js";
+import { type RecordedEvent, SHIFT_MASK, useRecordingScreen } from "./helpers/xwindow.js";
 
 const declaredSize = { width: 1280, height: 720 };
 const of = (evs: RecordedEvent[], type: RecordedEvent["type"]) => evs.filter((e) => e.type === type);
@@ -81,29 +81,22 @@ async function standIn(
 for (const backend of contractBackends())
   describe(`Anthropic's computer toolset on desktopd: ${backend.name}`, () => {
     const t = useServer(() => backend.start());
-    let w: TestWindows;
+    const w = useRecordingScreen(() => t().x11());
     let client: DesktopClient;
     let toolset: DesktopComputerToolset;
     before(async () => {
       client = t().grpc;
       // The SDK asks for a confirm callable for the members that type; this spec's operator approves every call.
       toolset = new DesktopComputerToolset(client, { confirm: () => true });
-      const ep = t().x11();
-      w = await TestWindows.open(ep.display, ep.cookie);
-      await w.window(0, 0, 1920, 1080, 0x202020, { record: true, focus: true, grabKeyboard: true });
     });
-    after(async () => {
-      await toolset.close();
-      w.close();
-    });
-    beforeEach(() => w.clear());
+    after(() => toolset.close());
 
     const ok = async (name: string, input?: Record<string, unknown>) => {
       const r = await toolset.toolResult(use(name, input));
       assert.notEqual(r.is_error, true, `${name}: ${JSON.stringify(r.content)}`);
       return r;
     };
-    const keysyms = async (evs: RecordedEvent[]) => Promise.all(of(evs, "KeyPress").map((e) => w.keysym(e)));
+    const keysyms = async (evs: RecordedEvent[]) => Promise.all(of(evs, "KeyPress").map((e) => w().keysym(e)));
 
     it("the declared size is the service's default one (1280x720 for 1920x1080); screenshot and zoom fit it", async () => {
       assert.deepEqual(await toolset.size(), declaredSize);
@@ -115,14 +108,14 @@ for (const backend of contractBackends())
     it("key (with repeat), hold_key and type press what they say", async () => {
       await ok("key", { text: "a", repeat: 3 });
       await ok("type", { text: "hi" });
-      let evs = await w.waitFor((e) => of(e, "KeyRelease").length >= 5);
+      let evs = await w().waitFor((e) => of(e, "KeyRelease").length >= 5);
       assert.deepEqual(await keysyms(evs), [0x61, 0x61, 0x61, 0x68, 0x69]);
-      w.clear();
+      w().clear();
       const held = performance.now();
       await ok("hold_key", { text: "b", duration: 0.2 });
       // The service holds the key for the duration before it answers (event arrival times would measure the machine's load).
       assert.ok(performance.now() - held >= 200, `answered after ${performance.now() - held} ms`);
-      evs = await w.waitFor((e) => of(e, "KeyRelease").length === 1);
+      evs = await w().waitFor((e) => of(e, "KeyRelease").length === 1);
       assert.deepEqual(await keysyms(evs), [0x62]);
     });
 
@@ -139,7 +132,7 @@ for (const backend of contractBackends())
       await ok("left_click_drag", { start_coordinate: [200, 200], coordinate: [300, 250] });
       await ok("scroll", { coordinate: [640, 360], scroll_direction: "down", scroll_amount: 2 });
       await ok("wait", { duration: 0.1 });
-      const evs = await w.waitFor((e) => of(e, "ButtonRelease").length === 12);
+      const evs = await w().waitFor((e) => of(e, "ButtonRelease").length === 12);
       assert.deepEqual(
         of(evs, "ButtonPress").map((e) => [e.detail, e.rootX, e.rootY]),
         [
@@ -192,7 +185,7 @@ for (const backend of contractBackends())
       }
       // A click after the turn: once it arrives, anything of the turn would have arrived before it.
       await client.action({ action: { case: "leftClick", value: { coordinate: { x: 1, y: 1 } } } });
-      const evs = await w.waitFor((e) => of(e, "ButtonRelease").length === 2);
+      const evs = await w().waitFor((e) => of(e, "ButtonRelease").length === 2);
       assert.deepEqual(
         of(evs, "ButtonPress").map((e) => [e.rootX, e.rootY]),
         [

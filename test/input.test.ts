@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { ImageFormat, ScrollDirection } from "../gen/desktop/v1/desktop_pb.js";
 import type { DesktopClient } from "../src/client/client.js";
 import { rgbAt } from "./helpers/pixels.js";
 import { eventually } from "./helpers/process.js";
 import { contractBackends, useServer } from "./helpers/server.js";
-import { CONTROL_MASK, type RecordedEvent, SHIFT_MASK, TestWindows } from "./helpers/xwindow.js";
+import { CONTROL_MASK, type RecordedEvent, SHIFT_MASK, useRecordingScreen } from "./helpers/xwindow.js";
 
 const scaled = { width: 1280, height: 720 };
 const presses = (evs: RecordedEvent[], type: RecordedEvent["type"] = "ButtonPress") => evs.filter((e) => e.type === type);
@@ -23,25 +23,18 @@ const allReleased = (evs: RecordedEvent[]) => presses(evs, "KeyPress").length ==
 for (const backend of contractBackends())
   describe(`Action input on a real desktop: ${backend.name}`, () => {
     const t = useServer(() => backend.start());
-    let w: TestWindows;
+    const w = useRecordingScreen(() => t().x11());
     let client: DesktopClient;
 
     before(async () => {
       client = t().grpc;
-      const ep = t().x11();
-      w = await TestWindows.open(ep.display, ep.cookie);
-      await w.window(0, 0, 1920, 1080, 0x202020, { record: true, focus: true, grabKeyboard: true });
     });
-    after(async () => {
-      w.close();
-    });
-    beforeEach(() => w.clear());
 
     it("left_click at declared (640,360) on 1280x720 arrives at native (960,540)", async () => {
       const res = await client.action({ scaledSize: scaled, action: { case: "leftClick", value: { coordinate: { x: 640, y: 360 } } } });
       assert.equal(res.output, "left_click action performed");
       assert.deepEqual({ x: res.cursor?.x, y: res.cursor?.y }, { x: 640, y: 360 });
-      const evs = await w.waitFor((e) => presses(e, "ButtonRelease").length === 1);
+      const evs = await w().waitFor((e) => presses(e, "ButtonRelease").length === 1);
       const [press] = presses(evs);
       assert.deepEqual([press.detail, press.rootX, press.rootY], [1, 960, 540]);
     });
@@ -54,9 +47,9 @@ for (const backend of contractBackends())
         ["tripleClick", 1, 3],
       ] as const;
       for (const [kase, button, count] of cases) {
-        w.clear();
+        w().clear();
         await client.action({ action: { case: kase, value: { coordinate: { x: 100, y: 200 } } } });
-        const evs = await w.waitFor((e) => presses(e, "ButtonRelease").length === count);
+        const evs = await w().waitFor((e) => presses(e, "ButtonRelease").length === count);
         assert.deepEqual(
           presses(evs).map((e) => [e.detail, e.rootX, e.rootY]),
           Array(count).fill([button, 100, 200]),
@@ -68,7 +61,7 @@ for (const backend of contractBackends())
     it("a click without a coordinate happens where the pointer is, with modifiers held", async () => {
       await client.action({ action: { case: "mouseMove", value: { coordinate: { x: 300, y: 301 } } } });
       await client.action({ action: { case: "leftClick", value: { modifiers: "shift+ctrl" } } });
-      const evs = await w.waitFor((e) => presses(e, "ButtonRelease").length === 1 && presses(e, "KeyRelease").length === 2);
+      const evs = await w().waitFor((e) => presses(e, "ButtonRelease").length === 1 && presses(e, "KeyRelease").length === 2);
       const [press] = presses(evs);
       assert.deepEqual([press.rootX, press.rootY], [300, 301]);
       assert.equal(press.state & (SHIFT_MASK | CONTROL_MASK), SHIFT_MASK | CONTROL_MASK);
@@ -79,7 +72,7 @@ for (const backend of contractBackends())
         scaledSize: scaled,
         action: { case: "scroll", value: { coordinate: { x: 100, y: 100 }, direction: ScrollDirection.UP, amount: 5 } },
       });
-      const evs = await w.waitFor((e) => presses(e, "ButtonRelease").length === 5);
+      const evs = await w().waitFor((e) => presses(e, "ButtonRelease").length === 5);
       assert.deepEqual(
         presses(evs).map((e) => [e.detail, e.rootX, e.rootY]),
         Array(5).fill([4, 150, 150]),
@@ -90,7 +83,7 @@ for (const backend of contractBackends())
       await client.action({ action: { case: "scroll", value: { coordinate: { x: 10, y: 10 } } } });
       await client.action({ action: { case: "scroll", value: { direction: ScrollDirection.LEFT, amount: 1 } } });
       await client.action({ action: { case: "scroll", value: { direction: ScrollDirection.RIGHT, amount: 2 } } });
-      const evs = await w.waitFor((e) => presses(e, "ButtonRelease").length === 6);
+      const evs = await w().waitFor((e) => presses(e, "ButtonRelease").length === 6);
       assert.deepEqual(
         presses(evs).map((e) => e.detail),
         [5, 5, 5, 6, 7, 7],
@@ -102,7 +95,7 @@ for (const backend of contractBackends())
         scaledSize: scaled,
         action: { case: "leftClickDrag", value: { startCoordinate: { x: 10, y: 20 }, coordinate: { x: 400, y: 300 } } },
       });
-      const evs = await w.waitFor((e) => presses(e, "ButtonRelease").length === 1);
+      const evs = await w().waitFor((e) => presses(e, "ButtonRelease").length === 1);
       const down = presses(evs)[0];
       const up = presses(evs, "ButtonRelease")[0];
       assert.deepEqual([down.detail, down.rootX, down.rootY], [1, 15, 30]);
@@ -113,35 +106,35 @@ for (const backend of contractBackends())
       await client.action({ action: { case: "leftMouseDown", value: {} } });
       await client.action({ action: { case: "mouseMove", value: { coordinate: { x: 50, y: 60 } } } });
       await client.action({ action: { case: "leftMouseUp", value: {} } });
-      const evs = await w.waitFor((e) => presses(e, "ButtonRelease").length === 1);
+      const evs = await w().waitFor((e) => presses(e, "ButtonRelease").length === 1);
       assert.equal(presses(evs).length, 1);
       assert.deepEqual([presses(evs, "ButtonRelease")[0].rootX, presses(evs, "ButtonRelease")[0].rootY], [50, 60]);
     });
 
     it('key "ctrl+shift+t" arrives with both modifiers held', async () => {
       await client.action({ action: { case: "key", value: { text: "ctrl+shift+t" } } });
-      const evs = await w.waitFor((e) => presses(e, "KeyRelease").length === 3);
+      const evs = await w().waitFor((e) => presses(e, "KeyRelease").length === 3);
       const keys = presses(evs, "KeyPress");
       const last = keys[keys.length - 1];
-      assert.equal(await w.keysym({ ...last, state: 0 }), 0x74 /* t */);
+      assert.equal(await w().keysym({ ...last, state: 0 }), 0x74 /* t */);
       assert.equal(last.state & (SHIFT_MASK | CONTROL_MASK), SHIFT_MASK | CONTROL_MASK);
     });
 
     it('key "CTRL+L" means ctrl+l, and keysym names work', async () => {
       await client.action({ action: { case: "key", value: { text: "CTRL+L" } } });
       await client.action({ action: { case: "key", value: { text: "semicolon" } } });
-      const evs = await w.waitFor((e) => presses(e, "KeyRelease").length === 3);
+      const evs = await w().waitFor((e) => presses(e, "KeyRelease").length === 3);
       const keys = presses(evs, "KeyPress");
-      assert.equal(await w.keysym({ ...keys[1], state: 0 }), 0x6c /* l */);
+      assert.equal(await w().keysym({ ...keys[1], state: 0 }), 0x6c /* l */);
       assert.equal(keys[1].state & CONTROL_MASK, CONTROL_MASK);
-      assert.equal(await w.keysym(keys[2]), 0x3b /* semicolon */);
+      assert.equal(await w().keysym(keys[2]), 0x3b /* semicolon */);
     });
 
     /** The characters the recorded key presses produce (modifier keys left out). */
     async function typedText(): Promise<string> {
       const typed: string[] = [];
-      for (const e of presses(w.events, "KeyPress")) {
-        const ks = await w.keysym(e);
+      for (const e of presses(w().events, "KeyPress")) {
+        const ks = await w().keysym(e);
         if (ks >= 0xffe1 && ks <= 0xffee) continue; // modifier keys
         typed.push(String.fromCodePoint(ks >= 0x01000000 ? ks - 0x01000000 : ks));
       }
@@ -152,9 +145,9 @@ for (const backend of contractBackends())
       const text = "-AbC, x=1!";
       await client.action({ action: { case: "type", value: { text } } });
       // At least one release per character (Shift adds more for capitals), and every press released.
-      await w.waitFor((e) => presses(e, "KeyRelease").length >= text.length && allReleased(e));
+      await w().waitFor((e) => presses(e, "KeyRelease").length >= text.length && allReleased(e));
       assert.equal(await typedText(), text);
-      assert.equal(presses(w.events, "KeyPress").length, presses(w.events, "KeyRelease").length, "every key pressed was released");
+      assert.equal(presses(w().events, "KeyPress").length, presses(w().events, "KeyRelease").length, "every key pressed was released");
     });
 
     it('type "héllo ✓ 日本" arrives as exactly those characters', {
@@ -162,16 +155,16 @@ for (const backend of contractBackends())
     }, async () => {
       const text = "héllo ✓ 日本 AbC!";
       await client.action({ action: { case: "type", value: { text } } });
-      await w.waitFor((e) => presses(e, "KeyRelease").length >= [...text].length && allReleased(e));
+      await w().waitFor((e) => presses(e, "KeyRelease").length >= [...text].length && allReleased(e));
       assert.equal(await typedText(), text);
-      assert.equal(presses(w.events, "KeyPress").length, presses(w.events, "KeyRelease").length, "every key pressed was released");
+      assert.equal(presses(w().events, "KeyPress").length, presses(w().events, "KeyRelease").length, "every key pressed was released");
     });
 
     it("key_down holds a key until key_up", async () => {
       await client.action({ action: { case: "keyDown", value: { text: "shift" } } });
       await client.action({ action: { case: "leftClick", value: {} } });
       await client.action({ action: { case: "keyUp", value: { text: "shift" } } });
-      const evs = await w.waitFor((e) => presses(e, "KeyRelease").length === 1);
+      const evs = await w().waitFor((e) => presses(e, "KeyRelease").length === 1);
       assert.equal(presses(evs)[0].state & SHIFT_MASK, SHIFT_MASK);
     });
 
@@ -181,26 +174,26 @@ for (const backend of contractBackends())
       // long on a loaded machine: a hold runs from the first press to the last release.
       const released = (e: RecordedEvent[]) => presses(e, "KeyRelease").length >= 1 && allReleased(e);
       await client.action({ action: { case: "holdKey", value: { text: "a", durationMs: 300 } } });
-      let evs = await w.waitFor(released);
+      let evs = await w().waitFor(released);
       const held = presses(evs, "KeyRelease").at(-1)!.at - presses(evs, "KeyPress")[0].at;
       assert.ok(held >= 250, `held ${held} ms`);
-      assert.deepEqual((await w.held()).keycodes, [], "no key left down");
+      assert.deepEqual((await w().held()).keycodes, [], "no key left down");
 
-      w.clear();
+      w().clear();
       const ac = new AbortController();
       const call = client.action({ action: { case: "holdKey", value: { text: "b", durationMs: 30_000 } } }, { signal: ac.signal });
-      await w.waitFor((e) => presses(e, "KeyPress").length >= 1);
+      await w().waitFor((e) => presses(e, "KeyPress").length >= 1);
       const cancelledAt = Date.now();
       ac.abort();
       await assert.rejects(call);
       // At once: within one command of the backend (the stand-in CLI is a Python process).
-      evs = await w.waitFor(released, 3000);
+      evs = await w().waitFor(released, 3000);
       assert.ok(presses(evs, "KeyRelease").at(-1)!.at - cancelledAt < 2000);
-      assert.deepEqual((await w.held()).keycodes, [], "no key left down");
+      assert.deepEqual((await w().held()).keycodes, [], "no key left down");
     });
 
     it("a screenshot shows a window of known colour at the right native and scaled pixels", async () => {
-      const wid = await w.window(600, 300, 200, 100, 0xff0000);
+      const wid = await w().window(600, 300, 200, 100, 0xff0000);
       try {
         const native = await client.action({ action: { case: "screenshot", value: { format: ImageFormat.PNG } } });
         assert.deepEqual([native.screenshot?.width, native.screenshot?.height], [1920, 1080]);
@@ -209,7 +202,7 @@ for (const backend of contractBackends())
         assert.deepEqual([scaledShot.screenshot?.width, scaledShot.screenshot?.height], [1280, 720]);
         assert.deepEqual(await rgbAt(scaledShot.screenshot!.data, 466, 233), [255, 0, 0]); // native (700,350)
       } finally {
-        w.destroy(wid);
+        w().destroy(wid);
       }
     });
 
@@ -223,7 +216,7 @@ for (const backend of contractBackends())
     it("the Connect protocol over HTTP/1.1 drives the same desktop", async () => {
       const res = await t().connect.action({ action: { case: "mouseMove", value: { coordinate: { x: 77, y: 88 } } } });
       assert.deepEqual([res.cursor?.x, res.cursor?.y], [77, 88]);
-      const evs = await w.waitFor((e) => e.some((m) => m.type === "MotionNotify" && m.rootX === 77 && m.rootY === 88));
+      const evs = await w().waitFor((e) => e.some((m) => m.type === "MotionNotify" && m.rootX === 77 && m.rootY === 88));
       assert.ok(evs.length > 0);
     });
 

@@ -9,13 +9,13 @@
  * before anything runs.
  */
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import type { ResponseComputerToolCall } from "openai/resources/responses/responses";
 import sharp from "sharp";
 import type { DesktopClient } from "../src/client/client.js";
 import { runComputerCall } from "../src/client/openai.js";
 import { contractBackends, useServer } from "./helpers/server.js";
-import { type RecordedEvent, SHIFT_MASK, TestWindows } from "./helpers/xwindow.js";
+import { type RecordedEvent, SHIFT_MASK, useRecordingScreen } from "./helpers/xwindow.js";
 
 const scaledSize = { width: 1280, height: 720 };
 const of = (evs: RecordedEvent[], type: RecordedEvent["type"]) => evs.filter((e) => e.type === type);
@@ -32,16 +32,11 @@ async function pngSize(url: string | undefined): Promise<[number, number]> {
 for (const backend of contractBackends())
   describe(`OpenAI computer_call batches: ${backend.name}`, () => {
     const t = useServer(() => backend.start());
-    let w: TestWindows;
+    const w = useRecordingScreen(() => t().x11());
     let client: DesktopClient;
     before(async () => {
       client = t().grpc;
-      const ep = t().x11();
-      w = await TestWindows.open(ep.display, ep.cookie);
-      await w.window(0, 0, 1920, 1080, 0x202020, { record: true, focus: true, grabKeyboard: true });
     });
-    after(() => w.close());
-    beforeEach(() => w.clear());
 
     it("actions[] run in order as one batch; the output is the screenshot after them", async () => {
       const { output, response, failed } = await runComputerCall(
@@ -69,7 +64,7 @@ for (const backend of contractBackends())
       assert.equal(response.results.length, 9, "click, keypress, the drag as move, down, move, move, up, scroll, type");
       assert.deepEqual([output.type, output.call_id, output.output.type], ["computer_call_output", "call_1", "computer_screenshot"]);
       assert.deepEqual(await pngSize(output.output.image_url), [1280, 720]);
-      const evs = await w.waitFor((e) => of(e, "ButtonRelease").length === 5 && of(e, "KeyRelease").length >= 4);
+      const evs = await w().waitFor((e) => of(e, "ButtonRelease").length === 5 && of(e, "KeyRelease").length >= 4);
       const buttons = of(evs, "ButtonPress").map((e) => [e.detail, e.rootX, e.rootY]);
       assert.deepEqual(buttons, [
         [1, 150, 150],
@@ -104,7 +99,7 @@ for (const backend of contractBackends())
         /the back button is not supported/,
       );
       await client.action({ action: { case: "leftClick", value: { coordinate: { x: 3, y: 3 } } } });
-      const evs = await w.waitFor((e) => of(e, "ButtonRelease").length === 1);
+      const evs = await w().waitFor((e) => of(e, "ButtonRelease").length === 1);
       assert.deepEqual(
         of(evs, "ButtonPress").map((e) => [e.rootX, e.rootY]),
         [[3, 3]],

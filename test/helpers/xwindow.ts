@@ -3,6 +3,7 @@
  * known colour that record the input events they receive (button numbers,
  * root positions in native pixels, keysyms with modifier state).
  */
+import { after, before, beforeEach } from "node:test";
 import x11, { type Display, type XClient, type XEvent } from "x11";
 import { call } from "../../src/desktop/x11/connection.js";
 
@@ -182,4 +183,39 @@ export class TestWindows {
   close(): void {
     this.X.terminate();
   }
+}
+
+/** The recording window the input specs act on: full screen, focused, with the keyboard grabbed. */
+export interface RecordingScreen {
+  (): TestWindows;
+  /** Joins the desktop again (after a Reset disconnected this client or started a new X server). */
+  reopen(): Promise<void>;
+}
+
+/**
+ * A full-screen window that records what the X server delivers, on the
+ * suite's desktop (`endpoint`, read in `before`: register it after the
+ * server's helper). Registers its own setup and teardown, and clears the
+ * events before each spec.
+ */
+export function useRecordingScreen(endpoint: () => { display: string; cookie: string }): RecordingScreen {
+  let w: TestWindows | undefined;
+  const open = async () => {
+    const ep = endpoint();
+    w = await TestWindows.open(ep.display, ep.cookie);
+    await w.window(0, 0, 1920, 1080, 0x202020, { record: true, focus: true, grabKeyboard: true });
+  };
+  before(open);
+  after(() => w?.close());
+  beforeEach(() => w?.clear());
+  const screen = () => {
+    if (!w) throw new Error("useRecordingScreen: not open yet (use it inside a test)");
+    return w;
+  };
+  return Object.assign(screen, {
+    reopen: async () => {
+      w?.close();
+      await open();
+    },
+  });
 }

@@ -20,6 +20,7 @@ import { z } from "zod";
 import { BatchedActionStatus, FileType, ImageFormat, type Size, UploadFileRequestSchema } from "../../../gen/desktop/v1/desktop_pb.js";
 import type { DesktopClient } from "../../client/client.js";
 import { COMPUTER_USE_ACTIONS, LOOK_ONLY_ACTIONS, toActionRequest, toToolResult } from "../../client/computer-use.js";
+import { MAX_BATCH } from "../rpc/action-batch.js";
 
 /** What a tool call runs with: the service, the caller's headers, the declared screen. */
 export interface ToolContext {
@@ -77,9 +78,6 @@ const COMPUTER_INPUT = {
   scroll_amount: UINT32.optional().describe("scroll: wheel clicks"),
   region: z.tuple([INT32, INT32, INT32, INT32]).optional().describe("zoom: [x0, y0, x1, y1]"),
 };
-
-/** Most actions one computer_batch call takes (the ActionBatch RPC's limit). */
-const MAX_BATCH = 64;
 
 const STATUS: Record<number, string> = {
   [BatchedActionStatus.DONE]: "done",

@@ -18,19 +18,15 @@ import {
 } from "../../../gen/desktop/v1/desktop_pb.js";
 import type { DesktopHost } from "../../desktop/desktop.js";
 import { InvalidInputError } from "../../desktop/errors.js";
-import { Geometry } from "../../desktop/geometry.js";
-import type { Encoded } from "../../desktop/image.js";
-import { checkAction, perform, screenshotAfter, toPbPhases } from "./action.js";
+import { callSession, captureAfter, checkAction, checkCall, perform, toPbPhases } from "./action.js";
 import { toPbImage } from "./convert.js";
 import { toConnectError } from "./errors.js";
 import { FrameIds } from "./frame-ids.js";
 import { Phases } from "./phases.js";
-import { settleOptions, toSettleResult } from "./settle.js";
-import { imageFormat, intInRange, scaledSize } from "./validate.js";
+import { toSettleResult } from "./settle.js";
 
 /** Most actions in one batch. */
 export const MAX_BATCH = 64;
-const MAX_SETTLE_MS = 10_000;
 
 /**
  * Runs a batch (see the proto's ActionBatch). `phases` sums the whole
@@ -46,14 +42,8 @@ export async function runActionBatch(
 ): Promise<ActionBatchResponse> {
   const n = req.actions.length;
   if (n === 0 || n > MAX_BATCH) throw new InvalidInputError("actions", `must hold 1 to ${MAX_BATCH} actions, not ${n}`);
-  const declared = scaledSize(req.scaledSize, "scaled_size");
-  const after = req.captureAfter;
-  const afterOpts = after ? imageFormat(after.format, after.quality, "capture_after") : undefined;
-  if (after) intInRange(after.settleMs, "capture_after.settle_ms", 0, MAX_SETTLE_MS);
-  const settle = settleOptions(req.settle, "settle");
-  const session = await host.session(signal);
-  const frameSize = req.frameId ? frames.declaredFor(req.frameId, session, declared, "frame_id") : undefined;
-  const geo = new Geometry(session.native, frameSize ?? declared ?? session.native);
+  const call = checkCall(req);
+  const { session, geo } = await callSession(host, req, call, frames, signal);
   const clamp = req.clampCoordinates;
   for (const [k, a] of req.actions.entries()) await checkAction(a.action, geo, clamp, `actions[${k}].`);
 
@@ -97,13 +87,10 @@ export async function runActionBatch(
   }
   const res = create(ActionBatchResponseSchema, { results, cursor });
   if (!desktopFailed) {
+    const { settle } = call;
     if (settle)
       res.settle = toSettleResult(await phases.time("settle", () => session.settle({ ...settle, signal })), session.changes.source);
-    let image: Encoded | undefined;
-    if (after && afterOpts) {
-      await session.changes.clock.sleep(after.settleMs, signal);
-      image = await screenshotAfter(session, geo, afterOpts, phases);
-    }
+    const image = await captureAfter(session, geo, call, signal, phases);
     res.screenshot = image && toPbImage(image, frames.register(session, geo.declared));
   }
   res.phases = toPbPhases(phases);

@@ -13,15 +13,18 @@ import {
   ActionRequestSchema,
   type ActionResponse,
   ActionResponseSchema,
+  type CaptureAfter,
   type ClickAction,
   type Point as PbPoint,
+  type Size as PbSize,
   PointSchema,
   ScrollDirection,
+  type Settle,
   type SettleResult,
 } from "../../../gen/desktop/v1/desktop_pb.js";
 import { type DesktopHost, type DesktopSession, MAX_CLIPBOARD_BYTES, type MouseButton } from "../../desktop/desktop.js";
 import { InvalidInputError } from "../../desktop/errors.js";
-import { Geometry, type Point } from "../../desktop/geometry.js";
+import { Geometry, type Point, type Size } from "../../desktop/geometry.js";
 import { type Encoded, type EncodeOptions, encodeFrame } from "../../desktop/image.js";
 import type { InputKind } from "../../desktop/input-order.js";
 import { parseCombo, parseKeySequence } from "../../desktop/keys.js";
@@ -304,20 +307,10 @@ export async function runAction(
   frames = new FrameIds(),
 ): Promise<ActionResponse> {
   if (!req.action.case) throw new InvalidInputError("action", "is required (one of key, type, left_click, ...)");
-  const declared = scaledSize(req.scaledSize, "scaled_size");
-  const after = req.captureAfter;
-  const afterOpts = after ? imageFormat(after.format, after.quality, "capture_after") : undefined;
-  if (after) intInRange(after.settleMs, "capture_after.settle_ms", 0, MAX_SETTLE_MS);
-  const settle = settleOptions(req.settle, "settle");
-  const session = await host.session(signal);
-  const frameSize = req.frameId ? frames.declaredFor(req.frameId, session, declared, "frame_id") : undefined;
-  const geo = new Geometry(session.native, frameSize ?? declared ?? session.native);
-  const done = await perform(session, req.action, { geo, clamp: req.clampCoordinates, signal, phases, settle });
-  let image = done.image;
-  if (after && afterOpts) {
-    await session.changes.clock.sleep(after.settleMs, signal);
-    image = await screenshotAfter(session, geo, afterOpts, phases);
-  }
+  const call = checkCall(req);
+  const { session, geo } = await callSession(host, req, call, frames, signal);
+  const done = await perform(session, req.action, { geo, clamp: req.clampCoordinates, signal, phases, settle: call.settle });
+  const image = (await captureAfter(session, geo, call, signal, phases)) ?? done.image;
   return create(ActionResponseSchema, {
     output: done.output,
     cursor: done.cursor,
@@ -325,6 +318,57 @@ export async function runAction(
     settle: done.settled,
     phases: toPbPhases(phases),
   });
+}
+
+/** What Action and ActionBatch ask around their actions, checked (InvalidInputError naming the field). */
+export interface CallParts {
+  /** scaled_size, when set. */
+  declared?: Size;
+  settle?: SettleOptions;
+  /** capture_after: the wait before it (ms) and its encoding. */
+  after?: { settleMs: number; encoding: Omit<EncodeOptions, "size"> };
+}
+
+export function checkCall(req: { scaledSize?: PbSize; captureAfter?: CaptureAfter; settle?: Settle }): CallParts {
+  const a = req.captureAfter;
+  return {
+    declared: scaledSize(req.scaledSize, "scaled_size"),
+    settle: settleOptions(req.settle, "settle"),
+    after: a && {
+      encoding: imageFormat(a.format, a.quality, "capture_after"),
+      settleMs: intInRange(a.settleMs, "capture_after.settle_ms", 0, MAX_SETTLE_MS),
+    },
+  };
+}
+
+/**
+ * The call's session and the declared space of its coordinates: the named
+ * frame's (FAILED_PRECONDITION when it no longer holds), scaled_size, or
+ * native.
+ */
+export async function callSession(
+  host: DesktopHost,
+  req: { frameId: string },
+  call: CallParts,
+  frames: FrameIds,
+  signal: AbortSignal,
+): Promise<{ session: DesktopSession; geo: Geometry }> {
+  const session = await host.session(signal);
+  const frameSize = req.frameId ? frames.declaredFor(req.frameId, session, call.declared, "frame_id") : undefined;
+  return { session, geo: new Geometry(session.native, frameSize ?? call.declared ?? session.native) };
+}
+
+/** The capture_after screenshot, when the call asked for one: after its settle_ms, at the declared size. */
+export async function captureAfter(
+  session: DesktopSession,
+  geo: Geometry,
+  call: CallParts,
+  signal: AbortSignal,
+  phases: Phases,
+): Promise<Encoded | undefined> {
+  if (!call.after) return undefined;
+  await session.changes.clock.sleep(call.after.settleMs, signal);
+  return screenshotAfter(session, geo, call.after.encoding, phases);
 }
 
 /** A screenshot of the whole screen at `geo`'s declared size, timed into `phases`. */

@@ -54,9 +54,8 @@ export async function resetDesktop(opts: ResetOptions, how: { newServer?: boolea
   const t0 = performance.now();
   const steps: Omit<ResetStep, "$typeName">[] = [];
   const step = (name: string, ms: number, detail: string) => steps.push({ name, durationUs: us(ms), detail });
-  const start = performance.now();
-  step("recordings", 0, `${await opts.recordings.discardAll()} deleted`);
-  steps[0].durationUs = us(performance.now() - start);
+  const deleted = await opts.recordings.discardAll();
+  step("recordings", performance.now() - t0, `${deleted} deleted`);
   let files = "";
   let filesMs = 0;
   const outcome = await opts.host.reset(async () => {
