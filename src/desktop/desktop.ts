@@ -40,6 +40,12 @@ export interface CaptureOptions {
   region?: Rect;
   /** Draw the pointer into the frame. */
   includeCursor?: boolean;
+  /**
+   * The size the frame is for (pixels), when it will be scaled: a backend
+   * that keeps a scaled copy may return the frame at this size (the frame
+   * says its size); the encoder scales the others.
+   */
+  size?: Size;
 }
 
 /**

@@ -46,11 +46,35 @@ export function loadSharp(): Promise<typeof SharpModule> {
 /** Default JPEG/WebP quality when a request says 0. */
 export const DEFAULT_QUALITY = 80;
 
+/** How many encodings of versioned frames are kept for reuse (any options, any desktop). */
+export const KEPT_ENCODINGS = 4;
+const kept = new Map<string, Promise<Encoded>>();
+
 /**
  * Encodes a raw frame, resizing (exact size, Catmull-Rom) when `size` differs.
- * PNG uses a fast zlib level: screenshots are produced on a hot path.
+ * PNG uses a fast zlib level: screenshots are produced on a hot path. A frame
+ * with a `version` whose pixels were encoded with the same options lately
+ * (the last KEPT_ENCODINGS encodings) gets that encoding again at no cost:
+ * an agent's screenshots of a still screen, or every stream of one desktop.
+ * The result is shared: do not write into it.
  */
-export async function encodeFrame(frame: Frame, opts: EncodeOptions): Promise<Encoded> {
+export function encodeFrame(frame: Frame, opts: EncodeOptions): Promise<Encoded> {
+  if (frame.version === undefined) return encode(frame, opts);
+  const key = `${frame.version}|${opts.format}|${opts.quality}|${opts.size?.width}x${opts.size?.height}`;
+  let image = kept.get(key);
+  if (image) kept.delete(key);
+  else image = encode(frame, opts);
+  kept.set(key, image);
+  // The oldest goes first; a failed encoding is not kept.
+  for (const old of kept.keys()) {
+    if (kept.size <= KEPT_ENCODINGS) break;
+    kept.delete(old);
+  }
+  image.catch(() => kept.get(key) === image && kept.delete(key));
+  return image;
+}
+
+async function encode(frame: Frame, opts: EncodeOptions): Promise<Encoded> {
   const width = opts.size?.width ?? frame.width;
   const height = opts.size?.height ?? frame.height;
   const sharp = await loadSharp();

@@ -3,37 +3,50 @@
  * application drew into, and an application may redraw a large area to change
  * a few pixels (Firefox repaints a 1024x512 tile for each caret blink); a copy
  * of the screen, compared and updated region by region, tells the pixels that
- * changed. Pixels are 4 bytes (the X server's 32-bit ZPixmap), compared as is.
+ * changed. Pixels are compared as bytes: 4 (the X server's 32-bit ZPixmap) or
+ * 3 (packed RGB).
  */
 import type { Rect } from "./geometry.js";
 
 /**
- * Compares `fresh` (the pixels of `region`, rows packed, 4 bytes per pixel)
+ * Compares `fresh` (the pixels of `region`, rows packed, `bytes` per pixel)
  * with the same region of `copy` (the whole screen, `screenWidth` pixels per
- * row), writes `fresh` into `copy`, and returns the box (native pixels) of the
- * pixels that differed, or null when none did.
+ * row), writes the rows that differ into `copy` (or into the buffer
+ * `writable()` returns at the first such row: a copy of `copy` that may be
+ * written when `copy` itself is shared), and returns the box (native
+ * pixels) of the pixels that differed, or null when none did.
  */
-export function diffRegion(copy: Buffer, screenWidth: number, fresh: Buffer, region: Rect): Rect | null {
-  const rowBytes = region.width * 4;
+export function diffRegion(
+  copy: Buffer,
+  screenWidth: number,
+  fresh: Buffer,
+  region: Rect,
+  bytes: 3 | 4 = 4,
+  writable: () => Buffer = () => copy,
+): Rect | null {
+  let target: Buffer | undefined;
+  const rowBytes = region.width * bytes;
+  const px = (b: Buffer, i: number) => b.readUIntLE(i * bytes, bytes);
   let top = -1;
   let bottom = -1;
   let left = region.width;
   let right = -1;
   for (let y = 0; y < region.height; y++) {
     const src = fresh.subarray(y * rowBytes, (y + 1) * rowBytes);
-    const at = ((region.y + y) * screenWidth + region.x) * 4;
+    const at = ((region.y + y) * screenWidth + region.x) * bytes;
     const dst = copy.subarray(at, at + rowBytes);
     if (src.equals(dst)) continue;
     if (top < 0) top = y;
     bottom = y;
     // Only the columns not already inside the box need a look.
     let first = 0;
-    while (first < left && src.readUInt32LE(first * 4) === dst.readUInt32LE(first * 4)) first++;
+    while (first < left && px(src, first) === px(dst, first)) first++;
     let last = region.width - 1;
-    while (last > right && src.readUInt32LE(last * 4) === dst.readUInt32LE(last * 4)) last--;
+    while (last > right && px(src, last) === px(dst, last)) last--;
     left = Math.min(left, first);
     right = Math.max(right, last);
-    src.copy(dst);
+    target ??= writable();
+    src.copy(target, at);
   }
   if (top < 0) return null;
   return { x: region.x + left, y: region.y + top, width: right - left + 1, height: bottom - top + 1 };

@@ -1,7 +1,7 @@
 /**
  * What the screen did, for waiting on it: whether it has settled (no change
  * for a quiet period) and when it next changes. A watcher feeds it: X DAMAGE
- * events checked against the pixels (src/desktop/x11/damage-watch.ts), or
+ * events checked against the pixels (src/desktop/x11/screen-mirror.ts), or
  * small frames compared (src/desktop/frame-watch.ts). Times are the
  * injected clock's milliseconds (src/os/clock.ts); boxes are native pixels.
  *

@@ -1,6 +1,7 @@
 /**
  * One built-in desktop (Debian's Xvnc and openbox, driven in process over
- * X11): XTEST input, GetImage frames (MIT-SHM), the pointer drawn from
+ * X11): XTEST input, frames from a copy of the screen kept current by
+ * DAMAGE and MIT-SHM (src/desktop/x11/screen-mirror.ts), the pointer drawn from
  * XFixes, the VNC server on a Unix socket, recordings by ffmpeg x11grab. No
  * process is spawned per action or per screenshot.
  */
@@ -75,8 +76,16 @@ export class BuiltinDriver implements SessionDriver {
           return undefined;
         })
       : undefined;
-    const [frame, image] = await Promise.all([this.reader.capture(region), sprite]);
-    if (image) drawPointer(frame, image, region);
+    // The pointer is drawn in native pixels: a frame with it is read at native size.
+    const [pixels, image] = await Promise.all([this.x11.screen.read(region, opts.includeCursor ? undefined : opts.size), sprite]);
+    const frame: Frame = { data: pixels.data, ...pixels.size, channels: 3, capturedAt: new Date(), version: pixels.version };
+    // The pixels are the screen copy's: drawn on a copy of them. The pointer
+    // moves without DAMAGE: a frame with it drawn has no version.
+    if (image) {
+      frame.data = Buffer.from(frame.data);
+      frame.version = undefined;
+      drawPointer(frame, image, region);
+    }
     return omitted ? { ...frame, cursorOmitted: omitted } : frame;
   }
 

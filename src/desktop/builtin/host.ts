@@ -46,14 +46,14 @@ export function builtinHost(options: BuiltinOptions): BuiltinHost {
         clock,
       });
       try {
-        const [xtest, reader] = await Promise.all([XTest.open(x11.x), FrameReader.open(x11.x)]);
+        const [xtest, reader] = await Promise.all([XTest.open(x11.x), FrameReader.open(x11.x, { shm: false })]);
         const stall = new StallWatch(clock);
         driver = new BuiltinDriver(server, x11, reader, new XTestInput(x11.x, xtest, clock), stall, {
           ffmpeg: opts.ffmpeg,
           env,
           logger: log,
         });
-        log.info({ display: server.display, shm: reader.usesShm, spareKeycodes: x11.x.keys.spareCount }, "X11 connected");
+        log.info({ display: server.display, shm: x11.screen.usesShm, spareKeycodes: x11.x.keys.spareCount }, "X11 connected");
       } catch (err) {
         await x11.close();
         throw err;

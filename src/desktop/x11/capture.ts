@@ -5,10 +5,8 @@
  * every frame.
  */
 import type { CursorImage, ShmSegment, XFixes } from "x11";
-import type { Frame } from "../frame.js";
 import type { Rect } from "../geometry.js";
 import type { PointerSprite } from "../image.js";
-import { bgrxToRgb } from "./bgrx.js";
 import type { X11Connection } from "./connection.js";
 
 const Z_PIXMAP = 2;
@@ -23,11 +21,15 @@ export class FrameReader {
     private readonly fixes: XFixes | undefined,
   ) {}
 
-  /** A reader on `x`: MIT-SHM and XFixes when the server has them (optional both). */
-  static async open(x: X11Connection): Promise<FrameReader> {
+  /**
+   * A reader on `x`: MIT-SHM (unless `opts.shm` is false: a reader of the
+   * pointer only needs no segment of the screen's size) and XFixes when the
+   * server has them.
+   */
+  static async open(x: X11Connection, opts: { shm?: boolean } = {}): Promise<FrameReader> {
     const fixes = await x.extension("fixes").catch(() => undefined);
     if (fixes) await x.call((_, cb) => fixes.QueryVersion(5, 0, cb)).catch(() => undefined);
-    const shm = await x.extension("shm").catch(() => undefined);
+    const shm = opts.shm === false ? undefined : await x.extension("shm").catch(() => undefined);
     let segment: ShmSegment | undefined;
     if (shm && (await x.call<boolean>((_, cb) => shm.usable(cb)).catch(() => false))) {
       segment = await x.call<ShmSegment>((_, cb) => shm.createSegment(x.width * x.height * 4, cb)).catch(() => undefined);
@@ -37,20 +39,6 @@ export class FrameReader {
 
   get usesShm(): boolean {
     return this.segment !== undefined;
-  }
-
-  /** Reads a native-pixel region as RGB (3 channels). */
-  capture(region: Rect): Promise<Frame> {
-    return this.serialised(async () => {
-      const bgrx = await this.readRegion(region);
-      return {
-        data: bgrxToRgb(bgrx, region.width * region.height),
-        width: region.width,
-        height: region.height,
-        channels: 3,
-        capturedAt: new Date(),
-      };
-    });
   }
 
   /**

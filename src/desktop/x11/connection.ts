@@ -3,7 +3,7 @@
  * requests bounded in time (a stalled server fails them, it never hangs
  * them), atoms, round trips, the pointer and the keyboard mapping. What is
  * built on it lives beside it: XTEST input (xtest.ts), frames (capture.ts),
- * DAMAGE (damage-watch.ts), EWMH windows (windows.ts), selections
+ * DAMAGE (screen-mirror.ts), EWMH windows (windows.ts), selections
  * (clipboard.ts). No process is spawned here; every call is protocol
  * requests on one Unix socket.
  */

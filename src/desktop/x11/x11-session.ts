@@ -1,8 +1,8 @@
 /**
  * A desktop's X display as desktopd joins it, the same for both backends:
  * the connection requests go over (pointer, keyboard mapping, windows), a
- * second one watching DAMAGE into the session's change log (its reads never
- * wait behind screenshots), the clipboard's own connection (opened on first
+ * second one keeping a copy of the screen from DAMAGE, which feeds the
+ * session's change log and serves screenshots, the clipboard's own connection (opened on first
  * use; selection events are per client), the EWMH window requests, and a
  * heartbeat that tells the stall watch whether the server answers.
  */
@@ -15,7 +15,7 @@ import type { StallWatch } from "../stall.js";
 import { type CleanReport, cleanDisplay } from "./clean-display.js";
 import { Clipboard } from "./clipboard.js";
 import { X11Connection } from "./connection.js";
-import { watchDamage } from "./damage-watch.js";
+import { ScreenMirror } from "./screen-mirror.js";
 import { ewmhWindows } from "./windows.js";
 import type { XTest } from "./xtest.js";
 
@@ -40,6 +40,8 @@ export class X11Session {
     private readonly watcher: X11Connection,
     /** The screen's changes, from DAMAGE checked against the pixels. */
     readonly changes: ChangeLog,
+    /** The screen's pixels, kept current from DAMAGE. */
+    readonly screen: ScreenMirror,
     private readonly opts: X11SessionOptions,
   ) {}
 
@@ -61,8 +63,8 @@ export class X11Session {
           await b.sync();
         },
       });
-      await watchDamage(watcher, changes, opts.logger);
-      return new X11Session(x, watcher, changes, opts);
+      const screen = await ScreenMirror.start(watcher, changes, opts.logger);
+      return new X11Session(x, watcher, changes, screen, opts);
     } catch (err) {
       x?.close();
       watcher?.close();

@@ -378,6 +378,6 @@ export async function screenshotAfter(
   enc: Omit<EncodeOptions, "size">,
   phases: Phases,
 ): Promise<Encoded> {
-  const frame = await phases.time("capture", () => session.capture());
+  const frame = await phases.time("capture", () => session.capture({ size: geo.declared }));
   return phases.time("encode", () => encodeFrame(frame, { ...enc, size: geo.declared }));
 }

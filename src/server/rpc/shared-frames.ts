@@ -8,8 +8,9 @@
  * A stream asks for a frame captured no earlier than a time it names (after
  * the change that woke it); a capture under way that began since then, or
  * the last one if it did, is shared, otherwise a new capture starts once the
- * one under way ends. Each feed keeps one previous frame to tell an unchanged
- * screen (its `version` stays, and it is not encoded again); a feed goes once
+ * one under way ends. Each feed tells an unchanged screen (its `version`
+ * stays, and it is not encoded again) by the frame's version, or, from a
+ * backend without one, by keeping the previous frame's pixels; a feed goes once
  * its last stream ends, so memory grows with the kinds of stream, not their
  * number.
  */
@@ -84,6 +85,7 @@ class FeedState {
   streams = 0;
   private latest?: Shot;
   private previous?: Buffer;
+  private previousVersion?: string;
   private version = 0;
   private inflight?: { startedAt: number; shot: Promise<Shot> };
 
@@ -122,11 +124,14 @@ class FeedState {
 
   private async capture(startedAt: number): Promise<Shot> {
     const { region, includeCursor, encoding } = this.params;
-    const frame = await this.session.capture({ region, includeCursor });
+    const frame = await this.session.capture({ region, includeCursor, ...(encoding.size && { size: encoding.size }) });
     const base = { capturedAt: frame.capturedAt, cursorOmitted: frame.cursorOmitted, startedAt };
-    if (this.latest && this.previous?.equals(frame.data)) return { ...base, image: this.latest.image, version: this.latest.version };
+    // The backend's version tells an unchanged screen when it has one; the pixels themselves when not.
+    const same = frame.version !== undefined ? frame.version === this.previousVersion : this.previous?.equals(frame.data);
+    if (this.latest && same) return { ...base, image: this.latest.image, version: this.latest.version };
     const image = await encodeFrame(frame, encoding);
-    this.previous = frame.data;
+    this.previousVersion = frame.version;
+    this.previous = frame.version === undefined ? frame.data : undefined;
     return { ...base, image, version: ++this.version };
   }
 }
