@@ -106,6 +106,26 @@ describe("Screenshot stream, in memory", () => {
     }
   });
 
+  it("holds max_fps when frames take time: a frame late by slow captures is followed sooner, never more than one per interval on average", async () => {
+    const d = service().desktop;
+    // 20 fps (50 ms); captures take 10 ms, every fifth 80 ms.
+    d.captureMs = (n) => (n % 5 === 4 ? 80 : 10);
+    const stream = open(service(), clock, { maxFps: 20, allFrames: true, scaledSize: { width: 16, height: 9 } });
+    try {
+      const at: number[] = [];
+      for (let i = 0; i < 21; i++) at.push((await stream.next()).at);
+      const span = at[20] - at[0];
+      assert.ok(span >= 1000 && span <= 1050, `20 intervals of 50 ms took ${span} ms: ${at.map((t) => t - at[0])}`);
+      assert.ok(
+        at.slice(1).every((t, i) => t - at[i] >= 10),
+        "a frame after a late one still waits for its own capture",
+      );
+    } finally {
+      d.captureMs = undefined;
+      await stream.close();
+    }
+  });
+
   it("50 streams that ask the same share one capture and one encode per frame: 4 frames each, 4 captures", async () => {
     const d = service().desktop;
     d.colour = [10, 20, 30];

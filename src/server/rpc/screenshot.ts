@@ -20,6 +20,8 @@ import { imageFormat, requiredRect, scaledSize } from "./validate.js";
 export const MAX_FPS = 60;
 /** Lowest non-zero frame rate, frames per second: one frame per 1000 s (an interval Node's timers can hold). */
 export const MIN_FPS = 0.001;
+/** A reader that takes longer than this to ask for the next frame sets the pace, ms. */
+const READER_SLACK_MS = 2;
 /** Keep-alive interval bounds, ms. */
 export const KEEPALIVE_MS = { min: 1000, max: 600_000 };
 
@@ -76,13 +78,21 @@ export async function* screenshotStream(
       // a polling stream takes one up to half an interval old, so streams at
       // one pace share captures.
       let notBefore = onChange ? (req.includeCursor ? clock.now() : changes.lastChange(true)) : clock.now() - intervalMs / 2;
+      let due = clock.now();
       for (;;) {
         const started = clock.now();
+        // Paced by a schedule, not by the last frame's end: timers fire late
+        // and captures vary, so frames late by the work before them (two
+        // intervals' worth at most) come sooner after, holding the rate at
+        // max_fps. A reader that takes its time, or a wait for a change,
+        // starts a new schedule instead (below): only our own lateness is made up.
+        due = Math.max(due, started - 2 * intervalMs);
         if (onChange && req.includeCursor) pointer = await session.cursorPosition();
         const shot = await feed.shot(notBefore);
         if (req.allFrames || shot.version !== sent) {
           sent = shot.version;
           sequence++;
+          const offered = clock.now();
           yield create(ScreenshotResponseSchema, {
             image: toPbImage(shot.image, frameIds.register(session, frameSpace)),
             nativeSize: native,
@@ -90,12 +100,16 @@ export async function* screenshotStream(
             capturedAt: timestampFromDate(shot.capturedAt),
             cursorOmitted: shot.cursorOmitted,
           });
+          if (clock.now() - offered > READER_SLACK_MS) due = clock.now() - intervalMs;
         }
         if (intervalMs === 0) return;
-        await clock.sleep(Math.max(0, intervalMs - (clock.now() - started)), live);
+        due += intervalMs;
+        await clock.sleep(Math.max(0, due - clock.now()), live);
+        const looked = clock.now();
         notBefore = onChange
           ? await changeSince(started, changes, pointer && { at: pointer, now: () => session.cursorPosition() }, intervalMs, live)
           : clock.now() - intervalMs / 2;
+        if (clock.now() - looked > intervalMs) due = clock.now();
       }
     } finally {
       feed.leave();
