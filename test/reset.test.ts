@@ -77,9 +77,25 @@ for (const backend of backends) {
 
     const windows = async () => (await t.grpc.listWindows({})).windows;
     const windowOf = async (title: string) => (await windows()).find((w) => w.title === title);
+    /** The --open app's window; failing, what the desktop had instead (the windows, the processes). */
+    const openedWindow = async () => {
+      try {
+        return await eventually(async () => (await windowOf(OPENED)) ?? undefined, 20_000);
+      } catch (err) {
+        const listed = await windows().then(
+          (ws) => JSON.stringify(ws.map((w) => w.title)),
+          (e: Error) => `none (ListWindows: ${e.message})`,
+        );
+        const ps = await execa("ps", ["-eo", "pid,pgid,stat,etimes,args"], { reject: false });
+        const ours = ps.stdout.split("\n").filter((l) => /xterm|openbox|Xvnc|portabledesktop/.test(l));
+        throw new Error(`the --open xterm's window did not show in 20 s; windows: ${listed}; processes:\n${ours.join("\n")}`, {
+          cause: err,
+        });
+      }
+    };
 
     it("a used desktop comes back clean: apps, clipboard, pointer, recordings and files gone; the --open app again; the next Action works", async () => {
-      const opened = await eventually(async () => (await windowOf(OPENED)) ?? undefined, 20_000);
+      const opened = await openedWindow();
       const task = `task-${randomUUID().slice(0, 8)}`;
       const { pid } = await t.grpc.launchApplication({ argv: ["xterm", "-title", task, "-e", "sleep", "600"] });
       await eventually(async () => (await windowOf(task)) ?? undefined, 20_000);
@@ -129,7 +145,7 @@ for (const backend of backends) {
       assert.ok(ended instanceof ConnectError && ended.code === Code.Unavailable && /was reset/.test(ended.rawMessage), String(ended));
       assert.equal(alive(pid), false, "the task's app was killed");
       assert.equal(alive(opened.pid), false, "the old --open app too");
-      const again = await eventually(async () => (await windowOf(OPENED)) ?? undefined, 20_000);
+      const again = await openedWindow();
       assert.notEqual(again.pid, opened.pid, "the --open app runs again, a new process");
       assert.equal(await windowOf(task), undefined);
       assert.equal((await t.grpc.getClipboard({})).text, "");
@@ -181,7 +197,7 @@ for (const backend of backends) {
         cli.stdout,
         /^recordings +[\d.]+ ms {2}0 deleted\nstop desktop .*\nfiles .*\nstart desktop .*\ntotal +[\d.]+ ms {2}new X server: asked for$/,
       );
-      await eventually(async () => (await windowOf(OPENED)) ?? undefined, 20_000);
+      await openedWindow();
     });
   });
 }
