@@ -110,27 +110,28 @@ export class ScreenMirror {
     const scaleTo = whole && size && (size.width !== width || size.height !== region.height) ? size : undefined;
     // Every damage the server reported before this reply has been heard...
     await this.conn.sync();
-    let scaled: Buffer | undefined;
-    // ...and read into the copy (and the scaled copy, which reads the copy, before anything writes into it again).
-    await this.serialised(async () => {
+    // ...and is read into the copy before the pixels are taken: no read in between.
+    return this.serialised(async () => {
       await this.drain();
-      if (scaleTo) scaled = await this.scaledCopy(scaleTo).update(this.rgb, this.changed, (v) => this.changedSince(v));
+      const version = `${this.id}.${this.changed}:${region.x},${region.y},${region.width}x${region.height}`;
+      if (scaleTo) {
+        const data = await this.scaledCopy(scaleTo).update(this.rgb, this.changed, (v) => this.changedSince(v));
+        return { data, version: `${version}@${scaleTo.width}x${scaleTo.height}`, size: scaleTo };
+      }
+      if (region.x === 0 && region.width === width) {
+        // Whole rows: no copy (a still screen's screenshot copies nothing).
+        const from = region.y * width * 3;
+        this.shared = true;
+        return { data: this.rgb.subarray(from, from + region.height * width * 3), version, size: { width, height: region.height } };
+      }
+      const row = region.width * 3;
+      const data = Buffer.allocUnsafe(region.height * row);
+      for (let y = 0; y < region.height; y++) {
+        const at = ((region.y + y) * width + region.x) * 3;
+        this.rgb.copy(data, y * row, at, at + row);
+      }
+      return { data, version, size: { width: region.width, height: region.height } };
     });
-    const version = `${this.id}.${this.changed}:${region.x},${region.y},${region.width}x${region.height}`;
-    if (scaled && scaleTo) return { data: scaled, version: `${version}@${scaleTo.width}x${scaleTo.height}`, size: scaleTo };
-    if (region.x === 0 && region.width === width) {
-      // Whole rows: no copy (a still screen's screenshot copies nothing).
-      const from = region.y * width * 3;
-      this.shared = true;
-      return { data: this.rgb.subarray(from, from + region.height * width * 3), version, size: { width, height: region.height } };
-    }
-    const row = region.width * 3;
-    const data = Buffer.allocUnsafe(region.height * row);
-    for (let y = 0; y < region.height; y++) {
-      const at = ((region.y + y) * width + region.x) * 3;
-      this.rgb.copy(data, y * row, at, at + row);
-    }
-    return { data, version, size: { width: region.width, height: region.height } };
   }
 
   private scaledCopy(size: Size): ScaledCopy {
@@ -200,7 +201,8 @@ export class ScreenMirror {
       .catch(() => undefined);
   }
 
-  private serialised(step: () => Promise<void>): Promise<void> {
+  /** Runs `step` after every earlier one: the copy changes only inside steps. */
+  private serialised<T>(step: () => Promise<T>): Promise<T> {
     const run = this.chain.then(step);
     this.chain = run.catch(() => undefined);
     return run;
