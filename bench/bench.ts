@@ -27,12 +27,22 @@ const SHOT_N = Math.max(10, Math.round(N / 5));
 
 /**
  * p50/p95 of `n` timed runs after `warmup` untimed ones (by default as many as
- * timed: JIT, connection and caches warm, so the figures are steady state).
+ * timed: JIT, connection and caches warm, so the figures are steady state);
+ * `prepare` runs untimed before each.
  */
-async function timeIt(n: number, fn: (i: number) => Promise<unknown>, warmup = n): Promise<Stats> {
-  for (let i = 0; i < warmup; i++) await fn(i);
+async function timeIt(
+  n: number,
+  fn: (i: number) => Promise<unknown>,
+  warmup = n,
+  prepare?: (i: number) => Promise<unknown>,
+): Promise<Stats> {
+  for (let i = 0; i < warmup; i++) {
+    await prepare?.(i);
+    await fn(i);
+  }
   const ms: number[] = [];
   for (let i = 0; i < n; i++) {
+    await prepare?.(i);
     const t0 = performance.now();
     await fn(i);
     ms.push(performance.now() - t0);
@@ -63,6 +73,10 @@ async function main(): Promise<void> {
     for await (const _ of cl.screenshot({ scaledSize: size, format })) return;
   };
   const size720 = { width: 1280, height: 720 };
+  // A 400x400 window repainted before a screenshot: the screen changed since the last one, as after an agent's action.
+  const painter = await TestWindows.open(ep.display, cookie);
+  const painted = await painter.window(0, 0, 400, 400, 0xff0000);
+  const repaint = (i: number) => painter.recolor(painted, (i * 0x10305 + 0x40) & 0xffffff);
   // One row per operation: the RPC (run on both backends), its run count, and
   // the spawn-per-action equivalent.
   const ops: {
@@ -71,6 +85,8 @@ async function main(): Promise<void> {
     n: number;
     warm?: number;
     spawn?: (i: number) => Promise<unknown>;
+    /** Untimed, before each run of all three. */
+    prepare?: (i: number) => Promise<unknown>;
   }[] = [
     // The cost of an RPC that does no desktop work: what any action pays.
     { name: "RPC floor (GetDisplay)", rpc: (cl) => cl.getDisplay({}), n: N },
@@ -108,6 +124,22 @@ async function main(): Promise<void> {
       warm: 5,
       spawn: () => ffmpegShot("1280:720", "mjpeg"),
     },
+    {
+      name: "1280x720 PNG, changed",
+      rpc: shot(size720, ImageFormat.PNG),
+      n: SHOT_N,
+      warm: 5,
+      spawn: () => ffmpegShot("1280:720"),
+      prepare: repaint,
+    },
+    {
+      name: "1280x720 JPEG, changed",
+      rpc: shot(size720, ImageFormat.JPEG),
+      n: SHOT_N,
+      warm: 5,
+      spawn: () => ffmpegShot("1280:720", "mjpeg"),
+      prepare: repaint,
+    },
   ];
 
   // A long-running service is warm: V8 reaches steady state on the RPC path
@@ -115,13 +147,14 @@ async function main(): Promise<void> {
   for (let i = 0; i < 1000; i++) await c.action({ action: { case: "cursorPosition", value: {} } });
   const rows: [string, Stats, Stats | undefined, Stats][] = [];
   for (const op of ops) {
-    const ours = await timeIt(op.n, (i) => op.rpc(c, i), op.warm);
-    const spawn = op.spawn ? await timeIt(SPAWN_N, op.spawn, 2) : undefined;
+    const ours = await timeIt(op.n, (i) => op.rpc(c, i), op.warm, op.prepare);
+    const spawn = op.spawn ? await timeIt(SPAWN_N, op.spawn, 2, op.prepare) : undefined;
     const portable = await timeIt(SPAWN_N, (i) => op.rpc(p, i), 2);
     rows.push([op.name, ours, spawn, portable]);
   }
   pd.service.send("stop");
   await pd.service;
+  painter.close();
 
   // Stream fps on a changing screen: a window changes colour every 10 ms.
   const w = await TestWindows.open(ep.display, cookie);
