@@ -55,7 +55,11 @@ export interface ScreenChanges {
    * `signal.reason` when it aborts.
    */
   settle(opts: SettleOptions): Promise<SettleOutcome>;
-  /** Resolves at the next change that counts (with `blinks`, at any change); rejects with `signal.reason`. */
+  /**
+   * Resolves at the next change that counts; with `blinks`, at any change, or
+   * as soon as drawing is seen and being checked (it may turn out to change
+   * nothing: a frame taken then tells). Rejects with `signal.reason`.
+   */
   nextChange(signal?: AbortSignal, blinks?: boolean): Promise<void>;
 }
 
@@ -79,7 +83,8 @@ export class ChangeLog implements ScreenChanges {
   private lastAny = Number.NEGATIVE_INFINITY;
   private checking = 0;
   private history: { box: Rect; at: number; blink: boolean }[] = [];
-  private readonly wake = new Set<(blink: boolean) => void>();
+  /** Waiters, told of a change that counts, a blink, or drawing being checked. */
+  private readonly wake = new Set<(what: "change" | "blink" | "checking") => void>();
   private waiting = 0;
 
   constructor(private readonly opts: ChangeLogOptions) {
@@ -95,6 +100,7 @@ export class ChangeLog implements ScreenChanges {
    */
   begin(): (box: Rect | null, at: number) => void {
     this.checking++;
+    for (const w of this.wake) w("checking");
     let finished = false;
     return (box, at) => {
       if (finished) return;
@@ -113,7 +119,7 @@ export class ChangeLog implements ScreenChanges {
     this.history = recent.slice(-256);
     this.lastAny = Math.max(this.lastAny, at);
     if (!blink) this.last = Math.max(this.last, at);
-    for (const w of this.wake) w(blink);
+    for (const w of this.wake) w(blink ? "blink" : "change");
   }
 
   lastChange(blinks = false): number {
@@ -154,8 +160,8 @@ export class ChangeLog implements ScreenChanges {
         if (aborted) reject(signal?.reason);
         else resolve();
       };
-      const onChange = (blink: boolean) => {
-        if (blinks || !blink) finish(false);
+      const onChange = (what: "change" | "blink" | "checking") => {
+        if (blinks || what === "change") finish(false);
       };
       const onAbort = () => finish(true);
       this.wake.add(onChange);

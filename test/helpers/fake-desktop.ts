@@ -161,14 +161,13 @@ export class FakeDesktop implements SessionDriver {
   /** Called after each capture is noted (a spec may change the screen there). */
   afterCapture?: () => void;
 
-  /** How long (the fake's clock ms) the n-th capture from now on takes (0: at once). */
-  captureMs?: (n: number) => number;
-  private captures = 0;
+  /** How long (the fake's clock ms) a capture takes (0 or unset: at once). */
+  captureMs?: () => number;
 
   async capture(opts: CaptureOptions = {}): Promise<Frame> {
     this.note("capture", opts);
     this.afterCapture?.();
-    const ms = this.captureMs?.(this.captures++) ?? 0;
+    const ms = this.captureMs?.() ?? 0;
     if (ms > 0) await this.clock.sleep(ms);
     const { width, height } = opts.region ?? { width: this.native.width, height: this.native.height };
     const data = Buffer.alloc(width * height * 3);

@@ -104,7 +104,7 @@ describe("ChangeLog", () => {
     assert.equal(log.lastChange(), later);
   });
 
-  it("nextChange wakes on a change that counts, not on a blink unless asked; an abort rejects it", async () => {
+  it("nextChange wakes on a change that counts, not on a blink or on drawing still being checked unless asked; an abort rejects it", async () => {
     const log = new ChangeLog({ source: "damage" });
     for (const t of [0, 500]) log.record(CARET, t);
     let woke = false;
@@ -115,6 +115,16 @@ describe("ChangeLog", () => {
     assert.equal(woke, false, "a blink woke only the waiter that asked for blinks");
     log.record({ x: 0, y: 0, width: 5, height: 5 }, 1100);
     await next;
+    // Drawing being checked wakes only a waiter for any change: it may be one.
+    let wokeEarly = false;
+    const counted = log.nextChange().then(() => (wokeEarly = true));
+    const early = log.nextChange(undefined, true);
+    const done = log.begin();
+    await early;
+    await Promise.resolve();
+    assert.equal(wokeEarly, false, "drawing not yet checked is no change that counts");
+    done({ x: 50, y: 50, width: 5, height: 5 }, 1200);
+    await counted;
     const ac = new AbortController();
     const aborted = log.nextChange(ac.signal);
     ac.abort(new Error("gone"));

@@ -22,6 +22,8 @@ export const MAX_FPS = 60;
 export const MIN_FPS = 0.001;
 /** A reader that takes longer than this to ask for the next frame sets the pace, ms. */
 const READER_SLACK_MS = 2;
+/** How much later than the last capture a polling stream's next must begin, ms. */
+const SOONEST_NEXT_MS = 0.001;
 /** Keep-alive interval bounds, ms. */
 export const KEEPALIVE_MS = { min: 1000, max: 600_000 };
 
@@ -83,9 +85,10 @@ export async function* screenshotStream(
         const started = clock.now();
         // Paced by a schedule, not by the last frame's end: timers fire late
         // and captures vary, so frames late by the work before them (two
-        // intervals' worth at most) come sooner after, holding the rate at
-        // max_fps. A reader that takes its time, or a wait for a change,
-        // starts a new schedule instead (below): only our own lateness is made up.
+        // intervals' worth at most) come sooner after, never within half an
+        // interval of the one before, holding the rate at max_fps. A reader
+        // that takes its time, or a wait for a change, starts a new schedule
+        // instead (below): only our own lateness is made up.
         due = Math.max(due, started - 2 * intervalMs);
         if (onChange && req.includeCursor) pointer = await session.cursorPosition();
         const shot = await feed.shot(notBefore);
@@ -104,11 +107,13 @@ export async function* screenshotStream(
         }
         if (intervalMs === 0) return;
         due += intervalMs;
-        await clock.sleep(Math.max(0, due - clock.now()), live);
+        await clock.sleep(Math.max(0, Math.max(due, started + intervalMs / 2) - clock.now()), live);
         const looked = clock.now();
         notBefore = onChange
           ? await changeSince(started, changes, pointer && { at: pointer, now: () => session.cursorPosition() }, intervalMs, live)
-          : clock.now() - intervalMs / 2;
+          : // A frame sooner than an interval after the last (the schedule's
+            // making up) still is a new capture, never the last one again.
+            Math.max(clock.now() - intervalMs / 2, shot.startedAt + SOONEST_NEXT_MS);
         if (clock.now() - looked > intervalMs) due = clock.now();
       }
     } finally {
