@@ -8,11 +8,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import x11, { type Display, type XClient } from "x11";
+import type { XClient } from "x11";
 import { loadSharp } from "../src/desktop/image.js";
 import type { SessionDriver } from "../src/desktop/session.js";
 import { bgrxToRgb } from "../src/desktop/x11/bgrx.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
+import { connectX } from "./helpers/xwindow.js";
 
 const W = 640;
 const H = 480;
@@ -46,12 +47,7 @@ class Painter {
   ) {}
 
   static async open(display: string, cookie: string): Promise<Painter> {
-    const d = await new Promise<Display>((resolve, reject) => {
-      const c = x11.createClient({ display, auth: { name: "MIT-MAGIC-COOKIE-1", data: cookie } }, (e, dpy) =>
-        e ? reject(e) : resolve(dpy),
-      );
-      c.once("error", reject);
-    });
+    const d = await connectX(display, cookie);
     const root = d.screen[0].root;
     const X = d.client as Drawing;
     const gc = X.AllocID();

@@ -21,6 +21,14 @@ export interface RecordedEvent {
 export const SHIFT_MASK = 1;
 export const CONTROL_MASK = 4;
 
+/** A plain X client of the spec's own on `display` (MIT-MAGIC-COOKIE-1 `cookie`, latin1). */
+export function connectX(display: string, cookie: string): Promise<Display> {
+  return new Promise<Display>((resolve, reject) => {
+    const c = x11.createClient({ display, auth: { name: "MIT-MAGIC-COOKIE-1", data: cookie } }, (e, dpy) => (e ? reject(e) : resolve(dpy)));
+    c.once("error", reject);
+  });
+}
+
 export class TestWindows {
   readonly events: RecordedEvent[] = [];
   /** Called with every recorded event as it comes. */
@@ -31,12 +39,7 @@ export class TestWindows {
   ) {}
 
   static async open(display: string, cookie: string): Promise<TestWindows> {
-    const d = await new Promise<Display>((resolve, reject) => {
-      const c = x11.createClient({ display, auth: { name: "MIT-MAGIC-COOKIE-1", data: cookie } }, (e, dpy) =>
-        e ? reject(e) : resolve(dpy),
-      );
-      c.once("error", reject);
-    });
+    const d = await connectX(display, cookie);
     const t = new TestWindows(d.client, d);
     const names: Record<number, RecordedEvent["type"]> = {
       2: "KeyPress",
